@@ -1,0 +1,10 @@
+/**
+ * The harness's one TensorFlow.js instance. Every module of the harness imports tf from here,
+ * and layer files' imports of `@tensorflow/tfjs` are resolved to the same package (see
+ * `resolve-hooks.mjs`), so there is one kernel registry and one `Layer` class.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export { tf };
+export type Tensor = tf.Tensor;
+export type Shape = number[];
