@@ -1,0 +1,69 @@
+/**
+ * What a check is. Each check is one small module in `suites/<suite>/` exporting one `Check`;
+ * `suites/index.ts` lists them all. A check returns its result as data: the runner times it,
+ * turns a throw into a failure, and marks it incomplete when a check it depends on failed.
+ */
+import type { LayerUnderTest } from './layer-under-test.ts';
+import type { CheckResult, FailureLocation, SuiteId } from './result.ts';
+import type { tf } from './tf.ts';
+
+/** What a check returns. The runner adds id, suite, duration and the replay command. */
+export interface CheckOutcome {
+  status: 'passed' | 'failed' | 'skipped';
+  message: string;
+  details?: string[];
+  warnings?: string[];
+  where?: FailureLocation;
+  evidence?: Record<string, unknown>;
+}
+
+/** Options every check may read; resolved once by the CLI or the vitest helper. */
+export interface CheckOptions {
+  /** Gradient suite: every element instead of a sample. */
+  exhaustive: boolean;
+  /** Training suite. */
+  epochs: number;
+  trainSize: number;
+  testSize: number;
+  /** Backend suite: which backends to compare against cpu (those available are used). */
+  compareBackends: ('wasm' | 'webgpu')[];
+}
+
+export interface CheckContext {
+  tf: typeof tf;
+  subject: LayerUnderTest;
+  /** Size of one observation, e.g. [8, 8, 20]. */
+  inputSize: number[];
+  /** The run's seed; derive per-purpose seeds with `deriveSeed(seed, label)`. */
+  seed: number;
+  /** Seeded generator for this check, in [0, 1). */
+  random: () => number;
+  /** The backend the run is on: cpu, wasm or webgpu. */
+  backend: string;
+  options: CheckOptions;
+  /** Results of the checks run so far in this run, by id. */
+  earlier: ReadonlyMap<string, CheckResult>;
+  /** Data shared across checks and layers in one process (for example the digits, a reference training run). */
+  cache: Map<string, unknown>;
+  /** Progress for long work: a line for logs. */
+  progress: (line: string) => void;
+}
+
+export interface Check {
+  /** Stable id, as listed in DESIGN.md. */
+  id: string;
+  suite: SuiteId;
+  /** One sentence: what it verifies. Shown in --help's list and the HTML report. */
+  title: string;
+  /** Ids of checks whose failure makes this one incomplete (it could not be judged). */
+  dependsOn?: string[];
+  run(ctx: CheckContext): Promise<CheckOutcome> | CheckOutcome;
+}
+
+export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
+  exhaustive: false,
+  epochs: 30,
+  trainSize: 5000,
+  testSize: 5000,
+  compareBackends: ['wasm', 'webgpu'],
+};

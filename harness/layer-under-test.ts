@@ -1,0 +1,217 @@
+/**
+ * One view over both layer forms, so every check is written once. Form A is a plain
+ * `tf.layers.Layer`; Form B is a `CustomLayer` with `predict`, `forward` and maybe `backward`.
+ */
+import { CustomLayer } from './custom-layer.ts';
+import { seedInitializers } from './custom-layer.ts';
+import { tf, type Tensor } from './tf.ts';
+import type { LayerInfo } from './result.ts';
+import { withSeededMathRandom } from './random.ts';
+
+export type LayerForm = 'A' | 'B';
+
+/** How the layer file gave its layer: an instance, or something that makes new ones. */
+export type LayerSource =
+  | { kind: 'instance'; value: tf.layers.Layer }
+  | { kind: 'factory'; value: () => unknown }
+  | { kind: 'class'; value: new () => unknown };
+
+export interface Gradients {
+  dLdX: Tensor;
+  /** One derivative per learnable, by name. */
+  dLdLearnables: Record<string, Tensor>;
+}
+
+export function isLayer(x: unknown): x is tf.layers.Layer {
+  return x instanceof tf.layers.Layer;
+}
+
+export class LayerUnderTest {
+  readonly form: LayerForm;
+  readonly layer: tf.layers.Layer;
+
+  private constructor(
+    layer: tf.layers.Layer,
+    readonly source: LayerSource,
+    readonly inputSize: number[],
+    readonly seed: number,
+    readonly file: string,
+    readonly exportName: string,
+  ) {
+    this.layer = layer;
+    this.form = layer instanceof CustomLayer ? 'B' : 'A';
+  }
+
+  /**
+   * Makes the layer from its source and builds it for `[null, ...inputSize]`, with random
+   * initial values drawn from `seed`. Throws what the layer's constructor or build throws.
+   */
+  static create(source: LayerSource, inputSize: number[], seed: number, file = '<inline>', exportName = 'default'): LayerUnderTest {
+    const layer = makeLayer(source, seed);
+    const lut = new LayerUnderTest(layer, source, inputSize, seed, file, exportName);
+    lut.ensureBuilt();
+    return lut;
+  }
+
+  /** A fresh, unbuilt layer of the same kind (new instance from a factory or class; from getConfig otherwise). */
+  fresh(seed = this.seed): tf.layers.Layer {
+    if (this.source.kind !== 'instance') return makeLayer(this.source, seed);
+    const cls = this.layer.constructor as unknown as { fromConfig: (c: unknown, cfg: unknown) => tf.layers.Layer };
+    return withSeededMathRandom(seed, () => {
+      seedInitializers(seed);
+      return cls.fromConfig(cls, this.layer.getConfig());
+    });
+  }
+
+  /** The layer as a CustomLayer, or null for Form A. */
+  get custom(): CustomLayer | null {
+    return this.layer instanceof CustomLayer ? this.layer : null;
+  }
+
+  get hasBackward(): boolean {
+    return typeof this.custom?.backward === 'function';
+  }
+
+  ensureBuilt(): void {
+    if (this.layer.built) return;
+    withSeededMathRandom(this.seed, () => {
+      seedInitializers(this.seed);
+      tf.tidy(() => {
+        // apply() builds the layer the way tfjs-layers does inside a model.
+        this.layer.apply(tf.zeros([1, ...this.inputSize]));
+      });
+    });
+  }
+
+  /** Learnable names: Form B as declared; Form A the trainable weights' original names. */
+  learnableNames(): string[] {
+    const custom = this.custom;
+    if (custom) return custom.learnableNames();
+    return this.layer.trainableWeights.map((w) => shortName(w.originalName ?? w.name));
+  }
+
+  /** The tf.Variable behind a learnable (to read it, or to perturb it and restore it). */
+  learnableVariable(name: string): tf.Variable {
+    const custom = this.custom;
+    if (custom) return custom.learnableVariable(name).read() as tf.Variable;
+    const i = this.learnableNames().indexOf(name);
+    if (i < 0) throw new Error(`no learnable named "${name}"`);
+    return this.layer.trainableWeights[i]!.read() as tf.Variable;
+  }
+
+  /** Prediction-time output. */
+  predict(X: Tensor): Tensor {
+    return this.layer.apply(X, { training: false }) as Tensor;
+  }
+
+  /** Training-time output (and Form B's memory). */
+  forward(X: Tensor): { Z: Tensor; memory?: Tensor | Tensor[] } {
+    const custom = this.custom;
+    if (custom) return custom.withLearnables(custom.learnables, () => custom.runForward(X));
+    return { Z: this.layer.apply(X, { training: true }) as Tensor };
+  }
+
+  /**
+   * Derivatives of sum(forward(X) * dLdZ) through the layer's own gradient path, exactly as
+   * training sees them: Form B's backward through tf.customGrad, Form A's autodiff or customGrad.
+   */
+  gradients(X: Tensor, dLdZ: Tensor): Gradients {
+    return this.gradientsOf(X, dLdZ, (x) => this.layer.apply(x, { training: true }) as Tensor);
+  }
+
+  /** Form B: derivatives by automatic differentiation of `forward`, ignoring the hand-written backward. */
+  autodiffGradients(X: Tensor, dLdZ: Tensor): Gradients {
+    const custom = this.custom;
+    if (!custom) return this.gradients(X, dLdZ);
+    return this.gradientsOf(X, dLdZ, (x) => custom.withLearnables(custom.learnables, () => custom.runForward(x).Z));
+  }
+
+  /** Form B with a backward: calls it directly with the forward's output and memory. */
+  backward(X: Tensor, dLdZ: Tensor): Gradients {
+    const custom = this.custom;
+    if (!custom || !custom.backward) throw new Error('backward() needs a Form B layer with a backward method');
+    return tf.tidy(() => {
+      const { Z, memory } = custom.withLearnables(custom.learnables, () => custom.runForward(X));
+      return custom.withLearnables(custom.learnables, () => custom.runBackward(X, Z, dLdZ, memory)) as unknown as tf.TensorContainer;
+    }) as unknown as Gradients;
+  }
+
+  private gradientsOf(X: Tensor, dLdZ: Tensor, f: (x: Tensor) => Tensor): Gradients {
+    const names = this.learnableNames();
+    const vars = names.map((n) => this.learnableVariable(n));
+    const x = tf.variable(X, true, `checkLayerInput${++inputCounter}`);
+    try {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(f(x), dLdZ)), [x, ...vars]);
+      value.dispose();
+      const out: Gradients = { dLdX: grads[x.name] ?? tf.zerosLike(X), dLdLearnables: {} };
+      names.forEach((n, i) => {
+        out.dLdLearnables[n] = grads[vars[i]!.name] ?? tf.zerosLike(vars[i]!);
+      });
+      return out;
+    } finally {
+      x.dispose();
+    }
+  }
+
+  describe(): LayerInfo {
+    const l = this.layer as tf.layers.Layer & { type?: unknown; description?: unknown };
+    let outputSize: number[] | null = null;
+    try {
+      outputSize = tf.tidy(() => this.predict(tf.zeros([1, ...this.inputSize])).shape.slice(1));
+    } catch {
+      outputSize = null;
+    }
+    return {
+      file: this.file,
+      exportName: this.exportName,
+      form: this.form,
+      className: safe(() => l.getClassName(), l.constructor?.name ?? 'unknown'),
+      name: l.name,
+      type: typeof l.type === 'string' ? l.type : safe(() => l.getClassName(), ''),
+      description: typeof l.description === 'string' ? l.description : '',
+      inputSize: this.inputSize,
+      outputSize,
+      learnables: this.learnableNames().map((name) => ({ name, shape: this.learnableVariable(name).shape })),
+      hasBackward: this.hasBackward,
+    };
+  }
+}
+
+let inputCounter = 0;
+
+function shortName(n: string): string {
+  const parts = n.split('/');
+  return parts[parts.length - 1]!;
+}
+
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
+function makeLayer(source: LayerSource, seed: number): tf.layers.Layer {
+  return withSeededMathRandom(seed, () => {
+    seedInitializers(seed);
+    const made = source.kind === 'instance' ? source.value : source.kind === 'factory' ? source.value() : new source.value();
+    if (!isLayer(made)) throw new NotALayerError(describeValue(made));
+    return made;
+  });
+}
+
+export class NotALayerError extends Error {
+  override name = 'NotALayerError';
+  constructor(readonly what: string) {
+    super(`gave ${what}, not a tf.layers.Layer or CustomLayer`);
+  }
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'function') return `a function${v.name ? ` (${v.name})` : ''}`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  return `a ${typeof v} (${String(v).slice(0, 40)})`;
+}

@@ -1,0 +1,111 @@
+/**
+ * The run result model: plain JSON-able data, read by every report writer. Nothing here imports
+ * TensorFlow.js. Its shape is published as `reports/report.schema.json`; bump
+ * `REPORT_SCHEMA_VERSION` when a field changes meaning or is removed.
+ */
+export const REPORT_SCHEMA_VERSION = 1;
+
+export const SUITES = ['shape', 'gradient', 'stability', 'training', 'backend'] as const;
+export type SuiteId = (typeof SUITES)[number];
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'incomplete';
+
+/** Where a failure happened, so a reader can find it and replay it. */
+export interface FailureLocation {
+  /** `input`, a learnable's name, or `output`. */
+  parameter?: string;
+  /** Flat element index into that tensor. */
+  index?: number;
+  /** Multi-dimensional index into that tensor. */
+  position?: number[];
+  /** Input class, for the stability suite (for example `overflow+` or `subnormal`). */
+  inputClass?: string;
+}
+
+export interface CheckResult {
+  id: string;
+  suite: SuiteId;
+  status: CheckStatus;
+  /** One line: what passed, or what was expected and what was seen. */
+  message: string;
+  /** Further lines shown under a failure. */
+  details?: string[];
+  /** Non-fatal observations (for example honest overflow to Infinity at the float32 maximum). */
+  warnings?: string[];
+  where?: FailureLocation;
+  /** Milliseconds. */
+  durationMs: number;
+  /** Check-specific data for reports (errors per parameter, stability grid, training curves...). */
+  evidence?: Record<string, unknown>;
+  /** A command that runs this check again with the same seed. */
+  replay?: string;
+}
+
+export interface LearnableInfo {
+  name: string;
+  shape: number[];
+}
+
+export interface LayerInfo {
+  file: string;
+  exportName: string;
+  /** A: a tf.layers.Layer; B: a CustomLayer with predict/forward/backward. */
+  form: 'A' | 'B' | 'unknown';
+  className: string;
+  name: string;
+  type: string;
+  description: string;
+  /** Size of one observation, e.g. [height, width, channels]. */
+  inputSize: number[] | null;
+  outputSize?: number[] | null;
+  learnables: LearnableInfo[];
+  hasBackward?: boolean;
+  /** True when every output element depends only on the same input element (for response plots). */
+  elementwise?: boolean;
+}
+
+export interface EnvironmentInfo {
+  backend: string;
+  /** Human-readable device: "CPU (wasm, SIMD)", "WebGPU (NVIDIA H200)". */
+  device: string;
+  tfjsVersion: string;
+  nodeVersion: string;
+  platform: string;
+  toolVersion: string;
+}
+
+export interface RunSummary {
+  passed: number;
+  failed: number;
+  incomplete: number;
+  skipped: number;
+  durationMs: number;
+}
+
+/** One layer file's run: what the JSON report holds. */
+export interface RunResult {
+  schemaVersion: number;
+  tool: { name: 'check-layer'; version: string };
+  startedAt: string;
+  seed: number;
+  /** The command line options that shaped this run, resolved. */
+  options: Record<string, unknown>;
+  layer: LayerInfo;
+  environment: EnvironmentInfo | null;
+  /** Set when the layer could not be run at all (file missing, syntax error, no layer export). */
+  loadError?: { message: string; hint?: string };
+  checks: CheckResult[];
+  summary: RunSummary;
+  /** 0 nothing failed, 1 a check failed or was incomplete, 2 could not run. */
+  exitCode: 0 | 1 | 2;
+}
+
+export function summarize(checks: readonly CheckResult[], durationMs: number): RunSummary {
+  const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length;
+  return { passed: count('passed'), failed: count('failed'), incomplete: count('incomplete'), skipped: count('skipped'), durationMs };
+}
+
+/** MATLAB's summary line: `3 Passed, 1 Failed, 0 Incomplete, 2 Skipped. Time elapsed: 1.23 s`. */
+export function summaryLine(s: RunSummary): string {
+  return `${s.passed} Passed, ${s.failed} Failed, ${s.incomplete} Incomplete, ${s.skipped} Skipped. Time elapsed: ${(s.durationMs / 1000).toFixed(2)} s`;
+}

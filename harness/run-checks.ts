@@ -1,0 +1,72 @@
+/**
+ * Runs checks on one layer, in this process, one after another. Results are data: a check that
+ * throws is a failure with the error's message; a check whose dependency failed is incomplete.
+ * (The CLI runs this inside a worker thread so a layer that never returns can be stopped.)
+ */
+import type { Check, CheckContext, CheckOptions } from './check.ts';
+import type { LayerUnderTest } from './layer-under-test.ts';
+import { deriveSeed, makeRng } from './random.ts';
+import type { CheckResult } from './result.ts';
+import { tf } from './tf.ts';
+
+export interface RunChecksArgs {
+  subject: LayerUnderTest;
+  checks: readonly Check[];
+  seed: number;
+  options: CheckOptions;
+  /** Makes the command that replays one check. */
+  replay?: (checkId: string) => string;
+  /** Shared across layers in one process. */
+  cache?: Map<string, unknown>;
+  progress?: (line: string) => void;
+  /** Called as each check ends. */
+  onResult?: (r: CheckResult) => void;
+  /** Results already known (from an earlier worker, when a check timed out). */
+  earlier?: Map<string, CheckResult>;
+}
+
+export async function runChecks(args: RunChecksArgs): Promise<CheckResult[]> {
+  const earlier = args.earlier ?? new Map<string, CheckResult>();
+  const results: CheckResult[] = [];
+  for (const check of args.checks) {
+    const r = await runOneCheck(check, args, earlier);
+    earlier.set(check.id, r);
+    results.push(r);
+    args.onResult?.(r);
+  }
+  return results;
+}
+
+export async function runOneCheck(check: Check, args: RunChecksArgs, earlier: Map<string, CheckResult>): Promise<CheckResult> {
+  const started = performance.now();
+  const base = { id: check.id, suite: check.suite, replay: args.replay?.(check.id) };
+  const blocker = (check.dependsOn ?? []).map((id) => earlier.get(id)).find((r) => r && (r.status === 'failed' || r.status === 'incomplete'));
+  if (blocker) {
+    return { ...base, status: 'incomplete', message: `not judged: ${blocker.id} ${blocker.status} (${blocker.message})`, durationMs: 0 };
+  }
+  const ctx: CheckContext = {
+    tf,
+    subject: args.subject,
+    inputSize: args.subject.inputSize,
+    seed: args.seed,
+    random: makeRng(deriveSeed(args.seed, check.id)),
+    backend: tf.getBackend(),
+    options: args.options,
+    earlier,
+    cache: args.cache ?? new Map(),
+    progress: args.progress ?? (() => {}),
+  };
+  try {
+    const outcome = await check.run(ctx);
+    return { ...base, ...outcome, durationMs: performance.now() - started };
+  } catch (e) {
+    const err = e as Error;
+    return {
+      ...base,
+      status: 'failed',
+      message: `${check.id} threw: ${err?.message ?? String(e)}`,
+      details: err?.stack ? err.stack.split('\n').slice(1, 6).map((l) => l.trim()) : undefined,
+      durationMs: performance.now() - started,
+    };
+  }
+}
