@@ -4,7 +4,7 @@ import { EluLayer } from './elu-layer.ts';
 
 function built(channels: number, alpha: number[]): EluLayer {
   const layer = new EluLayer({ numChannels: channels });
-  tf.tidy(() => layer.apply(tf.zeros([1, 2, 2, channels])));
+  tf.tidy(() => { layer.apply(tf.zeros([1, 2, 2, channels])); });
   layer.learnableVariable('alpha').write(tf.keep(tf.tensor1d(alpha)));
   return layer;
 }
