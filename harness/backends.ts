@@ -3,6 +3,7 @@
  * through Dawn (`webgpu` npm package): Vulkan on a machine with a GPU, Mesa's software adapter
  * (OpenGL ES, compatibility mode) where Debian's Mesa is installed, and unavailable otherwise.
  */
+import { existsSync } from 'node:fs';
 import { tf } from './tf.ts';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
@@ -33,6 +34,7 @@ export function prepareBackend(name: BackendName): Promise<BackendStatus> {
 async function prepareWasm(): Promise<BackendStatus> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
+    (await import('./wasm-training-kernels.ts')).registerWasmTrainingKernels();
     const previous = tf.getBackend();
     const ok = await tf.setBackend('wasm');
     if (previous && previous !== 'wasm') await tf.setBackend(previous);
@@ -64,6 +66,11 @@ async function prepareWebgpu(): Promise<BackendStatus> {
   process.env['EGL_PLATFORM'] ??= 'surfaceless';
   const tried: string[] = [];
   for (const a of attempts) {
+    // Dawn prints a warning for every backend it cannot load: skip Vulkan where its loader is absent.
+    if (a.label === 'vulkan' && !hasVulkanLoader()) {
+      tried.push('vulkan: libvulkan.so.1 not installed');
+      continue;
+    }
     let gpu: GPU;
     let adapter: (GPUAdapter & AdapterLike) | null = null;
     try {
@@ -106,6 +113,11 @@ async function prepareWebgpu(): Promise<BackendStatus> {
     available: false,
     reason: `no WebGPU adapter: no GPU with Vulkan and no Mesa software adapter (apt-get install libegl1 libgles2 libegl-mesa0) [${tried.join('; ')}]`,
   };
+}
+
+function hasVulkanLoader(): boolean {
+  const dirs = [...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
 }
 
 /**

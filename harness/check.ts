@@ -25,6 +25,8 @@ export interface CheckOptions {
   epochs: number;
   trainSize: number;
   testSize: number;
+  /** Training suite: where to train (auto: webgpu on a real GPU, else wasm). */
+  trainBackend: 'cpu' | 'wasm' | 'webgpu' | 'auto';
   /** Backend suite: which backends to compare against cpu (those available are used). */
   compareBackends: ('wasm' | 'webgpu')[];
 }
@@ -65,5 +67,6 @@ export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   epochs: 30,
   trainSize: 5000,
   testSize: 5000,
+  trainBackend: 'auto',
   compareBackends: ['wasm', 'webgpu'],
 };

@@ -62,6 +62,8 @@ export interface LayerInfo {
   hasBackward?: boolean;
   /** True when every output element depends only on the same input element (for response plots). */
   elementwise?: boolean;
+  /** For elementwise layers: the output over x in [-10, 3] (first channel), for the report's plot. */
+  response?: { x: number[]; y: number[] };
 }
 
 export interface EnvironmentInfo {

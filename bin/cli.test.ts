@@ -1,0 +1,146 @@
+/**
+ * The real CLI in a child process, as a user runs it: exit codes, one-line errors without stack
+ * traces, reports written (also when loading fails) and valid against the published schema.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin', 'check-layer.mjs');
+const schema = JSON.parse(readFileSync(path.join(root, 'reports', 'report.schema.json'), 'utf8'));
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats(ajv);
+const validate = ajv.compile(schema);
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  reportDir: string;
+}
+
+function cli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliRun {
+  const reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-report-'));
+  const r = spawnSync(process.execPath, [bin, ...args, ...(args.includes('--report-dir') ? [] : ['--report-dir', reportDir])], {
+    cwd: opts.cwd ?? root,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 90_000,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, reportDir };
+}
+
+function reportOf(run: CliRun, stem: string): Record<string, any> {
+  const report = JSON.parse(readFileSync(path.join(run.reportDir, `${stem}.json`), 'utf8'));
+  const ok = validate(report);
+  if (!ok) throw new Error(`report ${stem}.json does not match the schema: ${ajv.errorsText(validate.errors)}`);
+  return report;
+}
+
+const loading = (f: string) => path.join('fixtures', 'loading', f);
+const NO_STACK = /^\s+at .*\(.*:\d+:\d+\)$/m;
+
+describe('check-layer CLI', () => {
+  it('passes the reference ELU on the shape suite and writes a schema-valid JSON report', () => {
+    const run = cli(['reference-layers/elu-layer.ts', '--suites', 'shape']);
+    expect(run.stderr).not.toMatch(NO_STACK);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\d+ Passed, 0 Failed, 0 Incomplete, \d+ Skipped\. Time elapsed: [\d.]+ s/);
+    const report = reportOf(run, 'elu-layer');
+    expect(report.layer.form).toBe('B');
+    expect(report.layer.type).toBe('Exponential Linear Unit');
+    expect(report.layer.learnables).toEqual([{ name: 'alpha', shape: [20] }]);
+    expect(report.checks.length).toBeGreaterThan(0);
+    expect(report.checks.every((c: { suite: string }) => c.suite === 'shape')).toBe(true);
+    expect(existsSync(path.join(run.reportDir, 'elu-layer.html'))).toBe(true);
+  });
+
+  it('loads a file from a folder with no node_modules, importing @tensorflow/tfjs and check-layer', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'user project '));
+    const file = path.join(dir, 'my softsign.ts');
+    copyFileSync(path.join(root, loading('folder with spaces/named-export elu.ts')), file);
+    const run = cli([file, '--export', 'softsign', '--suites', 'shape'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(reportOf(run, 'my-softsign').layer.className).toBe('SoftsignLayer');
+  });
+
+  it('takes a plain JavaScript Form A layer', () => {
+    const run = cli([loading('plain-relu.mjs'), '--suites', 'shape']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(reportOf(run, 'plain-relu').layer.form).toBe('A');
+  });
+
+  const bad: { name: string; args: string[]; message: RegExp; stem?: string }[] = [
+    { name: 'no such file', args: ['fixtures/loading/nope.ts'], message: /nope\.ts: no such file/, stem: 'nope' },
+    { name: 'a syntax error (gives file:line)', args: [loading('syntax-error.ts')], message: /syntax-error\.ts:6:\d+: syntax error/, stem: 'syntax-error' },
+    { name: 'no default export (suggests --export)', args: [loading('no-layer-export.ts')], message: /no default export.*--export myRelu/, stem: 'no-layer-export' },
+    { name: 'a default export that is not a layer', args: [loading('default-not-a-layer.ts')], message: /default export is a number \(42\), not a layer/ },
+    { name: 'a factory that returns no layer', args: [loading('factory-returns-not-a-layer.ts')], message: /not a tf\.layers\.Layer or CustomLayer/ },
+    { name: 'no input size', args: [loading('no-input-size.ts')], message: /no input size.*--input-size/ },
+    { name: '--input-size 0,0,0', args: [loading('no-input-size.ts'), '--input-size', '0,0,0'], message: /--input-size: "0,0,0" is not a size/ },
+    { name: '--input-size abc', args: [loading('no-input-size.ts'), '--input-size', 'abc'], message: /--input-size: "abc" is not a size/ },
+    { name: 'a constructor that throws', args: [loading('constructor-throws.ts')], message: /constructing or building the layer .* threw: numChannels is required/ },
+    { name: 'a module that throws on import', args: [loading('import-throws.ts')], message: /import-throws\.ts:\d+:\d+: loading the file threw: cannot initialise this module/ },
+    { name: 'an unknown --suites name', args: ['reference-layers/elu-layer.ts', '--suites', 'shapes'], message: /--suites: unknown suite "shapes"/ },
+    { name: 'an unknown option', args: ['reference-layers/elu-layer.ts', '--sead', '3'], message: /Unknown argument: sead/ },
+    { name: 'no file at all', args: [], message: /no layer file given/ },
+  ];
+  for (const c of bad) {
+    it(`exits 2 with one clear line for ${c.name}`, () => {
+      const run = cli(c.args);
+      expect(run.code, run.stdout + run.stderr).toBe(2);
+      const lines = run.stderr.split('\n').filter((l) => l.startsWith('check-layer:'));
+      expect(lines.length).toBe(1);
+      expect(lines[0]).toMatch(c.message);
+      expect(run.stderr).not.toMatch(NO_STACK);
+      if (c.stem) {
+        const report = reportOf(run, c.stem);
+        expect(report.exitCode).toBe(2);
+        expect(report.loadError.message).toMatch(c.message);
+      }
+    });
+  }
+
+  it('exits 2 naming --report-dir when it cannot be written', () => {
+    const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'blocker-')), 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const run = cli(['reference-layers/elu-layer.ts', '--suites', 'shape', '--report-dir', path.join(blocker, 'reports')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/check-layer: --report-dir .*: cannot create it \(ENOTDIR\); choose a writable folder/);
+  });
+
+  it('stops a predict that never returns after --timeout, fails that check and goes on', () => {
+    const run = cli([loading('endless-predict.ts'), '--suites', 'shape', '--timeout', '3']);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const report = reportOf(run, 'endless-predict');
+    const timedOut = report.checks.filter((c: { message: string }) => /did not finish within 3 s/.test(c.message));
+    expect(timedOut.length).toBeGreaterThan(0);
+    // The run went on after the first stopped check.
+    const first = report.checks.findIndex((c: { message: string }) => /did not finish/.test(c.message));
+    expect(report.checks.length).toBeGreaterThan(first + 1);
+  }, 180_000);
+
+  it('runs several files in one call, writes an index page, and exits with the worst code', () => {
+    const run = cli(['reference-layers/elu-layer.ts', loading('default-not-a-layer.ts'), '--suites', 'shape', '--format', 'html,json,junit']);
+    expect(run.code).toBe(2);
+    expect(existsSync(path.join(run.reportDir, 'index.html'))).toBe(true);
+    expect(readdirSync(run.reportDir)).toEqual(expect.arrayContaining(['elu-layer.json', 'elu-layer.junit.xml', 'default-not-a-layer.json']));
+    expect(run.stdout).toMatch(/All 2 layers: /);
+  });
+
+  it('lists the checks and shows help with examples', () => {
+    const list = cli(['--list-checks']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/shape:\n\s+functionSyntaxesAreCorrect/);
+    const help = cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Examples:/);
+    expect(help.stdout).toMatch(/--input-size/);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The scalar the gradient check differentiates: L = sum(Z * dLdZ), for a forward output Z and a
+ * fixed upstream gradient dLdZ, so dL/dtheta is exactly what the layer's backward must return.
+ *
+ * Z is computed in float32 on the backend and read back; the products and the sum are taken in
+ * float64 here (a float32 times a float32 is exact in float64). Differences L(a) - L(b) are summed
+ * element by element from Z(a) - Z(b): elements a perturbation does not reach are bit-identical
+ * and drop out exactly, so the only rounding left is float32's in the elements that changed.
+ */
+import { EPS32 } from './float32.ts';
+
+/** What every probe of one case shares: the upstream gradient and the unperturbed output. */
+export interface LossBase {
+  /** dLdZ, flattened. */
+  g: Float32Array;
+  /** Forward output at the unperturbed point, flattened. */
+  z0: Float32Array;
+  /**
+   * Magnitude below which an output element's rounding is not assumed to shrink (a quarter of the
+   * RMS of Z0): outputs near zero often come from a cancellation (exp(x) - 1) whose error is that
+   * of the larger intermediate, not of the small result.
+   */
+  zFloor: number;
+  /** Output elements in the first observation (the first axis), for the "sum over observations" diagnosis. */
+  firstObservationSize: number;
+}
+
+export function makeLossBase(g: Float32Array, z0: Float32Array, batch: number): LossBase {
+  let ss = 0;
+  for (let i = 0; i < z0.length; i++) ss += z0[i]! * z0[i]!;
+  const rms = z0.length ? Math.sqrt(ss / z0.length) : 0;
+  return { g, z0, zFloor: 0.25 * (Number.isFinite(rms) ? rms : 0), firstObservationSize: batch > 0 ? Math.floor(z0.length / batch) : z0.length };
+}
+
+/** Float32 rounding noise per element, in units of its magnitude: a few roundings per output. */
+export const ROUNDINGS_PER_OUTPUT = 4;
+
+export interface LossDifferences {
+  /** L(offset k) - L(0), one per evaluation, in float64. */
+  dL: number[];
+  /** The same with dLdZ restricted to the first observation. */
+  dLFirst: number[];
+  /**
+   * Estimated standard deviation of the rounding noise of one L evaluation, over the output
+   * elements the perturbation changed: the larger of a model (a few float32 roundings of each
+   * changed output, at least zFloor in size) and, when the five central points are there, the
+   * noise measured by each element's fourth difference (zero for a cubic, so what remains is
+   * rounding; kinks inside the stencil inflate it, which only widens the tolerance there).
+   */
+  sigma: number;
+  /** Output elements that changed. */
+  changed: number;
+  /** Sum over changed elements of |dLdZ_i * (Z_i(+1) - Z_i(-1)) / (t(+1) - t(-1))|: the size of the terms the analytic derivative sums. */
+  termMagnitude: number;
+}
+
+/**
+ * L differences and noise for the evaluations of one probe. `offsets[k]` is the actual offset of
+ * `zs[k]`; `central` gives the indices of the points at -2, -1, +1, +2 steps (for the fourth
+ * difference and the term magnitudes), or null.
+ */
+export function lossDifferences(base: LossBase, offsets: readonly number[], zs: readonly Float32Array[], central: [number, number, number, number] | null): LossDifferences {
+  const { g, z0, zFloor, firstObservationSize } = base;
+  const n = z0.length;
+  const dL = new Array<number>(zs.length).fill(0);
+  const dLFirst = new Array<number>(zs.length).fill(0);
+  let model = 0;
+  let measured = 0;
+  let changed = 0;
+  let termMagnitude = 0;
+  const [im2, im1, ip1, ip2] = central ?? [-1, -1, -1, -1];
+  const width = central ? offsets[ip1]! - offsets[im1]! : 0;
+  for (let i = 0; i < n; i++) {
+    const base0 = z0[i]!;
+    let differs = false;
+    let mag = Math.abs(base0);
+    for (let k = 0; k < zs.length; k++) {
+      const zk = zs[k]![i]!;
+      if (zk !== base0) {
+        differs = true;
+        const d = (zk - base0) * g[i]!;
+        dL[k] += d;
+        if (i < firstObservationSize) dLFirst[k] += d;
+        const a = Math.abs(zk);
+        if (a > mag) mag = a;
+      }
+    }
+    if (!differs) continue;
+    changed++;
+    const gi = g[i]!;
+    const m = Math.max(mag, zFloor) * gi;
+    model += m * m;
+    if (central) {
+      const zm2 = zs[im2]![i]!, zm1 = zs[im1]![i]!, zp1 = zs[ip1]![i]!, zp2 = zs[ip2]![i]!;
+      const d4 = zm2 - 4 * zm1 + 6 * base0 - 4 * zp1 + zp2;
+      measured += (gi * d4) * (gi * d4);
+      termMagnitude += Math.abs((gi * (zp1 - zm1)) / width);
+    }
+  }
+  const sigmaModel = ROUNDINGS_PER_OUTPUT * EPS32 * Math.sqrt(model);
+  // A fourth difference of independent noise has variance 1 + 16 + 36 + 16 + 1 = 70 times one value's.
+  const sigmaMeasured = Math.sqrt(measured / 70);
+  return { dL, dLFirst, sigma: Math.max(sigmaModel, sigmaMeasured), changed, termMagnitude };
+}

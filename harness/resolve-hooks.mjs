@@ -1,0 +1,20 @@
+// Module resolution hooks (run in Node's hooks thread): a layer file's imports of TensorFlow.js
+// and of check-layer resolve to the harness's own packages, wherever the file lives, so the
+// harness and the layer share one TensorFlow.js (one kernel registry, one Layer class).
+let root;
+
+export function initialize(data) {
+  root = data.root;
+}
+
+export function isShared(specifier) {
+  return specifier === 'check-layer' || specifier.startsWith('check-layer/') ||
+    specifier === '@tensorflow/tfjs' || specifier.startsWith('@tensorflow/tfjs-') || specifier.startsWith('@tensorflow/tfjs/');
+}
+
+export async function resolve(specifier, context, nextResolve) {
+  if (root && isShared(specifier)) {
+    return nextResolve(specifier, { ...context, parentURL: root });
+  }
+  return nextResolve(specifier, context);
+}

@@ -1,0 +1,148 @@
+/**
+ * Runs one layer file's checks in a worker thread, so a layer that never returns can be stopped:
+ * a check that neither finishes nor reports progress within the timeout is recorded as failed,
+ * the worker is terminated, and a new one carries on with the remaining checks.
+ */
+import { Worker } from 'node:worker_threads';
+import type { RunOptions } from './options.ts';
+import type { CheckResult, EnvironmentInfo, LayerInfo, RunResult } from './result.ts';
+import { assembleRun, unknownLayer } from './run-layer.ts';
+import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
+
+export interface RunFileHooks {
+  onLoaded?: (layer: LayerInfo, environment: EnvironmentInfo) => void;
+  onStart?: (id: string) => void;
+  onProgress?: (id: string, line: string) => void;
+  onResult?: (r: CheckResult) => void;
+}
+
+const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+
+export async function runFileIsolated(file: string, options: RunOptions, checkIds: string[], replayPrefix: string, hooks: RunFileHooks = {}): Promise<RunResult> {
+  const startedAt = new Date();
+  const results: CheckResult[] = [];
+  let layer: LayerInfo = unknownLayer(file, options.exportName, options.inputSize);
+  let environment: EnvironmentInfo | null = null;
+  let remaining = [...checkIds];
+  let firstLoad = true;
+
+  while (true) {
+    const outcome = await runWorker({ file, options, checkIds: remaining, earlier: results, replayPrefix }, options.timeoutSeconds * 1000, {
+      onLoaded: (l, env) => {
+        layer = l;
+        environment = env;
+        if (firstLoad) hooks.onLoaded?.(l, env);
+        firstLoad = false;
+      },
+      onStart: hooks.onStart,
+      onProgress: hooks.onProgress,
+      onResult: (r) => {
+        results.push(r);
+        remaining = remaining.filter((id) => id !== r.id);
+        hooks.onResult?.(r);
+      },
+    });
+    if (outcome.kind === 'load-error') {
+      return assembleRun({ startedAt, options, layer, environment: outcome.environment ?? environment, checks: results, loadError: { message: outcome.message } });
+    }
+    if (outcome.kind === 'done') break;
+    if (outcome.kind === 'crashed') {
+      const id = outcome.current;
+      if (id) {
+        const r: CheckResult = { id, suite: suiteOf(id), status: 'failed', message: `${id}: the worker running the layer crashed: ${outcome.message}`, durationMs: outcome.elapsedMs };
+        results.push(r);
+        remaining = remaining.filter((x) => x !== id);
+        hooks.onResult?.(r);
+        continue;
+      }
+      return assembleRun({ startedAt, options, layer, environment, checks: results, loadError: { message: `${file}: ${outcome.message}` } });
+    }
+    // Timed out: record the check as failed and go on with a fresh worker.
+    const r: CheckResult = {
+      id: outcome.current,
+      suite: suiteOf(outcome.current),
+      status: 'failed',
+      message: `${outcome.current} did not finish within ${options.timeoutSeconds} s (stopped; does predict, forward or backward loop forever?); raise --timeout if the layer is just slow`,
+      durationMs: outcome.elapsedMs,
+      where: {},
+      replay: `${replayPrefix} --checks ${outcome.current} --timeout ${options.timeoutSeconds * 4}`,
+    };
+    results.push(r);
+    remaining = remaining.filter((x) => x !== outcome.current);
+    hooks.onResult?.(r);
+    if (remaining.length === 0) break;
+  }
+  return assembleRun({ startedAt, options, layer, environment, checks: results });
+}
+
+let suiteLookup: ((id: string) => CheckResult['suite']) | null = null;
+/** Set by the CLI (which knows the check list) so that results made here carry their suite. */
+export function setSuiteLookup(f: (id: string) => CheckResult['suite']): void {
+  suiteLookup = f;
+}
+function suiteOf(id: string): CheckResult['suite'] {
+  return suiteLookup?.(id) ?? 'shape';
+}
+
+type WorkerOutcome =
+  | { kind: 'done' }
+  | { kind: 'load-error'; message: string; environment: EnvironmentInfo | null }
+  | { kind: 'timeout'; current: string; elapsedMs: number }
+  | { kind: 'crashed'; current: string | null; message: string; elapsedMs: number };
+
+function runWorker(input: WorkerInput, timeoutMs: number, hooks: Required<Pick<RunFileHooks, 'onLoaded' | 'onResult'>> & RunFileHooks): Promise<WorkerOutcome> {
+  return new Promise((resolve) => {
+    const worker = new Worker(WORKER_URL, { workerData: input, stdout: false, stderr: false });
+    let current: string | null = null;
+    let startedAt = Date.now();
+    let timer: NodeJS.Timeout | null = null;
+    let settled = false;
+    const finish = (o: WorkerOutcome) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      void worker.terminate();
+      resolve(o);
+    };
+    // Starting the worker, loading the file and entering the backend get at least a minute.
+    const loadAllowanceMs = Math.max(timeoutMs, 60_000);
+    const arm = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (current) finish({ kind: 'timeout', current, elapsedMs: Date.now() - startedAt });
+        else finish({ kind: 'load-error', message: `${input.file}: loading the layer did not finish within ${loadAllowanceMs / 1000} s (does the file or the constructor loop forever?)`, environment: null });
+      }, current ? timeoutMs : loadAllowanceMs);
+    };
+    arm();
+    worker.on('message', (m: WorkerMessage) => {
+      switch (m.type) {
+        case 'loaded':
+          hooks.onLoaded(m.layer, m.environment);
+          break;
+        case 'load-error':
+          finish({ kind: 'load-error', message: m.message, environment: m.environment });
+          break;
+        case 'start':
+          current = m.id;
+          startedAt = Date.now();
+          arm();
+          hooks.onStart?.(m.id);
+          break;
+        case 'progress':
+          arm();
+          hooks.onProgress?.(m.id, m.line);
+          break;
+        case 'result':
+          current = null;
+          hooks.onResult(m.result);
+          arm();
+          break;
+        case 'done':
+          finish({ kind: 'done' });
+          break;
+      }
+    });
+    worker.on('error', (e) => finish({ kind: 'crashed', current, message: e?.message?.split('\n')[0] ?? String(e), elapsedMs: Date.now() - startedAt }));
+    worker.on('exit', (code) => finish({ kind: 'crashed', current, message: `exited with code ${code}`, elapsedMs: Date.now() - startedAt }));
+  });
+}

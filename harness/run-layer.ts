@@ -1,0 +1,105 @@
+/**
+ * The pieces of one layer's run that both the CLI's worker and the programmatic API use: make
+ * the layer under test, describe the environment, sample an elementwise layer's response curve,
+ * and assemble the RunResult.
+ */
+import { useBackend, type BackendStatus } from './backends.ts';
+import { LayerLoadError } from './errors.ts';
+import { LayerUnderTest, NotALayerError, type LayerSource } from './layer-under-test.ts';
+import type { RunOptions } from './options.ts';
+import { REPORT_SCHEMA_VERSION, summarize, type CheckResult, type EnvironmentInfo, type LayerInfo, type RunResult } from './result.ts';
+import { tf } from './tf.ts';
+import { TOOL_VERSION } from './version.ts';
+
+export async function enterBackend(choice: RunOptions['backend']): Promise<{ status: BackendStatus; environment: EnvironmentInfo }> {
+  const status = await useBackend(choice);
+  return { status, environment: environmentInfo(status) };
+}
+
+export function environmentInfo(status: BackendStatus): EnvironmentInfo {
+  return {
+    backend: status.name,
+    device: status.device ?? status.name,
+    tfjsVersion: tf.version.tfjs,
+    nodeVersion: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    toolVersion: TOOL_VERSION,
+  };
+}
+
+/** Makes and builds the layer; a constructor or build that throws is a load error (exit 2). */
+export function makeSubject(source: LayerSource, inputSize: number[], seed: number, file: string, exportName: string): LayerUnderTest {
+  try {
+    return LayerUnderTest.create(source, inputSize, seed, file, exportName);
+  } catch (e) {
+    if (e instanceof NotALayerError) throw new LayerLoadError(`${file}: ${exportName === 'default' ? 'the default export' : `export "${exportName}"`} ${e.message}; return a layer from it`);
+    const msg = (e as Error)?.message?.split('\n')[0] ?? String(e);
+    const stage = source.kind === 'instance' ? 'building the layer' : 'constructing or building the layer';
+    throw new LayerLoadError(`${file}: ${stage} for input size [${inputSize.join(',')}] threw: ${msg}`);
+  }
+}
+
+/**
+ * For a layer that acts elementwise, its response over [-10, 3] (first channel), for the
+ * report's plot beside ELU, Leaky ReLU and ReLU. Null when the layer is not elementwise.
+ */
+export function elementwiseResponse(subject: LayerUnderTest): { x: number[]; y: number[] } | null {
+  try {
+    return tf.tidy((() => {
+      const size = subject.inputSize;
+      const n = size.reduce((a, b) => a * b, 1);
+      const base = tf.randomUniform([1, ...size], -1, 1, 'float32', 11);
+      const z0 = subject.predict(base);
+      if (z0.shape.join() !== base.shape.join()) return null;
+      // Changing one element must change that output element only.
+      const k = Math.min(n - 1, Math.floor(n / 2));
+      const bump = tf.oneHot([k], n).reshape(base.shape).mul(0.5);
+      const d = tf.sub(subject.predict(base.add(bump)), z0).abs().reshape([n]).dataSync();
+      for (let i = 0; i < n; i++) if (i !== k && d[i]! > 1e-6) return null;
+      if (!(d[k]! > 0)) return null;
+      const xs = Array.from({ length: 131 }, (_, i) => -10 + i * 0.1);
+      const X = tf.tensor1d(xs).reshape([xs.length, ...size.map(() => 1)]).tile([1, ...size]);
+      const Z = subject.predict(X).reshape([xs.length, n]).slice([0, 0], [xs.length, 1]).dataSync();
+      return { x: xs.map((v) => Number(v.toFixed(2))), y: Array.from(Z) };
+    }) as unknown as () => tf.TensorContainer) as unknown as { x: number[]; y: number[] } | null;
+  } catch {
+    return null;
+  }
+}
+
+export function describeLayer(subject: LayerUnderTest): LayerInfo {
+  const info = subject.describe();
+  const response = elementwiseResponse(subject);
+  return { ...info, elementwise: response !== null, ...(response ? { response } : {}) };
+}
+
+export function unknownLayer(file: string, exportName: string, inputSize: number[] | null): LayerInfo {
+  return { file, exportName, form: 'unknown', className: '', name: '', type: '', description: '', inputSize, learnables: [] };
+}
+
+export function assembleRun(args: {
+  startedAt: Date;
+  options: RunOptions;
+  layer: LayerInfo;
+  environment: EnvironmentInfo | null;
+  checks: CheckResult[];
+  loadError?: { message: string; hint?: string };
+}): RunResult {
+  const durationMs = Date.now() - args.startedAt.getTime();
+  const summary = summarize(args.checks, durationMs);
+  const exitCode = args.loadError ? 2 : summary.failed + summary.incomplete > 0 ? 1 : 0;
+  const { reportDir: _r, verbose: _v, ...shown } = args.options;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'check-layer', version: TOOL_VERSION },
+    startedAt: args.startedAt.toISOString(),
+    seed: args.options.seed,
+    options: shown as Record<string, unknown>,
+    layer: args.layer,
+    environment: args.environment,
+    ...(args.loadError ? { loadError: args.loadError } : {}),
+    checks: args.checks,
+    summary,
+    exitCode,
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * A user's project in miniature, for harness/vitest.test.ts: vitest with one test file that
+ * uses describeLayer on a correct layer, a broken one and a Form A layer. Its test file is named
+ * `*.check.ts` so the project's own vitest run does not pick it up (one of its layers fails on purpose).
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['*.check.ts'],
+    pool: 'forks',
+    maxWorkers: 1,
+  },
+});

@@ -1,0 +1,129 @@
+/**
+ * describeLayer, tested the way users meet it: vitest runs a small project (vitest-fixture/) in
+ * a child process, and every test it reports is compared with its check's result in the same
+ * run (the fixture saves each RunResult): passed -> passed, failed or incomplete -> failed with
+ * the evidence and a replay in the message, skipped -> skipped. Suites: shape and gradient.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECKS_BY_SUITE } from '../suites/index.ts';
+import type { RunResult } from './result.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SUITES = ['shape', 'gradient'] as const;
+const EXPECTED_IDS = SUITES.flatMap((s) => CHECKS_BY_SUITE[s].map((c) => c.id));
+
+interface AssertionResult {
+  ancestorTitles: string[];
+  title: string;
+  status: string;
+  failureMessages: string[];
+}
+interface VitestJson {
+  numFailedTests: number;
+  numPassedTests: number;
+  numPendingTests: number;
+  testResults: { assertionResults: AssertionResult[]; message?: string }[];
+}
+
+const LAYERS = [
+  { describe: 'reference ELU', file: 'reference-elu.json' },
+  { describe: 'ELU with a wrong alpha gradient', file: 'broken-elu.json' },
+  { describe: 'Form A leaky ReLU', file: 'leaky-relu.json' },
+];
+
+describe('describeLayer in a user project', () => {
+  let out: string;
+  let report: VitestJson;
+  let runs: Record<string, RunResult>;
+  let exitCode: number | null;
+
+  beforeAll(async () => {
+    out = mkdtempSync(path.join(tmpdir(), 'check-layer-vitest-'));
+    // The child must not think it is a worker of this vitest.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST'));
+    exitCode = await new Promise<number | null>((resolve) => {
+      execFile(
+        process.execPath,
+        [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--root', 'harness/vitest-fixture', '--reporter=json', `--outputFile=${path.join(out, 'vitest.json')}`],
+        { cwd: root, env: { ...env, CHECK_LAYER_FIXTURE_OUT: out, CHECK_LAYER_FIXTURE_SUITES: SUITES.join(',') }, maxBuffer: 32 << 20 },
+        (err) => resolve(err ? ((err as { code?: number }).code ?? 1) : 0),
+      );
+    });
+    report = JSON.parse(readFileSync(path.join(out, 'vitest.json'), 'utf8')) as VitestJson;
+    runs = Object.fromEntries(LAYERS.map((l) => [l.describe, JSON.parse(readFileSync(path.join(out, l.file), 'utf8')) as RunResult]));
+  }, 180_000);
+
+  afterAll(() => {
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+
+  const testsOf = (name: string) => report.testResults.flatMap((f) => f.assertionResults).filter((a) => a.ancestorTitles.join(' > ') === name);
+
+  it('registers one test per check of the selected suites, named by check id, in order', () => {
+    for (const l of LAYERS) expect(testsOf(l.describe).map((t) => t.title)).toEqual(EXPECTED_IDS);
+  });
+
+  it('gives each test the status of its check: failed and incomplete fail, skipped skips', () => {
+    const expected = { passed: 0, failed: 0, skipped: 0 };
+    for (const l of LAYERS) {
+      const run = runs[l.describe]!;
+      expect(run.checks.map((c) => c.id)).toEqual(EXPECTED_IDS);
+      for (const t of testsOf(l.describe)) {
+        const c = run.checks.find((x) => x.id === t.title)!;
+        const want = c.status === 'passed' ? 'passed' : c.status === 'skipped' ? 'skipped' : 'failed';
+        expected[want]++;
+        expect({ layer: l.describe, check: c.id, test: t.status === 'pending' ? 'skipped' : t.status }).toEqual({ layer: l.describe, check: c.id, test: want });
+      }
+    }
+    expect({ passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests }).toEqual(expected);
+    // vitest exits 1 exactly when a test failed.
+    expect(exitCode).toBe(expected.failed > 0 ? 1 : 0);
+  });
+
+  it('passes the reference ELU and fails nothing of the correct Form A layer', () => {
+    for (const name of ['reference ELU', 'Form A leaky ReLU']) {
+      const failed = testsOf(name).filter((t) => t.status === 'failed');
+      expect(failed.map((t) => `${t.title}: ${t.failureMessages[0]?.split('\n')[0]}`)).toEqual([]);
+      expect(testsOf(name).filter((t) => t.status === 'passed').length).toBeGreaterThan(0);
+    }
+  });
+
+  it.skipIf(!EXPECTED_IDS.includes('gradientsAreNumericallyCorrect'))(
+    'fails gradientsAreNumericallyCorrect for the broken ELU, with the evidence and a replay in the message',
+    () => {
+      const t = testsOf('ELU with a wrong alpha gradient').find((x) => x.title === 'gradientsAreNumericallyCorrect')!;
+      const c = runs['ELU with a wrong alpha gradient']!.checks.find((x) => x.id === 'gradientsAreNumericallyCorrect')!;
+      expect(t.status).toBe('failed');
+      expect(t.failureMessages[0]).toContain(c.message);
+      expect(t.failureMessages[0]).toMatch(/\breplay: /);
+      expect(t.failureMessages[0]).toContain('alpha');
+    },
+  );
+
+  it('puts every failed check\'s message, evidence and replay into its failed test', () => {
+    for (const l of LAYERS) {
+      for (const t of testsOf(l.describe).filter((x) => x.status === 'failed')) {
+        const c = runs[l.describe]!.checks.find((x) => x.id === t.title)!;
+        const msg = t.failureMessages[0] ?? '';
+        expect(msg).toContain(c.message);
+        if (c.evidence && Object.keys(c.evidence).length) expect(msg).toContain('evidence:');
+        expect(msg).toMatch(/\breplay: /);
+      }
+    }
+  });
+
+  it('reports each skip with the check\'s reason', () => {
+    // The JSON reporter has no skip note; the runs say why, and the tests are skipped, not passed.
+    for (const l of LAYERS) {
+      for (const c of runs[l.describe]!.checks.filter((x) => x.status === 'skipped')) {
+        expect(c.message.length).toBeGreaterThan(0);
+        expect(testsOf(l.describe).find((t) => t.title === c.id)!.status).toMatch(/skipped|pending/);
+      }
+    }
+  });
+});

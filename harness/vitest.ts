@@ -1,0 +1,108 @@
+/**
+ * The vitest integration: one line per layer in your own test suite, so CI fails on a broken layer.
+ *
+ *   import { describeLayer } from 'check-layer/vitest';
+ *   describeLayer('my ELU', () => new MyElu(), { inputSize: [24, 24, 20], suites: ['shape', 'gradient'] });
+ *
+ * registers a describe block with one test per check. The checks run once, in `beforeAll`,
+ * through `checkLayer`; each test then reports its check: failed or incomplete -> a failed test
+ * whose message has the evidence and the replay; skipped -> a skipped test with the reason.
+ * Which checks there are is known before running (the same selection `checkLayer` makes).
+ */
+import { beforeAll, describe, test, type TestContext } from 'vitest';
+import { ALL_CHECKS } from '../suites/index.ts';
+import { checkLayer, type CheckLayerOptions } from './api.ts';
+import { resolveRunOptions, selectChecks } from './options.ts';
+import type { CheckResult, RunResult } from './result.ts';
+import { checkAsText } from '../reports/html/evidence-text.ts';
+
+export interface DescribeLayerOptions extends CheckLayerOptions {
+  /** Milliseconds the whole run (beforeAll) may take; default 5 minutes, 60 with the training suite. */
+  timeout?: number;
+  /** Called with the run's result once it is there (to write a report, or inspect it). */
+  onRun?: (run: RunResult) => void | Promise<void>;
+}
+
+/** A failed or incomplete check, as a test failure. Its message is the whole story: evidence and replay. */
+export class LayerCheckFailure extends Error {
+  override name = 'LayerCheckFailure';
+  constructor(readonly result: CheckResult, message: string) {
+    super(message);
+    // The stack would point into this helper, not into the layer: the message says where.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+/**
+ * Registers `describe(name)` with one test per selected check. `layer` is a layer instance, a
+ * factory `() => layer` (preferred: a fresh layer per run) or a layer class.
+ */
+export function describeLayer(name: string, layer: unknown, options: DescribeLayerOptions): void {
+  // Resolved here, at collection time, so a bad option fails loudly and the test names are known.
+  const { timeout, onRun, ...checkOptions } = options;
+  const resolved = resolveRunOptions(
+    { suites: checkOptions.suites, checks: checkOptions.checks, seed: checkOptions.seed, inputSize: checkOptions.inputSize },
+    ALL_CHECKS,
+  );
+  const checks = selectChecks(ALL_CHECKS, resolved);
+  const runTimeout = timeout ?? (resolved.suites.includes('training') ? 60 * 60_000 : 5 * 60_000);
+
+  describe(name, () => {
+    let run: RunResult | undefined;
+    let runError: unknown;
+
+    beforeAll(async () => {
+      try {
+        run = await checkLayer(layer, { ...checkOptions, name: checkOptions.name ?? name });
+        await onRun?.(run);
+      } catch (e) {
+        runError = e;
+      }
+    }, runTimeout);
+
+    if (checks.length === 0) {
+      test.skip(`no checks selected (suites: ${resolved.suites.join(', ') || 'none'})`, () => {});
+      return;
+    }
+
+    for (const check of checks) {
+      test(check.id, (ctx) => reportCheck(check.id, run, runError, ctx, resolved.seed));
+    }
+  });
+}
+
+function reportCheck(id: string, run: RunResult | undefined, runError: unknown, ctx: TestContext, seed: number): void {
+  if (runError !== undefined) throw runError;
+  if (!run) throw new Error(`${id}: the checks did not run (beforeAll ended without a result)`);
+  if (run.loadError) throw new Error(`${id}: the layer could not be run: ${run.loadError.message}${run.loadError.hint ? ` (${run.loadError.hint})` : ''}`);
+  const r = run.checks.find((c) => c.id === id);
+  if (!r) throw new Error(`${id}: no result for this check in the run (ran: ${run.checks.map((c) => c.id).join(', ') || 'nothing'})`);
+  if (r.status === 'skipped') ctx.skip(r.message);
+  if (r.status === 'failed' || r.status === 'incomplete') {
+    const replay = r.replay ? '' : `\nreplay: ${vitestReplay(ctx, seed)}`;
+    throw new LayerCheckFailure(r, checkAsText(r) + replay);
+  }
+}
+
+/** The command that runs this one test again (same options in the test file, so the same seed). */
+function vitestReplay(ctx: TestContext, seed: number): string {
+  const file = ctx.task.file?.filepath;
+  const rel = file ? relativeToCwd(file) : '<test file>';
+  const names: string[] = [];
+  for (let t: { name: string; suite?: unknown } | undefined = ctx.task; t; t = t.suite as { name: string; suite?: unknown } | undefined) {
+    if (t.name && t !== (ctx.task.file as unknown)) names.unshift(t.name);
+  }
+  // -t is a regular expression matched against the test's full name (its describe names and its own, joined by spaces).
+  const pattern = names.filter(Boolean).join(' ').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `npx vitest run ${quote(rel)} -t ${quote(pattern)} (seed ${seed})`;
+}
+
+function relativeToCwd(file: string): string {
+  const cwd = process.cwd().replace(/\\/g, '/');
+  const f = file.replace(/\\/g, '/');
+  return f.startsWith(`${cwd}/`) ? f.slice(cwd.length + 1) : f;
+}
+
+function quote(s: string): string {
+  return /^[A-Za-z0-9_./:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,123 @@
+/**
+ * The seed's network: image input 28x28x1 (zero-centred), convolution 5x5 with 20 filters
+ * ('valid', stride 1), batch normalization, THE LAYER UNDER TEST, fully connected 10, softmax,
+ * cross-entropy. The layer under test sees [N, 24, 24, 20] and may return any shape; the fully
+ * connected layer flattens what it returns.
+ *
+ * Initial values follow MATLAB's defaults and depend only on the seed, never on the layer under
+ * test, so two networks with different layers start from the same weights everywhere else:
+ * convolution and fully connected weights Glorot-uniform, biases zero, batch-norm scale one and
+ * offset zero, running statistics zero mean and unit variance.
+ *
+ * This file holds the parameters and the prediction-time path. Training (the fused
+ * convolution + batch-norm step and the update rule) is in `train.ts` and `stem.ts`.
+ */
+import { deriveSeed, makeRng } from '../../harness/random.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
+
+export const CONV_FILTER_SIZE = 5;
+export const CONV_FILTERS = 20;
+export const BN_EPSILON = 1e-5;
+/** MATLAB's batch-norm decay for running statistics: new = 0.9 * old + 0.1 * batch. */
+export const BN_MOMENTUM = 0.9;
+/** What the layer under test receives: one observation of the batch-norm output. */
+export const LAYER_INPUT_SIZE = [24, 24, CONV_FILTERS] as const;
+
+export interface Learnable {
+  /** `conv.weights`, `layer.alpha`, `fc.bias`... */
+  name: string;
+  variable: tf.Variable;
+  /** Whether L2 regularization applies, as MATLAB's L2Factor: 1 for weights, scale, offset and custom learnables; 0 for biases. */
+  l2: boolean;
+}
+
+let networkCounter = 0;
+
+export class SeedNetwork {
+  readonly convWeights: tf.Variable; // [5, 5, 1, 20]
+  readonly convBias: tf.Variable; // [20]
+  readonly bnScale: tf.Variable; // [20]
+  readonly bnOffset: tf.Variable; // [20]
+  readonly bnMean: tf.Variable; // [20], running (then population) mean of the convolution output
+  readonly bnVariance: tf.Variable; // [20]
+  readonly fcWeights: tf.Variable; // [features, 10]
+  readonly fcBias: tf.Variable; // [10]
+  /** Number of values the layer under test returns per observation. */
+  readonly features: number;
+  private readonly id = ++networkCounter;
+
+  /**
+   * @param layer the layer under test, already built for [N, 24, 24, 20] (see `buildLayerUnderTest`).
+   * @param seed the seed of every initial value outside the layer under test.
+   */
+  constructor(
+    readonly layer: tf.layers.Layer,
+    readonly seed: number,
+  ) {
+    const out = tf.tidy(() => (layer.apply(tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false }) as Tensor).shape);
+    this.features = out.slice(1).reduce((a, b) => a * b, 1);
+    const k = CONV_FILTER_SIZE;
+    const v = (name: string, t: Tensor) => tf.variable(t, true, `seedNetwork${this.id}/${name}`);
+    this.convWeights = v('conv.weights', glorotUniform([k, k, 1, CONV_FILTERS], k * k * 1, k * k * CONV_FILTERS, deriveSeed(seed, 'conv.weights')));
+    this.convBias = v('conv.bias', tf.zeros([CONV_FILTERS]));
+    this.bnScale = v('bn.scale', tf.ones([CONV_FILTERS]));
+    this.bnOffset = v('bn.offset', tf.zeros([CONV_FILTERS]));
+    this.bnMean = tf.variable(tf.zeros([CONV_FILTERS]), false, `seedNetwork${this.id}/bn.runningMean`);
+    this.bnVariance = tf.variable(tf.ones([CONV_FILTERS]), false, `seedNetwork${this.id}/bn.runningVariance`);
+    this.fcWeights = v('fc.weights', glorotUniform([this.features, 10], this.features, 10, deriveSeed(seed, 'fc.weights')));
+    this.fcBias = v('fc.bias', tf.zeros([10]));
+  }
+
+  /** The layer under test's learnables as tf.Variables (Form A: its trainable weights; Form B: its learnables). */
+  layerLearnables(): Learnable[] {
+    return this.layer.trainableWeights.map((w) => ({ name: `layer.${shortName(w.originalName ?? w.name)}`, variable: w.read() as tf.Variable, l2: true }));
+  }
+
+  /** Everything training updates, in a fixed order. */
+  learnables(): Learnable[] {
+    return [
+      { name: 'conv.weights', variable: this.convWeights, l2: true },
+      { name: 'conv.bias', variable: this.convBias, l2: false },
+      { name: 'bn.scale', variable: this.bnScale, l2: true },
+      { name: 'bn.offset', variable: this.bnOffset, l2: true },
+      ...this.layerLearnables(),
+      { name: 'fc.weights', variable: this.fcWeights, l2: true },
+      { name: 'fc.bias', variable: this.fcBias, l2: false },
+    ];
+  }
+
+  /** Prediction-time batch-norm output for zero-centred images [N, 28, 28, 1]: the layer under test's input. */
+  predictStem(x: Tensor): Tensor {
+    return tf.tidy(() => {
+      const z = tf.conv2d(x as tf.Tensor4D, this.convWeights as unknown as tf.Tensor4D, 1, 'valid');
+      return tf.batchNorm(tf.add(z, this.convBias), this.bnMean, this.bnVariance, this.bnOffset, this.bnScale, BN_EPSILON);
+    });
+  }
+
+  /** Prediction-time logits [N, 10] for zero-centred images [N, 28, 28, 1]. */
+  predictLogits(x: Tensor): Tensor {
+    return tf.tidy(() => {
+      const h = this.layer.apply(this.predictStem(x), { training: false }) as Tensor;
+      return tf.add(tf.matMul(tf.reshape(h, [x.shape[0]!, this.features]), this.fcWeights), this.fcBias);
+    });
+  }
+
+  /** Frees the network's own variables (not the layer under test's). */
+  dispose(): void {
+    for (const v of [this.convWeights, this.convBias, this.bnScale, this.bnOffset, this.bnMean, this.bnVariance, this.fcWeights, this.fcBias]) v.dispose();
+  }
+}
+
+/** MATLAB's 'glorot' initializer: uniform in +-sqrt(6 / (fanIn + fanOut)), from a seeded generator. */
+export function glorotUniform(shape: number[], fanIn: number, fanOut: number, seed: number): Tensor {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const random = makeRng(seed);
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = (2 * random() - 1) * limit;
+  return tf.tensor(values, shape);
+}
+
+function shortName(n: string): string {
+  const parts = n.split('/');
+  return parts[parts.length - 1]!;
+}

@@ -1,0 +1,161 @@
+/**
+ * The convolution + batch normalization at the bottom of the seed network, fused for training.
+ *
+ * Both layers are linear in the image patches, so the whole block and its backward reduce to a
+ * few products with the mini-batch's patch matrix P ([M, 25]: one row per output position, one
+ * column per filter tap; M = N * 24 * 24):
+ *
+ *   forward   A1 = P W + b                           (the convolution, W as [25, 20])
+ *             mean = pbar W + b,   pbar = colsum(P) / M
+ *             var  = colsum(W o (G W)) / M - (pbar W)^2,   G = P'P  (25 x 25)
+ *             A2 = s o (A1 - mean) + beta = P (W o s) + (beta - s o pbar W),   s = gamma / sqrt(var + eps)
+ *   backward  H = P' dA2  (25 x 20), dbeta = colsum(dA2)
+ *             dgamma = (colsum(W o H) - (pbar W) o dbeta) / sigma        since Ahat = (P W - pbar W) / sigma
+ *             dW = s o (H - psum' dbeta / M - (G W - psum' (pbar W)) o dgamma / (M sigma))
+ *                                                     = P' dA1 with the batch-norm dA1 written out
+ *             db = 0 exactly: batch norm subtracts the batch mean, so the loss does not depend on b.
+ *
+ * One [M, 25] x [25, 20] product forward and one [25, M] x [M, 20] product backward replace the
+ * convolution, two passes for the statistics, the normalisation passes and the filter gradient.
+ * The results equal tf.conv2d followed by tf.moments and tf.batchNorm, differentiated by
+ * TensorFlow.js, to float32 rounding (see stem.test.ts). The variance is computed from the
+ * patch Gram matrix: the images are zero-centred, so the mean is small against the spread and
+ * E[z^2] - mean^2 loses no significant digits here.
+ */
+import { tf, type Tensor } from '../../harness/tf.ts';
+import { BN_EPSILON, CONV_FILTERS, CONV_FILTER_SIZE } from './seed-network.ts';
+import type { SeedNetwork } from './seed-network.ts';
+
+const K = CONV_FILTER_SIZE * CONV_FILTER_SIZE;
+const SIDE = 28;
+const OUT = SIDE - CONV_FILTER_SIZE + 1;
+
+/** A mini-batch as the stem needs it. */
+export interface Patches {
+  batch: number;
+  /** Rows of P: batch * 24 * 24. */
+  rows: number;
+  /** [rows, 25]. */
+  P: Tensor;
+  /** [25, rows]. */
+  PT: Tensor;
+  /** [25, 25], P'P. */
+  G: Tensor;
+  /** [1, 25], colsum(P). */
+  psum: Tensor;
+}
+
+export function disposePatches(p: Patches): void {
+  tf.dispose([p.P, p.PT, p.G, p.psum]);
+}
+
+/**
+ * Patches of the images at `indices` of `images` ([count, 28, 28] zero-centred), cut on the CPU
+ * (JavaScript) and uploaded: on the wasm and cpu backends this costs a few ms against about 25 ms
+ * for an identity-filter convolution and a transpose.
+ */
+export function patchesFromImages(images: Float32Array, indices: ArrayLike<number>): Patches {
+  const batch = indices.length;
+  const rows = batch * OUT * OUT;
+  const P = new Float32Array(rows * K);
+  const PT = new Float32Array(rows * K);
+  for (let n = 0; n < batch; n++) {
+    const base = indices[n]! * SIDE * SIDE;
+    const m0 = n * OUT * OUT;
+    for (let a = 0; a < CONV_FILTER_SIZE; a++) {
+      for (let b = 0; b < CONV_FILTER_SIZE; b++) {
+        const k = a * CONV_FILTER_SIZE + b;
+        let w = k * rows + m0;
+        for (let i = 0; i < OUT; i++) {
+          const r = base + (i + a) * SIDE + b;
+          for (let j = 0; j < OUT; j++) PT[w++] = images[r + j]!;
+        }
+      }
+    }
+    let w = m0 * K;
+    for (let i = 0; i < OUT; i++) {
+      for (let j = 0; j < OUT; j++) {
+        for (let a = 0; a < CONV_FILTER_SIZE; a++) {
+          const r = base + (i + a) * SIDE + j;
+          for (let b = 0; b < CONV_FILTER_SIZE; b++) P[w++] = images[r + b]!;
+        }
+      }
+    }
+  }
+  return tf.tidy(() => {
+    const p = tf.tensor2d(P, [rows, K]);
+    const pt = tf.tensor2d(PT, [K, rows]);
+    return finish(batch, rows, p, pt);
+  });
+}
+
+/** The same patches cut on the device from images [N, 28, 28, 1] (an identity-filter convolution): for webgpu. */
+export function patchesOnDevice(x: Tensor): Patches {
+  return tf.tidy(() => {
+    const batch = x.shape[0]!;
+    const rows = batch * OUT * OUT;
+    const identity = tf.reshape(tf.eye(K), [CONV_FILTER_SIZE, CONV_FILTER_SIZE, 1, K]);
+    const p = tf.reshape(tf.conv2d(x as tf.Tensor4D, identity as tf.Tensor4D, 1, 'valid'), [rows, K]);
+    return finish(batch, rows, p, tf.transpose(p));
+  });
+}
+
+function finish(batch: number, rows: number, P: Tensor, PT: Tensor): Patches {
+  const G = tf.matMul(PT as tf.Tensor2D, P as tf.Tensor2D);
+  const psum = tf.matMul(tf.ones([1, rows]), P as tf.Tensor2D);
+  return { batch, rows, P, PT, G, psum };
+}
+
+/** Batch statistics of the convolution output (mean includes the bias), from the patches alone. */
+export function stemStatistics(W: Tensor, b: Tensor, p: Pick<Patches, 'rows' | 'G' | 'psum'>): { mean: Tensor; variance: Tensor } {
+  return tf.tidy(() => {
+    const W2 = tf.reshape(W, [K, CONV_FILTERS]);
+    const mu0 = tf.reshape(tf.matMul(p.psum as tf.Tensor2D, W2 as tf.Tensor2D), [CONV_FILTERS]);
+    const ez2 = tf.sum(tf.mul(W2, tf.matMul(p.G as tf.Tensor2D, W2 as tf.Tensor2D)), 0);
+    const mean0 = tf.div(mu0, p.rows);
+    const variance = tf.relu(tf.sub(tf.div(ez2, p.rows), tf.square(mean0)));
+    return { mean: tf.add(mean0, b), variance };
+  });
+}
+
+/**
+ * Training-time output of convolution + batch normalization, [batch, 24, 24, 20], differentiable
+ * with respect to the network's conv weights and bias and batch-norm scale and offset (through
+ * the fused backward above).
+ */
+export function stemTrain(net: SeedNetwork, p: Patches): Tensor {
+  const M = p.rows;
+  const op = tf.customGrad(((W: Tensor, b: Tensor, gamma: Tensor, beta: Tensor, save: (t: Tensor[]) => void) => {
+    const W2 = tf.reshape(W, [K, CONV_FILTERS]);
+    const mu0 = tf.div(tf.matMul(p.psum as tf.Tensor2D, W2 as tf.Tensor2D), M); // [1, 20], pbar W
+    const Q = tf.matMul(p.G as tf.Tensor2D, W2 as tf.Tensor2D); // [25, 20], G W
+    const variance = tf.relu(tf.sub(tf.div(tf.sum(tf.mul(W2, Q), 0, true), M), tf.square(mu0)));
+    const sigma = tf.sqrt(tf.add(variance, BN_EPSILON)); // [1, 20]
+    const s = tf.div(gamma, sigma);
+    // The bias must be made rank 1, not reshaped to it: wasm's _FusedMatMul checks the rank of the
+    // buffer's original shape, and a reshaped [1, 20] tensor shares a [1, 20] buffer.
+    const shift = tf.sub(beta, tf.mul(tf.reshape(mu0, [CONV_FILTERS]), tf.reshape(s, [CONV_FILTERS])));
+    const A2 = tf.fused.matMul({ a: p.P as tf.Tensor2D, b: tf.mul(W2, s) as tf.Tensor2D, bias: shift });
+    save([W2, mu0, Q, sigma, s]);
+    return {
+      value: tf.reshape(A2, [p.batch, OUT, OUT, CONV_FILTERS]),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sW2, smu0, sQ, ssigma, ss] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+        const dA2 = tf.reshape(dy, [M, CONV_FILTERS]) as tf.Tensor2D;
+        const H = tf.matMul(p.PT as tf.Tensor2D, dA2); // [25, 20]
+        const dbeta = tf.matMul(ones(M), dA2); // [1, 20]
+        const dgamma = tf.div(tf.sub(tf.sum(tf.mul(sW2, H), 0, true), tf.mul(smu0, dbeta)), ssigma);
+        const psumT = tf.reshape(p.psum, [K, 1]);
+        const centred = tf.sub(sQ, tf.mul(psumT, smu0)); // P' (P W - pbar W): [25, 20]
+        const dW = tf.mul(ss, tf.sub(tf.sub(H, tf.mul(psumT, tf.div(dbeta, M))), tf.mul(centred, tf.div(dgamma, tf.mul(ssigma, M)))));
+        return [tf.reshape(dW, W.shape), tf.zerosLike(b), tf.reshape(dgamma, gamma.shape), tf.reshape(dbeta, beta.shape)];
+      },
+    };
+  }) as unknown as (...args: Tensor[]) => Tensor);
+  return op(net.convWeights, net.convBias, net.bnScale, net.bnOffset);
+}
+
+/** A [1, n] row of ones: column sums as a product are ~8x faster than tf.sum on wasm. */
+function ones(n: number): tf.Tensor2D {
+  return tf.ones([1, n]);
+}

@@ -1,0 +1,261 @@
+/**
+ * Trains the seed network with MATLAB's `trainingOptions('sgdm')` defaults: learning rate 0.01,
+ * momentum 0.9, mini-batch 128, 30 epochs, L2 regularization 1e-4, shuffled every epoch (seeded),
+ * the last partial mini-batch dropped (5,000 / 128: 39 iterations an epoch, 1,170 in 30).
+ *
+ * Update rule (MATLAB's sgdm): v <- momentum * v - learningRate * (dL/dw + l2 * w); w <- w + v.
+ * L2 applies as MATLAB's default L2Factor does: to the convolution and fully connected weights,
+ * to batch-norm scale and offset, and to every learnable of the layer under test (custom layers'
+ * learnables have factor 1 in MATLAB); not to the convolution and fully connected biases.
+ * The loss is the mean cross-entropy over the mini-batch (the L2 term is not in the reported loss).
+ * After training, batch normalization gets the statistics of the whole training set, as
+ * MATLAB's default ('BatchNormalizationStatistics', 'population') does.
+ *
+ * The layer under test is called with `layer.apply(x, { training: true })` inside
+ * `tf.variableGrads`, so its gradients come from its own path: a Form B layer's `backward` through
+ * `tf.customGrad` in `CustomLayer.call`, a Form A layer's automatic differentiation or its own
+ * `tf.customGrad`. The layers around it use hand-written fused backwards (`stem.ts` and the fully
+ * connected layer below), which is where the speed comes from; nothing is read back from the
+ * device except the loss and accuracy, in one read every 50 iterations.
+ */
+import { deriveSeed, makeRng } from '../../harness/random.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
+import { NUM_CLASSES, permutation, type DigitSplit } from './digits.ts';
+import { disposePatches, patchesFromImages, patchesOnDevice, stemStatistics, stemTrain, type Patches } from './stem.ts';
+import { BN_MOMENTUM, type SeedNetwork } from './seed-network.ts';
+import { formatTableFooter, formatTableHeader, formatTableRow, type TableRow } from './progress-table.ts';
+
+export interface TrainOptions {
+  network: SeedNetwork;
+  data: DigitSplit;
+  /** Seeds the shuffling. */
+  seed: number;
+  epochs?: number;
+  miniBatchSize?: number;
+  learningRate?: number;
+  momentum?: number;
+  l2Regularization?: number;
+  /** Rows of the progress table every this many iterations (and the first and last). MATLAB: 50. */
+  verboseFrequency?: number;
+  /** Where it trains, for the first line: "CPU (wasm)", "WebGPU (NVIDIA H200)". */
+  device: string;
+  /** Receives the first line and the table, line by line (the caller prints them). */
+  out?: (line: string) => void;
+  /** A live progress line on stderr. Default: when stderr is a terminal and CI is not set. */
+  live?: boolean;
+}
+
+export interface TrainingSettings {
+  epochs: number;
+  miniBatchSize: number;
+  iterationsPerEpoch: number;
+  learningRate: number;
+  momentum: number;
+  l2Regularization: number;
+  /** The learnables L2 regularization applied to. */
+  l2AppliesTo: string[];
+  shuffle: 'every-epoch';
+  batchNormStatistics: 'population';
+}
+
+export interface TrainResult {
+  settings: TrainingSettings;
+  /** Iterations run (fewer than planned when training stopped on a non-finite loss). */
+  iterations: number;
+  /** Mini-batch loss and accuracy (fraction) at every iteration. */
+  loss: number[];
+  accuracy: number[];
+  table: TableRow[];
+  /** Seconds in the training loop (setup, population statistics and evaluation excluded). */
+  seconds: number;
+  imagesPerSecond: number;
+  /** Why training stopped early, when it did (MATLAB stops when the loss is NaN). */
+  stopped?: string;
+}
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const net = o.network;
+  const data = o.data;
+  const epochs = o.epochs ?? 30;
+  const batch = Math.min(o.miniBatchSize ?? 128, data.trainSize);
+  const lr = o.learningRate ?? 0.01;
+  const momentum = o.momentum ?? 0.9;
+  const l2 = o.l2Regularization ?? 1e-4;
+  const every = o.verboseFrequency ?? 50;
+  const out = o.out ?? (() => {});
+  const live = o.live ?? (process.stderr.isTTY === true && !process.env['CI']);
+  const perEpoch = Math.floor(data.trainSize / batch);
+  const total = perEpoch * epochs;
+  const learnables = net.learnables();
+  const settings: TrainingSettings = {
+    epochs,
+    miniBatchSize: batch,
+    iterationsPerEpoch: perEpoch,
+    learningRate: lr,
+    momentum,
+    l2Regularization: l2,
+    l2AppliesTo: learnables.filter((l) => l.l2).map((l) => l.name),
+    shuffle: 'every-epoch',
+    batchNormStatistics: 'population',
+  };
+
+  const velocity = learnables.map((l) => tf.variable(tf.zerosLike(l.variable), false));
+  const vars = learnables.map((l) => l.variable);
+  const onDevice = tf.getBackend() === 'webgpu';
+  // On the GPU the images live there and each mini-batch is gathered there; on CPU backends the
+  // patches are cut in JavaScript from the typed array (cheaper than any op on wasm).
+  const deviceImages = onDevice ? tf.tensor4d(data.trainImages, [data.trainSize, 28, 28, 1]) : null;
+  const patchesOf = (idx: Int32Array): Patches =>
+    deviceImages ? tf.tidy(() => patchesOnDevice(tf.gather(deviceImages, tf.tensor1d(idx, 'int32')))) as unknown as Patches : patchesFromImages(data.trainImages, idx);
+
+  const loss: number[] = [];
+  const accuracy: number[] = [];
+  const table: TableRow[] = [];
+  const pending: Tensor[] = [];
+  const random = makeRng(deriveSeed(o.seed, 'shuffle'));
+  let stopped: string | undefined;
+  let iteration = 0;
+  const started = performance.now();
+  let lastLive = 0;
+
+  out(`Training on ${o.device}`);
+  for (const line of formatTableHeader()) out(line);
+
+  const flush = async (epoch: number) => {
+    if (!pending.length) return;
+    const stacked = tf.stack(pending);
+    const values = await stacked.data();
+    stacked.dispose();
+    tf.dispose(pending.splice(0));
+    for (let i = 0; i < values.length; i += 2) {
+      loss.push(values[i]!);
+      accuracy.push(values[i + 1]!);
+    }
+    const row: TableRow = {
+      epoch,
+      iteration: loss.length,
+      seconds: (performance.now() - started) / 1000,
+      loss: loss[loss.length - 1]!,
+      accuracy: accuracy[accuracy.length - 1]!,
+      learningRate: lr,
+    };
+    table.push(row);
+    if (live) process.stderr.write('\r\x1b[K');
+    out(formatTableRow(row));
+    const bad = values.findIndex((v, i) => i % 2 === 0 && !Number.isFinite(v));
+    if (bad >= 0) stopped = `training loss is ${values[bad]} at iteration ${loss.length - values.length / 2 + bad / 2 + 1}`;
+  };
+
+  try {
+    for (let epoch = 1; epoch <= epochs && !stopped; epoch++) {
+      const order = permutation(data.trainSize, random);
+      for (let it = 0; it < perEpoch && !stopped; it++) {
+        const idx = order.subarray(it * batch, (it + 1) * batch);
+        const patches = patchesOf(idx);
+        const labels = oneHot(data.trainLabels, idx);
+        const stats = tf.tidy(() => {
+          // Running statistics from the current weights, before the update (as MATLAB's forward pass).
+          const { mean, variance } = stemStatistics(net.convWeights, net.convBias, patches);
+          let acc: Tensor | null = null;
+          const { value, grads } = tf.variableGrads(() => {
+            const logits = forwardTrain(net, patches);
+            acc = tf.keep(batchAccuracy(logits, labels));
+            return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+          }, vars);
+          learnables.forEach((l, i) => {
+            const g = grads[l.variable.name] ?? tf.zerosLike(l.variable);
+            const step = l.l2 && l2 ? tf.add(g, tf.mul(l.variable, l2)) : g;
+            velocity[i]!.assign(tf.sub(tf.mul(velocity[i]!, momentum), tf.mul(step, lr)));
+            l.variable.assign(tf.add(l.variable, velocity[i]!));
+          });
+          net.bnMean.assign(tf.add(tf.mul(net.bnMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
+          net.bnVariance.assign(tf.add(tf.mul(net.bnVariance, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
+          return tf.stack([value, acc!]);
+        });
+        disposePatches(patches);
+        labels.dispose();
+        pending.push(stats);
+        iteration++;
+        if (iteration === 1 || iteration % every === 0 || iteration === total) await flush(epoch);
+        if (live) {
+          const now = performance.now();
+          if (now - lastLive > 200 || iteration === total) {
+            lastLive = now;
+            const rate = (iteration * batch) / ((now - started) / 1000);
+            process.stderr.write(`\r\x1b[Kepoch ${epoch}/${epochs}  iteration ${iteration}/${total}  ${Math.round(rate)} images/s`);
+          }
+        }
+      }
+    }
+    await flush(Math.min(epochs, Math.ceil(iteration / perEpoch)));
+    const seconds = (performance.now() - started) / 1000;
+    if (live) process.stderr.write('\r\x1b[K');
+    out(formatTableFooter());
+    if (stopped) out(`Training stopped: ${stopped}`);
+    setPopulationStatistics(net, data, batch, deviceImages);
+    return { settings, iterations: loss.length, loss, accuracy, table, seconds, imagesPerSecond: (loss.length * batch) / seconds, stopped };
+  } finally {
+    tf.dispose(pending);
+    tf.dispose(velocity);
+    deviceImages?.dispose();
+  }
+}
+
+/** Training-time logits [batch, 10]: fused stem, the layer under test on its own gradient path, fully connected. */
+export function forwardTrain(net: SeedNetwork, patches: Patches): Tensor {
+  const a = stemTrain(net, patches);
+  const h = net.layer.apply(a, { training: true }) as Tensor;
+  return fullyConnectedTrain(tf.reshape(h, [patches.batch, net.features]), net.fcWeights, net.fcBias);
+}
+
+/**
+ * logits = h W + b with a hand-written backward that avoids wasm's slow transposed products
+ * (matMul with transposeA or transposeB runs ~10x slower than on explicitly transposed operands):
+ *   dh = dy W',  dW = (dy' h)',  db = colsum(dy).
+ */
+function fullyConnectedTrain(h: Tensor, W: Tensor, b: Tensor): Tensor {
+  const op = tf.customGrad(((h: Tensor, W: Tensor, b: Tensor, save: (t: Tensor[]) => void) => {
+    save([h, W]);
+    return {
+      value: tf.fused.matMul({ a: h as tf.Tensor2D, b: W as tf.Tensor2D, bias: b }),
+      gradFunc: (dy: Tensor, [sh, sW]: Tensor[]) => [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(sW!) as tf.Tensor2D),
+        tf.transpose(tf.matMul(tf.transpose(dy) as tf.Tensor2D, sh as tf.Tensor2D)),
+        tf.sum(dy, 0),
+      ],
+    };
+  }) as unknown as (...args: Tensor[]) => Tensor);
+  return op(h, W, b);
+}
+
+function batchAccuracy(logits: Tensor, labels: Tensor): Tensor {
+  return tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), 'float32'));
+}
+
+function oneHot(labels: Int32Array, idx: ArrayLike<number>): Tensor {
+  const v = new Float32Array(idx.length * NUM_CLASSES);
+  for (let n = 0; n < idx.length; n++) v[n * NUM_CLASSES + labels[idx[n]!]!] = 1;
+  return tf.tensor2d(v, [idx.length, NUM_CLASSES]);
+}
+
+/** Batch norm's mean and variance over the whole training set, for the final weights. */
+function setPopulationStatistics(net: SeedNetwork, data: DigitSplit, batch: number, deviceImages: Tensor | null): void {
+  let G: Tensor = tf.zeros([25, 25]);
+  let psum: Tensor = tf.zeros([1, 25]);
+  let rows = 0;
+  for (let start = 0; start < data.trainSize; start += batch) {
+    const idx = new Int32Array(Math.min(batch, data.trainSize - start)).map((_, i) => start + i);
+    const p = deviceImages ? (tf.tidy(() => patchesOnDevice(tf.gather(deviceImages, tf.tensor1d(idx, 'int32')))) as unknown as Patches) : patchesFromImages(data.trainImages, idx);
+    const [g2, s2] = [tf.add(G, p.G), tf.add(psum, p.psum)];
+    tf.dispose([G, psum]);
+    [G, psum] = [g2, s2];
+    rows += p.rows;
+    disposePatches(p);
+  }
+  tf.tidy(() => {
+    const { mean, variance } = stemStatistics(net.convWeights, net.convBias, { rows, G, psum });
+    net.bnMean.assign(mean);
+    net.bnVariance.assign(variance);
+  });
+  tf.dispose([G, psum]);
+}

@@ -1,0 +1,125 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { prepareBackend, type BackendStatus } from '../../harness/backends.ts';
+import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from '../../harness/check.ts';
+import { LayerUnderTest } from '../../harness/layer-under-test.ts';
+import type { CheckResult } from '../../harness/result.ts';
+import { runChecks } from '../../harness/run-checks.ts';
+import { tf } from '../../harness/tf.ts';
+import backendDependent, { inputSize as backendDependentSize } from '../../fixtures/backend/backend-dependent-layer.ts';
+import { BatchNormLayer } from '../../reference-layers/batch-norm-layer.ts';
+import { Conv2dLayer } from '../../reference-layers/conv2d-layer.ts';
+import { EluLayer } from '../../reference-layers/elu-layer.ts';
+import { backendsAgree } from './backends-agree.ts';
+import { compareToReference, positionOf } from './compare-to-reference.ts';
+
+let wasm: BackendStatus;
+let webgpu: BackendStatus;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  wasm = await prepareBackend('wasm');
+  webgpu = await prepareBackend('webgpu');
+});
+
+async function check(make: () => unknown, inputSize: number[], seed: number, compareBackends: CheckOptions['compareBackends']): Promise<{ result: CheckResult; subject: LayerUnderTest }> {
+  const subject = LayerUnderTest.create({ kind: 'factory', value: make }, inputSize, seed);
+  const [result] = await runChecks({ subject, checks: [backendsAgree], seed, options: { ...DEFAULT_CHECK_OPTIONS, compareBackends } });
+  return { result: result!, subject };
+}
+
+const compared = (r: CheckResult) => Object.keys((r.evidence?.['backends'] ?? {}) as object).sort();
+
+const referenceLayers: [string, () => unknown, number[]][] = [
+  ['ELU', () => new EluLayer(), [5, 5, 6]],
+  ['Conv2dLayer 5x5, valid', () => new Conv2dLayer({ filterSize: 5, numFilters: 4 }), [12, 12, 3]],
+  ['Conv2dLayer 3x3, stride 2, same', () => new Conv2dLayer({ filterSize: 3, numFilters: 4, stride: 2, padding: 'same' }), [9, 8, 3]],
+  ['BatchNormLayer (NHWC)', () => new BatchNormLayer(), [6, 6, 4]],
+  ['BatchNormLayer (N, C)', () => new BatchNormLayer(), [7]],
+];
+
+describe('backendsAgree', () => {
+  it('has wasm and Mesa webgpu here (the comparisons below need them)', () => {
+    expect(wasm.available, wasm.reason).toBe(true);
+    // webgpu needs Debian's Mesa (libegl1 libgles2 libegl-mesa0); the tests below compare only what is available.
+    if (!webgpu.available) console.warn(`webgpu not available, only cpu-vs-wasm is tested: ${webgpu.reason}`);
+  });
+
+  for (const [label, make, inputSize] of referenceLayers) {
+    it(`passes for the reference ${label} on every available backend, and leaves backend and weights as found`, async () => {
+      for (const seed of [1, 2]) {
+        const subject = LayerUnderTest.create({ kind: 'factory', value: make }, inputSize, seed);
+        const before = subject.layer.getWeights().map((w) => Array.from(w.dataSync()));
+        const [result] = await runChecks({ subject, checks: [backendsAgree], seed, options: { ...DEFAULT_CHECK_OPTIONS, compareBackends: ['wasm', 'webgpu'] } });
+        expect(result!.status, result!.message).toBe('passed');
+        expect(compared(result!)).toEqual(webgpu.available ? ['wasm', 'webgpu'] : ['wasm']);
+        expect(tf.getBackend()).toBe('cpu');
+        expect(subject.layer.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
+      }
+    });
+  }
+
+  it('fails the backend-dependent fixture on wasm, naming the output and where', async () => {
+    const { result } = await check(backendDependent, backendDependentSize, 1, ['wasm']);
+    expect(result.status).toBe('failed');
+    expect(result.message).toMatch(/^wasm disagrees with cpu on output at index \d+ \[[\d,]+\]: cpu -?[\d.e-]+, wasm -?[\d.e-]+, \|diff\| .* > allowed/);
+    expect(result.where?.parameter).toBe('output');
+    expect(result.details?.some((d) => d.startsWith('wasm disagrees with cpu on dLdX'))).toBe(true);
+  });
+
+  it('fails the backend-dependent fixture on webgpu (skipped where webgpu is not available)', async (t) => {
+    if (!webgpu.available) t.skip(`webgpu not available: ${webgpu.reason}`);
+    const { result } = await check(backendDependent, backendDependentSize, 3, ['webgpu']);
+    expect(result.status).toBe('failed');
+    expect(result.message).toMatch(/^webgpu disagrees with cpu on output/);
+  });
+
+  it('restores the run backend when the run is not on cpu', async () => {
+    await tf.setBackend('wasm');
+    try {
+      const { result } = await check(() => new EluLayer(), [3, 3, 2], 4, ['wasm']);
+      expect(result.status, result.message).toBe('passed');
+      expect(tf.getBackend()).toBe('wasm');
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+
+  it('is skipped, with why, when there is nothing to compare with cpu', async () => {
+    const { result } = await check(() => new EluLayer(), [3, 3, 2], 1, []);
+    expect(result.status).toBe('skipped');
+    expect(result.message).toMatch(/no backend to compare with cpu/);
+  });
+
+  it('gives the same verdict for the same seed (replayable)', async () => {
+    const a = await check(backendDependent, backendDependentSize, 9, ['wasm']);
+    const b = await check(backendDependent, backendDependentSize, 9, ['wasm']);
+    expect(b.result.message).toBe(a.result.message);
+  });
+});
+
+describe('compareToReference', () => {
+  const tol = { atol: 1e-5, rtol: 1e-5 };
+
+  it('judges a near-zero element against the tensor scale and a large one against itself', () => {
+    expect(compareToReference([100, 1e-9], [100, 1e-9 + 5e-4], tol).agrees).toBe(true); // 5e-4 <= 1e-5 * 100
+    expect(compareToReference([100, 1e-9], [100, 1e-9 + 5e-3], tol).agrees).toBe(false);
+    const c = compareToReference([100, 1e-9], [100.003, 1e-9], tol);
+    expect(c.agrees).toBe(false); // 3e-3 > 1e-5 * 100 + 1e-5 * 100
+    expect([c.worstIndex, c.cpuValue]).toEqual([0, 100]);
+  });
+
+  it('never lets NaN agree, not even with NaN; an infinity agrees only with the same infinity', () => {
+    expect(compareToReference([NaN, 1], [NaN, 1], tol).agrees).toBe(false);
+    expect(compareToReference([1, 2], [1, NaN], tol).worstIndex).toBe(1);
+    expect(Number.isNaN(compareToReference([1, 2], [1, NaN], tol).maxAbsDiff)).toBe(true);
+    expect(compareToReference([Infinity, 1], [Infinity, 1], tol).agrees).toBe(true);
+    expect(compareToReference([Infinity, 1], [-Infinity, 1], tol).agrees).toBe(false);
+    expect(compareToReference([3e38, 1], [Infinity, 1], tol).agrees).toBe(false);
+  });
+
+  it('reports positions in row-major order', () => {
+    expect(positionOf(0, [2, 3, 4])).toEqual([0, 0, 0]);
+    expect(positionOf(23, [2, 3, 4])).toEqual([1, 2, 3]);
+    expect(positionOf(7, [2, 3, 4])).toEqual([0, 1, 3]);
+  });
+});

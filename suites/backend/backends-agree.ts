@@ -1,0 +1,224 @@
+/**
+ * backendsAgree: the layer's prediction and gradients (input and every learnable, through the
+ * layer's own gradient path, as training sees them) on each other available backend (wasm,
+ * webgpu) agree with the cpu backend within stated float32 tolerances.
+ *
+ * The same input, upstream gradient and weights on every backend: they are drawn once into JS
+ * arrays and made into fresh tensors after each switch, and the layer's weights (learnables and
+ * state, such as running statistics that training-time calls move) are written back before each
+ * backend and once more at the end, on the backend the run was on, which is restored.
+ */
+import { prepareBackend, type BackendName, type BackendStatus } from '../../harness/backends.ts';
+import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import type { LayerUnderTest } from '../../harness/layer-under-test.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
+import { compareToReference, positionOf, type Comparison, type Tolerance } from './compare-to-reference.ts';
+
+/**
+ * Tolerances (float32's unit roundoff is 2^-24 = 6.0e-8). Measured with
+ * `npx tsx suites/backend/measure-tolerances.ts 20` (20 seeds, batch 4, Mesa's software webgpu
+ * and wasm on this 2-core machine), worst max |backend - cpu| / max |cpu| over the reference layers:
+ * - output: 2.5e-7 (4 ulp; convolution sums and webgpu's exp differ in the last bits);
+ * - gradients: 2.7e-6 (conv 5x5x20 on 4 x 28x28x1, filter gradient on wasm), 1.9e-6 (batch
+ *   normalization 4 x 24x24x20, dLdscale): sums over every observation and position in other orders.
+ * atol is about 15x (output) and 11x (gradients) those figures, so larger inputs, whose sums are
+ * longer, and GPUs' own exp still fit; a backend-specific bug (a wrong alpha, a missing term) is
+ * off by orders of magnitude more.
+ */
+export const TOLERANCES: Readonly<Record<'output' | 'gradient', Tolerance>> = {
+  output: { atol: 4e-6, rtol: 1e-5 },
+  gradient: { atol: 3e-5, rtol: 1e-5 },
+};
+
+/** Observations per batch: more than one, so batch statistics and sums over the batch are exercised. */
+export const BATCH = 4;
+
+interface Quantity {
+  /** 'output', 'dLdX', 'dLd<learnable>'. */
+  name: string;
+  /** FailureLocation.parameter: 'output', 'input' or the learnable's name. */
+  parameter: string;
+  kind: 'output' | 'gradient';
+  shape: number[];
+  values: ArrayLike<number>;
+}
+
+interface WeightValue {
+  shape: number[];
+  dtype: tf.DataType;
+  values: tf.TypedArray;
+}
+
+interface BackendRun {
+  backend: BackendName;
+  device?: string;
+  quantities?: Quantity[];
+  /** Set when the layer threw on this backend. */
+  error?: string;
+}
+
+export const backendsAgree: Check = {
+  id: 'backendsAgree',
+  suite: 'backend',
+  title: 'Prediction and gradients on every available backend (wasm, webgpu) agree with cpu within stated float32 tolerances.',
+  dependsOn: ['predictDoesNotError', 'backwardDoesNotError'],
+  async run(ctx: CheckContext): Promise<CheckOutcome> {
+    const requested = [...new Set(ctx.options.compareBackends)].filter((b) => b !== ('cpu' as string));
+    if (requested.length === 0) return { status: 'skipped', message: 'no backend to compare with cpu was requested (options.compareBackends is empty)' };
+    const statuses: BackendStatus[] = [];
+    for (const b of requested) statuses.push(await prepareBackend(b));
+    const available = statuses.filter((s) => s.available);
+    const unavailable = statuses.filter((s) => !s.available).map((s) => `${s.name} not compared: ${s.reason}`);
+    if (available.length === 0) return { status: 'skipped', message: `no backend to compare with cpu here: ${unavailable.join('; ')}`, evidence: { unavailable } };
+
+    const original = tf.getBackend();
+    const layer = ctx.subject.layer;
+    const weights = await readWeights(layer);
+    const inputShape = [BATCH, ...ctx.inputSize];
+    const X = normalValues(ctx.random, size(inputShape));
+    let dLdZ: Float32Array | null = null;
+    const runs: BackendRun[] = [];
+    try {
+      for (const status of [{ name: 'cpu', available: true, device: 'CPU (JavaScript, tfjs-backend-cpu)' } as BackendStatus, ...available]) {
+        ctx.progress(`backendsAgree: prediction and gradients on ${status.name}`);
+        const run: BackendRun = { backend: status.name, device: status.device };
+        runs.push(run);
+        try {
+          await tf.setBackend(status.name);
+          writeWeights(layer, weights);
+          run.quantities = await compute(ctx.subject, X, inputShape, (outShape) => (dLdZ ??= normalValues(ctx.random, size(outShape))));
+        } catch (e) {
+          run.error = (e as Error)?.message?.split('\n')[0] ?? String(e);
+        }
+      }
+    } finally {
+      await tf.setBackend(original);
+      writeWeights(layer, weights);
+    }
+    return judge(runs, inputShape, unavailable);
+  },
+};
+
+/** Prediction, then the gradients of sum(forward(X) * dLdZ), read into JS arrays. */
+async function compute(subject: LayerUnderTest, X: Float32Array, inputShape: number[], upstream: (outShape: number[]) => Float32Array): Promise<Quantity[]> {
+  const made: Tensor[] = [];
+  try {
+    const x = tf.tensor(X, inputShape, 'float32');
+    made.push(x);
+    const Z = subject.predict(x);
+    made.push(Z);
+    const out: Quantity[] = [{ name: 'output', parameter: 'output', kind: 'output', shape: Z.shape, values: await Z.data() }];
+    const dLdZ = tf.tensor(upstream(Z.shape), Z.shape, 'float32');
+    made.push(dLdZ);
+    const g = subject.gradients(x, dLdZ);
+    made.push(g.dLdX, ...Object.values(g.dLdLearnables));
+    out.push({ name: 'dLdX', parameter: 'input', kind: 'gradient', shape: g.dLdX.shape, values: await g.dLdX.data() });
+    for (const name of subject.learnableNames()) {
+      const t = g.dLdLearnables[name]!;
+      out.push({ name: `dLd${name}`, parameter: name, kind: 'gradient', shape: t.shape, values: await t.data() });
+    }
+    return out;
+  } finally {
+    tf.dispose(made);
+  }
+}
+
+interface QuantityEvidence extends Omit<Comparison, 'agrees'> {
+  quantity: string;
+  worstPosition: number[];
+  tolerance: Tolerance;
+  agrees: boolean;
+}
+
+function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]): CheckOutcome {
+  const [cpu, ...others] = runs;
+  const evidence: Record<string, unknown> = {
+    reference: 'cpu',
+    inputShape,
+    tolerances: TOLERANCES,
+    rule: '|backend - cpu| <= atol * max|cpu over the tensor| + rtol * |cpu|',
+    backends: {} as Record<string, unknown>,
+    unavailable,
+  };
+  const perBackend = evidence['backends'] as Record<string, unknown>;
+  if (!cpu?.quantities) {
+    return { status: 'failed', message: `on cpu (the reference) the layer threw: ${cpu?.error}`, evidence };
+  }
+  const failures: { message: string; where: CheckOutcome['where'] }[] = [];
+  let closest: { backend: string; quantity: string; ratio: number } | null = null;
+  for (const run of others) {
+    if (!run.quantities) {
+      perBackend[run.backend] = { device: run.device, error: run.error };
+      failures.push({ message: `on ${run.backend} the layer threw where cpu did not: ${run.error}`, where: {} });
+      continue;
+    }
+    const rows: QuantityEvidence[] = [];
+    for (const ref of cpu.quantities) {
+      const got = run.quantities.find((q) => q.name === ref.name)!;
+      if (got.shape.join() !== ref.shape.join()) {
+        failures.push({ message: `${ref.name} on ${run.backend} has shape [${got.shape}], on cpu [${ref.shape}]`, where: { parameter: ref.parameter } });
+        continue;
+      }
+      const tolerance = TOLERANCES[ref.kind];
+      const c = compareToReference(ref.values, got.values, tolerance);
+      const worstPosition = positionOf(c.worstIndex, ref.shape);
+      rows.push({ quantity: ref.name, ...c, worstPosition, tolerance });
+      if (!closest || c.worstRatio > closest.ratio) closest = { backend: run.backend, quantity: ref.name, ratio: c.worstRatio };
+      if (!c.agrees) {
+        failures.push({
+          message:
+            `${run.backend} disagrees with cpu on ${ref.name} at index ${c.worstIndex} [${worstPosition}]: cpu ${fmt(c.cpuValue)}, ${run.backend} ${fmt(c.value)}, ` +
+            `|diff| ${fmt(Math.abs(c.value - c.cpuValue))} > allowed ${fmt(c.allowed)} (atol ${tolerance.atol} x max|cpu| ${fmt(c.scale)} + rtol ${tolerance.rtol} x |cpu|)`,
+          where: { parameter: ref.parameter, index: c.worstIndex, position: worstPosition },
+        });
+      }
+    }
+    perBackend[run.backend] = { device: run.device, quantities: rows };
+  }
+  const compared = others.map((r) => r.backend).join(', ');
+  if (failures.length > 0) {
+    return {
+      status: 'failed',
+      message: failures[0]!.message,
+      details: failures.slice(1).map((f) => f.message),
+      where: failures[0]!.where,
+      warnings: unavailable.length ? unavailable : undefined,
+      evidence,
+    };
+  }
+  const names = cpu.quantities.map((q) => q.name).join(', ');
+  const worst = closest ? `; closest to its tolerance: ${closest.quantity} on ${closest.backend}, at ${(closest.ratio * 100).toPrecision(2)}% of it` : '';
+  return { status: 'passed', message: `${names} agree with cpu on ${compared}${worst}`, warnings: unavailable.length ? unavailable : undefined, evidence };
+}
+
+async function readWeights(layer: tf.layers.Layer): Promise<WeightValue[]> {
+  const out: WeightValue[] = [];
+  for (const w of layer.getWeights()) out.push({ shape: w.shape, dtype: w.dtype, values: (await w.data()).slice() as tf.TypedArray });
+  return out;
+}
+
+/** Writes the saved values back, as fresh tensors on the current backend. */
+function writeWeights(layer: tf.layers.Layer, weights: WeightValue[]): void {
+  if (weights.length === 0) return;
+  const ts = weights.map((w) => tf.tensor(w.values, w.shape, w.dtype));
+  try {
+    layer.setWeights(ts);
+  } finally {
+    tf.dispose(ts);
+  }
+}
+
+/** Standard normal float32 values (Box-Muller over the check's seeded generator). */
+function normalValues(random: () => number, n: number): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - random()));
+    const a = 2 * Math.PI * random();
+    v[i] = r * Math.cos(a);
+    if (i + 1 < n) v[i + 1] = r * Math.sin(a);
+  }
+  return v;
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const fmt = (v: number) => (Number.isFinite(v) && v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4) ? v.toExponential(3) : String(Number(v.toPrecision(6))));

@@ -1,0 +1,44 @@
+/**
+ * backwardDoesNotError: the derivatives for a batch of random observations and a random upstream
+ * gradient dLdZ can be computed (Form B: backward called directly, or autodiff of forward when
+ * there is no backward; Form A: the gradient of call, as training computes it).
+ */
+import type { Check, CheckOutcome } from '../../harness/check.ts';
+import { tf } from '../../harness/tf.ts';
+import { errorText, shapeText, stackLines } from './describe-value.ts';
+import { gradientTensors, layerGradients, upstreamGradient } from './gradient-path.ts';
+import { backwardName } from './method-names.ts';
+import { randomInput } from './random-input.ts';
+
+export const backwardDoesNotError: Check = {
+  id: 'backwardDoesNotError',
+  suite: 'shape',
+  title: 'backward (or the automatic derivative) runs without error for random inputs and a random upstream gradient.',
+  dependsOn: ['functionSyntaxesAreCorrect', 'forwardDoesNotError'],
+  run(ctx): CheckOutcome {
+    const { subject } = ctx;
+    const name = backwardName(subject);
+    const X = randomInput(ctx);
+    const dLdZ = upstreamGradient(subject, X, ctx.random);
+    const shapes = { inputShape: X.shape, upstreamShape: dLdZ.shape };
+    try {
+      const g = layerGradients(subject, X, dLdZ);
+      const learnables = Object.keys(g.dLdLearnables);
+      tf.dispose(gradientTensors(g));
+      return {
+        status: 'passed',
+        message: `${name} ran for X ${shapeText(X.shape)} and dLdZ ${shapeText(dLdZ.shape)}, returning dLdX${learnables.length ? ` and derivatives for [${learnables.join(', ')}]` : ' (no learnables)'}`,
+        evidence: { ...shapes, learnables },
+      };
+    } catch (e) {
+      return {
+        status: 'failed',
+        message: `${name} threw for X ${shapeText(X.shape)} and dLdZ ${shapeText(dLdZ.shape)}: ${errorText(e)}`,
+        details: stackLines(e),
+        evidence: shapes,
+      };
+    } finally {
+      tf.dispose([X, dLdZ]);
+    }
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * backwardIsConsistentInSize: the derivative with respect to the input has the input's shape and
+ * each learnable's derivative has that learnable's shape (a derivative not summed over the
+ * batch, [N, C] for a [C] parameter, is the classic slip).
+ */
+import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { Gradients } from '../../harness/layer-under-test.ts';
+import { tf } from '../../harness/tf.ts';
+import { shapeText } from './describe-value.ts';
+import { gradientTensors, layerGradients, upstreamGradient } from './gradient-path.ts';
+import { backwardName } from './method-names.ts';
+import { randomInput } from './random-input.ts';
+
+export const backwardIsConsistentInSize: Check = {
+  id: 'backwardIsConsistentInSize',
+  suite: 'shape',
+  title: 'dLdX has the shape of X and each learnable derivative the shape of its learnable.',
+  dependsOn: ['backwardDoesNotError'],
+  run(ctx): CheckOutcome {
+    const { subject } = ctx;
+    const X = randomInput(ctx);
+    const dLdZ = upstreamGradient(subject, X, ctx.random);
+    let g: Gradients;
+    try {
+      g = layerGradients(subject, X, dLdZ);
+    } finally {
+      tf.dispose([X, dLdZ]);
+    }
+    const rows: { parameter: string; expected: number[]; seen: number[] }[] = [{ parameter: 'input', expected: X.shape, seen: g.dLdX.shape }];
+    for (const name of subject.learnableNames()) {
+      const d = g.dLdLearnables[name];
+      rows.push({ parameter: name, expected: subject.learnableVariable(name).shape, seen: d ? d.shape : [] });
+    }
+    tf.dispose(gradientTensors(g));
+    const wrong = rows.filter((r) => r.expected.length !== r.seen.length || r.expected.some((d, i) => d !== r.seen[i]));
+    const evidence = { derivatives: rows };
+    const label = (p: string) => (p === 'input' ? 'dLdX' : `the derivative for learnable "${p}"`);
+    if (wrong.length) {
+      const w = wrong[0]!;
+      return {
+        status: 'failed',
+        message: `${backwardName(subject)} returned ${label(w.parameter)} of shape ${shapeText(w.seen)}; expected ${shapeText(w.expected)}, the shape of ${w.parameter === 'input' ? 'X' : w.parameter}`,
+        details: wrong.slice(1).map((r) => `${label(r.parameter)}: shape ${shapeText(r.seen)}, expected ${shapeText(r.expected)}`),
+        where: { parameter: w.parameter },
+        evidence,
+      };
+    }
+    return {
+      status: 'passed',
+      message: `${backwardName(subject)}: ${rows.map((r) => `${r.parameter === 'input' ? 'dLdX' : r.parameter} ${shapeText(r.seen)}`).join(', ')}, each the shape of what it differentiates`,
+      evidence,
+    };
+  },
+};

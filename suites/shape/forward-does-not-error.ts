@@ -1,0 +1,52 @@
+/**
+ * forwardDoesNotError: the training-time output on a batch of random observations runs and
+ * returns one Tensor (Form B: forward, or predict when there is none; Form A: call with
+ * training true).
+ */
+import type { Check, CheckOutcome } from '../../harness/check.ts';
+import { tf } from '../../harness/tf.ts';
+import { describeReturned, errorText, shapeText, stackLines } from './describe-value.ts';
+import { disposeExcept } from './dispose-except.ts';
+import { forwardName } from './method-names.ts';
+import { randomInput } from './random-input.ts';
+
+export const forwardDoesNotError: Check = {
+  id: 'forwardDoesNotError',
+  suite: 'shape',
+  title: 'forward (training-time output) runs without error on a batch of random observations and returns one Tensor.',
+  dependsOn: ['functionSyntaxesAreCorrect'],
+  run(ctx): CheckOutcome {
+    const name = forwardName(ctx.subject);
+    const X = randomInput(ctx);
+    const inputShape = X.shape;
+    try {
+      let result: { Z: unknown; memory?: unknown };
+      try {
+        result = ctx.subject.forward(X);
+      } catch (e) {
+        return {
+          status: 'failed',
+          message: `${name} threw for an input of shape ${shapeText(inputShape)}: ${errorText(e)}`,
+          details: stackLines(e),
+          evidence: { inputShape },
+        };
+      }
+      const { Z, memory } = result;
+      try {
+        if (!(Z instanceof tf.Tensor)) {
+          return { status: 'failed', message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`, evidence: { inputShape } };
+        }
+        return {
+          status: 'passed',
+          message: `${name} ran on an input of shape ${shapeText(inputShape)} and returned ${describeReturned(Z)}${memory === undefined ? '' : ' and a memory value'}`,
+          evidence: { inputShape, outputShape: Z.shape, dtype: Z.dtype, memory: memory !== undefined },
+        };
+      } finally {
+        disposeExcept([Z, memory], X);
+      }
+    } finally {
+      X.dispose();
+    }
+  },
+};
+

@@ -1,0 +1,151 @@
+/**
+ * functionSyntaxesAreCorrect: the layer's methods take the inputs the harness passes and return
+ * what the contract says, as MATLAB's check of the number of inputs and outputs.
+ *
+ * Form B: predict(X) and forward(X) take one input and backward(X, Z, dLdZ, memory) at most
+ * four (parameters past those would be undefined); predict returns one Tensor; forward a Tensor
+ * or { Z, memory } with memory a Tensor or an array of Tensors (it is saved through
+ * tf.customGrad); backward { dLdX, dLdLearnables } with one derivative per learnable, named as
+ * the learnable (the MATLAB habit of naming them dLdAlpha is the classic slip).
+ * Form A: call(inputs, kwargs) takes at most two, computeOutputShape(inputShape) one, and call
+ * returns one Tensor at prediction and at training time.
+ * A method that throws is not judged here: predictDoesNotError, forwardDoesNotError and
+ * backwardDoesNotError report it.
+ */
+import type { Check, CheckOutcome } from '../../harness/check.ts';
+import { ContractError, CustomLayer } from '../../harness/custom-layer.ts';
+import { tf } from '../../harness/tf.ts';
+import { describeReturned, errorText } from './describe-value.ts';
+import { gradientTensors } from './gradient-path.ts';
+import { randomInput, randomNormal } from './random-input.ts';
+
+type Method = (...args: unknown[]) => unknown;
+
+export const functionSyntaxesAreCorrect: Check = {
+  id: 'functionSyntaxesAreCorrect',
+  suite: 'shape',
+  title: 'predict, forward and backward (or call) take the inputs the harness passes and return one Tensor, { Z, memory } and a derivative per learnable by name.',
+  run(ctx): CheckOutcome {
+    const { subject } = ctx;
+    const layer = subject.layer;
+    const cls = safeClassName(layer);
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const notJudged: string[] = [];
+    const evidence: Record<string, unknown> = { form: subject.form };
+    const X = randomInput(ctx);
+    try {
+      const custom = subject.custom;
+      if (custom) {
+        const predict = custom.predict as unknown as Method | undefined;
+        const forward = custom.forward as unknown as Method | undefined;
+        const backward = custom.backward as unknown as Method | undefined;
+        evidence['parameters'] = { predict: predict?.length ?? null, forward: forward?.length ?? null, backward: backward?.length ?? null };
+        if (typeof predict !== 'function') problems.push(`${cls} has no predict(X) method; a CustomLayer must define predict`);
+        else if (predict.length > 1) problems.push(`${cls}.predict declares ${predict.length} parameters; it is called as predict(X), so the others are undefined (learnables are this.learnables.name)`);
+        if (forward !== undefined && typeof forward !== 'function') problems.push(`${cls}.forward is ${describeReturned(forward)}, not a method`);
+        else if (forward && forward.length > 1) problems.push(`${cls}.forward declares ${forward.length} parameters; it is called as forward(X)`);
+        if (backward !== undefined && typeof backward !== 'function') problems.push(`${cls}.backward is ${describeReturned(backward)}, not a method`);
+        else if (backward && backward.length > 4) problems.push(`${cls}.backward declares ${backward.length} parameters; it is called as backward(X, Z, dLdZ, memory)`);
+        if (custom.call !== CustomLayer.prototype.call) {
+          warnings.push(`${cls} overrides call: predict, forward and backward are only used if it calls super.call`);
+        }
+        if (problems.length === 0) {
+          // What they return. Each runs in a tidy: whatever it made is disposed.
+          const p = tryRun(() => tf.tidy(() => describeIfNotTensor(custom.predict(X))));
+          if (p.threw) notJudged.push(`predict threw (${p.threw})`);
+          else if (p.value) problems.push(`${cls}.predict(X) returned ${p.value}; expected one Tensor`);
+          const f = tryRun(() =>
+            tf.tidy(() => {
+              const r = custom.runForward(X);
+              const memory = r.memory;
+              const ok = memory === undefined || memory instanceof tf.Tensor || (Array.isArray(memory) && memory.every((m) => m instanceof tf.Tensor));
+              return ok ? '' : describeReturned(memory);
+            }),
+          );
+          if (f.contract) problems.push(f.contract);
+          else if (f.threw) notJudged.push(`forward threw (${f.threw})`);
+          else if (f.value) problems.push(`${cls}.forward returned a memory that is ${f.value}; expected a Tensor or an array of Tensors`);
+          if (backward && !f.threw && !f.contract) {
+            const b = tryRun(() =>
+              tf.tidy(() => {
+                const shape = custom.runForward(X).Z.shape;
+                const dLdZ = randomNormal(ctx.random, shape);
+                tf.dispose(gradientTensors(subject.backward(X, dLdZ)));
+                return '';
+              }),
+            );
+            if (b.contract) problems.push(b.contract);
+            else if (b.threw) notJudged.push(`backward threw (${b.threw})`);
+          }
+        }
+      } else {
+        const call = layer.call as unknown as Method;
+        const computeOutputShape = layer.computeOutputShape as unknown as Method;
+        evidence['parameters'] = { call: call.length, computeOutputShape: computeOutputShape.length };
+        if (call === (tf.layers.Layer.prototype.call as unknown as Method)) warnings.push(`${cls} does not override call: the layer is the identity`);
+        if (call.length > 2) problems.push(`${cls}.call declares ${call.length} parameters; TensorFlow.js calls it as call(inputs, kwargs)`);
+        if (computeOutputShape.length > 1) problems.push(`${cls}.computeOutputShape declares ${computeOutputShape.length} parameters; it is called as computeOutputShape(inputShape)`);
+        for (const training of [false, true]) {
+          const r = tryRun(() => tf.tidy(() => describeIfNotTensor(layer.apply(X, { training }))));
+          if (r.threw) notJudged.push(`call (training: ${training}) threw (${r.threw})`);
+          else if (r.value) problems.push(`${cls}.call(X, { training: ${training} }) returned ${r.value}; expected one Tensor`);
+        }
+      }
+    } finally {
+      X.dispose();
+    }
+    if (notJudged.length) evidence['notJudged'] = notJudged;
+    if (problems.length) {
+      return {
+        status: 'failed',
+        message: problems[0]!,
+        details: [...problems.slice(1), ...notJudged.map((n) => `not judged: ${n}`)],
+        warnings,
+        evidence: { ...evidence, problems },
+      };
+    }
+    const judged = subject.custom
+      ? `predict(X)${subject.custom.forward ? ', forward(X)' : ''}${subject.hasBackward ? ' and backward(X, Z, dLdZ, memory)' : ''}`
+      : 'call(inputs, kwargs) at prediction and training time';
+    const names = subject.learnableNames();
+    const derivatives = subject.hasBackward ? `; backward returns dLdX and derivatives for [${names.join(', ')}]` : '';
+    return {
+      status: 'passed',
+      message: `${cls}: ${judged} take the right inputs and return the right values${derivatives}${notJudged.length ? ` (not judged: ${notJudged.join('; ')})` : ''}`,
+      warnings,
+      evidence,
+    };
+  },
+};
+
+/** '' when v is one Tensor, else what it is. */
+function describeIfNotTensor(v: unknown): string {
+  return v instanceof tf.Tensor ? '' : describeReturned(v);
+}
+
+interface Tried {
+  value?: string;
+  /** A contract error's message. */
+  contract?: string;
+  /** Any other error's first line. */
+  threw?: string;
+}
+
+function tryRun(f: () => string): Tried {
+  try {
+    return { value: f() };
+  } catch (e) {
+    if (e instanceof ContractError) return { contract: errorText(e) };
+    return { threw: errorText(e) };
+  }
+}
+
+function safeClassName(layer: tf.layers.Layer): string {
+  try {
+    const own = (layer.constructor as { name?: string }).name;
+    return own || layer.getClassName();
+  } catch {
+    return 'the layer';
+  }
+}

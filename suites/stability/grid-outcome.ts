@@ -1,0 +1,58 @@
+/**
+ * Turns a stability grid into a check outcome: failed when any cell is `nan` or `inf` or the
+ * layer threw on a class; each failing cell one detail line, each honest overflow one warning.
+ */
+import type { CheckOutcome } from '../../harness/check.ts';
+import { cellFails, type HonestReason, type StabilityCell, type StabilityColumn, type StabilityGrid } from './grid.ts';
+import type { ClassRun } from './run-input-classes.ts';
+
+export function gridOutcome(run: ClassRun, what: string, evidence: Record<string, unknown> = {}): CheckOutcome {
+  const { grid } = run;
+  const failures: { row: string; col?: StabilityColumn; cell?: StabilityCell; error?: string }[] = [];
+  const warnings = [...run.notes];
+  for (const row of grid.rows) {
+    if (row.error) failures.push({ row: row.inputClass, error: row.error });
+    for (const col of grid.columns) {
+      const cell = row.cells[col.key];
+      if (!cell) continue;
+      if (cellFails(cell)) failures.push({ row: row.inputClass, col, cell });
+      else if (cell.state === 'warning') warnings.push(`${row.inputClass}: ${seenAt(col, cell)}: ${HONEST[cell.honest ?? 'float32Max']}`);
+    }
+  }
+  const failingClasses = [...new Set(failures.map((f) => f.row))];
+  const base = { warnings: warnings.length ? warnings : undefined, evidence: { grid, ...evidence } };
+  if (failures.length === 0) {
+    return {
+      status: 'passed',
+      message: `${what} finite for all ${grid.rows.length} input classes on ${grid.backend}` + (warnings.length ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''})` : ''),
+      ...base,
+    };
+  }
+  const f = failures[0]!;
+  const seen = f.error ? `the layer threw "${f.error}"` : `saw ${seenAt(f.col!, f.cell!)}`;
+  const list = failingClasses.length > 6 ? `${failingClasses.slice(0, 6).join(', ')}, ...` : failingClasses.join(', ');
+  return {
+    status: 'failed',
+    message: `expected ${what} finite for every input class; ${seen} for input class ${f.row} on ${grid.backend} (${failingClasses.length} of ${grid.rows.length} classes fail: ${list})`,
+    details: failures.map((x) => (x.error ? `${x.row}: threw ${x.error}` : `${x.row}: ${seenAt(x.col!, x.cell!)}, ${x.cell!.nonFinite} of ${x.cell!.size} elements not finite`)),
+    where: {
+      inputClass: f.row,
+      ...(f.col ? { parameter: f.col.key } : {}),
+      ...(f.cell?.first ? { index: f.cell.first.index, position: f.cell.first.position } : {}),
+    },
+    ...base,
+  };
+}
+
+const HONEST: Record<HonestReason, string> = {
+  float32Max: 'honest overflow: finite once the inputs at the float32 maximum are set to 0',
+  squareOverflow: 'honest overflow: finite once the inputs past 1.8e19 (whose squares pass the float32 maximum) are set to 0',
+  sumBound: 'honest overflow: max|X| * sum|dLdZ| passes the float32 maximum',
+};
+
+/** `NaN in dLdalpha at element 2 [2]` / `Infinity in output at element 0 [0,0,0,0] (input 88.73)`. */
+function seenAt(col: StabilityColumn, cell: StabilityCell): string {
+  const e = cell.first;
+  if (!e) return `non-finite ${col.label}`;
+  return `${e.seen} in ${col.label} at element ${e.index} [${e.position.join(',')}]${e.input !== undefined ? ` (input ${e.input})` : ''}`;
+}

@@ -1,0 +1,170 @@
+/**
+ * The input classes of the stability suite. Each class is one value (or, for `mixed`, every
+ * value at once) filling a whole input tensor [N, ...inputSize], and each is reported on its own.
+ *
+ *   moderate      ±10, ±30
+ *   expOverflow   ±88, ±88.72, ±88.73, ±89, ±100    (float32 exp overflows between 88.72 and 88.73)
+ *   large         ±1e4, ±1e10, ±1e30, ±3.4e38         (3.4e38 is at the float32 maximum, 3.4028e38)
+ *   zero          +0, -0
+ *   subnormal     ±1e-40, ±1.4e-45                    (1.4e-45 is the smallest float32 subnormal)
+ *   tinyNormal    ±1e-38                              (just above the smallest normal, 1.18e-38)
+ *   kink          the layer's declared kinks not already above (0 always is: zero+0)
+ *   mixed         all of the above in one tensor, in a seeded arrangement: catches an element
+ *                 that poisons the others through a reduction (a sum, a mean, a max over channels)
+ *
+ * Kinks: a layer may declare where its function is not smooth with a `kinks: number[]` property
+ * on the layer instance (relu6: `kinks = [0, 6]`); each finite value becomes a class of its own.
+ */
+import { makeRng } from '../../harness/random.ts';
+
+export type InputFamily = 'moderate' | 'expOverflow' | 'large' | 'zero' | 'subnormal' | 'tinyNormal' | 'kink' | 'mixed';
+
+export interface InputClass {
+  /** Stable name, used in messages and reports: `expOverflow+88.73`, `zero-0`, `mixed`. */
+  id: string;
+  family: InputFamily;
+  /** The values the tensor holds (one for every class but `mixed`), as float32 numbers. */
+  values: number[];
+  /** How each value is written in messages: `88.73`, `-0`, `3.4e38`. */
+  labels: string[];
+  /** Observations in the tensor: 2 for one value, enough to hold every value for `mixed`. */
+  batch: number;
+  /**
+   * Where overflow may be honest (judge-cell.ts): values of at least this magnitude may drive an
+   * exact result past the float32 maximum (AT_FLOAT32_MAX for one value; SQRT_FLOAT32_MAX for
+   * `mixed`, whose variance and other second moments pass the float32 maximum once it holds a
+   * value whose square does), and whether a NaN they cause is honest too (only in `mixed`).
+   */
+  honest: { from: number; nan: boolean };
+}
+
+/** The largest finite float32, 3.4028235e38. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Magnitudes at or above this are "at the float32 maximum": Infinity derived from them can be honest overflow. */
+export const AT_FLOAT32_MAX = Math.fround(3.4e38);
+
+/** sqrt(FLOAT32_MAX), 1.8447e19: a value past it has a square past the float32 maximum. */
+export const SQRT_FLOAT32_MAX = Math.sqrt(FLOAT32_MAX);
+
+/** Observations per single-value class. */
+export const BATCH = 2;
+
+const POSITIVE: { family: InputFamily; labels: string[] }[] = [
+  { family: 'moderate', labels: ['10', '30'] },
+  { family: 'expOverflow', labels: ['88', '88.72', '88.73', '89', '100'] },
+  { family: 'large', labels: ['1e4', '1e10', '1e30', '3.4e38'] },
+];
+const SMALL: { family: InputFamily; labels: string[] }[] = [
+  { family: 'subnormal', labels: ['1e-40', '1.4e-45'] },
+  { family: 'tinyNormal', labels: ['1e-38'] },
+];
+
+/**
+ * Every input class, in the order they are reported: for each family its positive values, then
+ * their negatives; zeros; subnormals and tiny normals of both signs; the declared kinks; mixed.
+ */
+export function inputClasses(inputSize: readonly number[], kinks: readonly number[] = []): InputClass[] {
+  const single: InputClass[] = [];
+  const add = (family: InputFamily, label: string, value: number) =>
+    single.push({ id: `${family}${label.startsWith('-') ? '' : '+'}${label}`, family, values: [Math.fround(value)], labels: [label], batch: BATCH, honest: { from: AT_FLOAT32_MAX, nan: false } });
+  for (const { family, labels } of POSITIVE) {
+    for (const l of labels) add(family, l, Number(l));
+    for (const l of labels) add(family, `-${l}`, -Number(l));
+  }
+  add('zero', '0', 0);
+  add('zero', '-0', -0);
+  for (const { family, labels } of SMALL) {
+    for (const l of labels) add(family, l, Number(l));
+    for (const l of labels) add(family, `-${l}`, -Number(l));
+  }
+  const present = (v: number) => single.some((c) => Object.is(c.values[0], v));
+  for (const k of kinks) {
+    const v = Math.fround(k);
+    if (!present(v)) add('kink', formatValue(v), v);
+  }
+  const values = single.map((c) => c.values[0]!);
+  const labels = single.map((c) => c.labels[0]!);
+  const perObservation = inputSize.reduce((a, b) => a * b, 1);
+  const mixed: InputClass = {
+    id: 'mixed',
+    family: 'mixed',
+    values,
+    labels,
+    batch: Math.max(BATCH, Math.ceil(values.length / Math.max(1, perObservation))),
+    honest: { from: SQRT_FLOAT32_MAX, nan: true },
+  };
+  return [...single, mixed];
+}
+
+/**
+ * The tensor's contents for one class, [batch, ...inputSize] flattened: the single value
+ * everywhere, or for `mixed` a seeded arrangement in which every value occurs at least once
+ * (consecutive shuffles of all values, cut to the tensor's size).
+ */
+export function classData(c: InputClass, inputSize: readonly number[], seed: number): Float32Array {
+  const size = c.batch * inputSize.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(size);
+  if (c.values.length === 1) return out.fill(c.values[0]!);
+  const random = makeRng(seed);
+  const order = c.values.map((_, i) => i);
+  for (let start = 0; start < size; start += order.length) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (let k = 0; k < order.length && start + k < size; k++) out[start + k] = c.values[order[k]!]!;
+  }
+  return out;
+}
+
+/** The same data with every value of magnitude `from` or more set to 0: what is left when honest overflow is taken away. */
+export function withoutHuge(data: Float32Array, from: number): Float32Array {
+  return data.map((v) => (Math.abs(v) >= from ? 0 : v));
+}
+
+export function holdsHuge(data: Float32Array, from: number): boolean {
+  return data.some((v) => Math.abs(v) >= from);
+}
+
+/** How a value of the class is written in messages: its label (`1e30`, `-0`), else the shortest float32 decimal. */
+export function labelOf(c: InputClass, v: number): string {
+  const i = c.values.findIndex((x) => Object.is(x, v));
+  return i >= 0 ? c.labels[i]! : formatValue(v);
+}
+
+export interface DeclaredKinks {
+  kinks: number[];
+  /** Set when the layer has a `kinks` property that is not an array of finite numbers. */
+  problem?: string;
+}
+
+/** The kinks a layer declares through its `kinks` property, if any. */
+export function declaredKinks(layer: unknown): DeclaredKinks {
+  const k = (layer as { kinks?: unknown } | null)?.kinks;
+  if (k === undefined || k === null) return { kinks: [] };
+  if (!Array.isArray(k) || !k.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    return { kinks: [], problem: `the layer's kinks property was ignored: expected an array of finite numbers, got ${describe(k)}` };
+  }
+  return { kinks: k as number[] };
+}
+
+function describe(v: unknown): string {
+  try {
+    return JSON.stringify(v)?.slice(0, 60) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** The shortest decimal that reads back as the same float32 (keeps the sign of -0): `88.73`, `3.4e+38`, `-0`. */
+export function formatValue(v: number): string {
+  if (Object.is(v, -0)) return '-0';
+  if (!Number.isFinite(v)) return String(v);
+  const f = Math.fround(v);
+  for (let p = 1; p <= 9; p++) {
+    const s = Number(f.toPrecision(p));
+    if (Math.fround(s) === f) return String(s);
+  }
+  return String(f);
+}

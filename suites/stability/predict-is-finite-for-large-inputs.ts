@@ -1,0 +1,25 @@
+/**
+ * `predictIsFiniteForLargeInputs`: the layer's prediction-time output holds no NaN and no
+ * Infinity for every input class of input-classes.ts (±10 to ±3.4e38, zeros, subnormals, the
+ * layer's kinks, and all of them mixed in one tensor). Saturation is fine (tanh of 1e30 is 1).
+ * NaN always fails; Infinity fails unless it is honest overflow caused by inputs at the float32
+ * maximum (judge-cell.ts): `tf.selu(3.4e38)` is Infinity because 1.0507 x 3.4e38 is past the
+ * float32 maximum, and that is a warning. Each class is a row of the grid in `evidence.grid`.
+ */
+import type { Check } from '../../harness/check.ts';
+import { gridOutcome } from './grid-outcome.ts';
+import { runInputClasses } from './run-input-classes.ts';
+
+export const predictIsFiniteForLargeInputs: Check = {
+  id: 'predictIsFiniteForLargeInputs',
+  suite: 'stability',
+  title: 'Prediction output is finite (no NaN, no Infinity) for inputs up to the float32 maximum, zeros, subnormals and kinks.',
+  dependsOn: ['predictDoesNotError'],
+  async run(ctx) {
+    const run = await runInputClasses(ctx, {
+      columns: [{ key: 'output', label: 'output' }],
+      run: (X) => ({ output: ctx.subject.predict(X) }),
+    });
+    return gridOutcome(run, 'output');
+  },
+};

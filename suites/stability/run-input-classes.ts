@@ -1,0 +1,96 @@
+/**
+ * Runs one probe (the layer's output, or its gradients) on every input class and judges each
+ * resulting tensor: the stability grid. Reads tensors with `await t.data()` (webgpu in Node has
+ * no dataSync) and disposes every tensor it makes.
+ */
+import type { CheckContext } from '../../harness/check.ts';
+import { deriveSeed } from '../../harness/random.ts';
+import type { Tensor, tf as TF } from '../../harness/tf.ts';
+import type { StabilityColumn, StabilityGrid, StabilityRow } from './grid.ts';
+import { classData, declaredKinks, holdsHuge, inputClasses, labelOf, withoutHuge, type InputClass } from './input-classes.ts';
+import { hasNonFinite, judgeCell } from './judge-cell.ts';
+
+export interface Probe {
+  columns: StabilityColumn[];
+  /** Synchronous; runs inside tf.tidy. One tensor per column key. */
+  run(X: Tensor, inputClass: InputClass): Record<string, Tensor>;
+  /** Rule (b) of judge-cell.ts for one column: the exact values may honestly pass the float32 maximum. */
+  honestBound?(key: string, X: Float32Array, inputClass: InputClass): boolean;
+}
+
+export interface ClassRun {
+  grid: StabilityGrid;
+  /** Notes for the check's warnings (an ignored `kinks` property). */
+  notes: string[];
+}
+
+export async function runInputClasses(ctx: CheckContext, probe: Probe): Promise<ClassRun> {
+  const { tf } = ctx;
+  const declared = declaredKinks(ctx.subject.layer);
+  const notes = declared.problem ? [declared.problem] : [];
+  const classes = inputClasses(ctx.inputSize, declared.kinks);
+  const rows: StabilityRow[] = [];
+  for (const c of classes) {
+    const shape = [c.batch, ...ctx.inputSize];
+    const data = classData(c, ctx.inputSize, deriveSeed(ctx.seed, `stability:${c.id}`));
+    const row: StabilityRow = { inputClass: c.id, family: c.family, values: c.labels, inputShape: shape, cells: {} };
+    rows.push(row);
+    let main: Computed;
+    try {
+      main = await compute(tf, probe, c, data, shape);
+    } catch (e) {
+      row.error = `${(e as Error)?.message ?? String(e)}`.split('\n')[0]!;
+      continue;
+    }
+    // Rule (a) of judge-cell.ts: with non-finite values somewhere and huge values in the input, run again without them.
+    let counterfactual: Computed | undefined;
+    if (holdsHuge(data, c.honest.from) && Object.values(main.values).some((v) => hasNonFinite(v))) {
+      try {
+        counterfactual = await compute(tf, probe, c, withoutHuge(data, c.honest.from), shape);
+      } catch {
+        counterfactual = undefined;
+      }
+    }
+    for (const col of probe.columns) {
+      const values = main.values[col.key];
+      const colShape = main.shapes[col.key];
+      if (!values || !colShape) continue;
+      const sameShape = colShape.length === shape.length && colShape.every((d, i) => d === shape[i]);
+      row.cells[col.key] = judgeCell({
+        values,
+        shape: colShape,
+        counterfactual: counterfactual?.values[col.key],
+        counterfactualReason: c.family === 'mixed' ? 'squareOverflow' : 'float32Max',
+        nanMayBeHonest: c.honest.nan,
+        honestBound: probe.honestBound?.(col.key, data, c) ?? false,
+        inputAt: (i) => (sameShape ? labelOf(c, data[i]!) : c.values.length === 1 ? c.labels[0] : undefined),
+      });
+    }
+  }
+  return { grid: { backend: ctx.backend, columns: probe.columns, rows }, notes };
+}
+
+interface Computed {
+  values: Record<string, ArrayLike<number>>;
+  shapes: Record<string, number[]>;
+}
+
+async function compute(tf: CheckContext['tf'], probe: Probe, c: InputClass, data: Float32Array, shape: number[]): Promise<Computed> {
+  const X = tf.tensor(data, shape, 'float32');
+  let out: Record<string, Tensor> = {};
+  try {
+    out = tf.tidy(() => probe.run(X, c) as unknown as TF.TensorContainer) as unknown as Record<string, Tensor>;
+    const keys = Object.keys(out);
+    const read = await Promise.all(keys.map((k) => out[k]!.data()));
+    const values: Record<string, ArrayLike<number>> = {};
+    const shapes: Record<string, number[]> = {};
+    keys.forEach((k, i) => {
+      values[k] = read[i] as ArrayLike<number>;
+      shapes[k] = out[k]!.shape.slice();
+    });
+    return { values, shapes };
+  } finally {
+    X.dispose();
+    for (const t of Object.values(out)) t.dispose();
+  }
+}
