@@ -102,7 +102,8 @@ export abstract class CustomLayer extends tf.layers.Layer {
   protected setState(name: string, value: Tensor): void {
     const v = this.stateVars.get(name);
     if (!v) throw new ContractError(`${this.getClassName()}.setState: no state named "${name}"; declare it with addState in build`);
-    v.write(tf.keep(value.clone()));
+    // assign shares the data with a reference count: the caller may dispose `value` afterwards.
+    v.write(value);
   }
 
   /** Names of the learnables, in declaration order. */

@@ -35,7 +35,7 @@ export interface Conv2dGradients {
 /**
  * Derivatives of L through Z = conv2d(X, W) + b, given dL/dZ.
  *
- * - dL/dX[n, p, q, c] = sum_{y, x, f : y*sh + i = p + pt, x*sw + j = q + pl} dLdZ[n, y, x, f] * W[i, j, c, f]:
+ * - dL/dX[n, p, q, c] = sum_{y, x, i, j, f : y*sh + i = p + pt, x*sw + j = q + pl} dLdZ[n, y, x, f] * W[i, j, c, f]:
  *   the transposed convolution of dLdZ with the same W, stride and padding (tf.conv2dTranspose,
  *   kernel Conv2DBackpropInput), as tfjs-core's Conv2D_grad.ts.
  * - dL/dW[i, j, c, f] = sum_{n, y, x} Xp[n, y*sh + i, x*sw + j, c] * dLdZ[n, y, x, f]: the filter

@@ -39,7 +39,7 @@ export function renderHtml(run: Readonly<RunResult>): string {
 <body>
 <main>
 ${renderHeader(run, layerName, v)}
-${run.loadError ? renderLoadError(run.loadError) : ''}
+${run.loadError ? renderLoadError(run.loadError) : renderProblems(run.checks ?? [])}
 ${renderCheckTable(run.checks ?? [])}
 ${renderLayer(run)}
 ${renderResponse(run)}
@@ -78,11 +78,20 @@ function renderHeader(run: Readonly<RunResult>, layerName: string, v: Verdict): 
 </header>`;
 }
 
+/** Links to the failed and incomplete checks, right under the verdict. */
+function renderProblems(checks: readonly CheckResult[]): string {
+  const bad = checks.filter((c) => c.status === 'failed' || c.status === 'incomplete');
+  if (bad.length === 0) return '';
+  return `<section class="box" id="problems"><strong>${bad.length} check${bad.length === 1 ? '' : 's'} did not pass:</strong><ul class="lines">${bad
+    .map((c) => `<li>${statusBadge(c.status)} <a href="#${anchor(c)}"><code>${escapeHtml(c.id)}</code></a>: <span class="message">${escapeHtml(c.message)}</span></li>`)
+    .join('')}</ul></section>`;
+}
+
 function renderLoadError(e: { message: string; hint?: string }): string {
   return `<section class="box" id="load-error"><strong>The layer could not be run.</strong><p class="message">${escapeHtml(e.message)}</p>${e.hint ? `<p>${escapeHtml(e.hint)}</p>` : ''}</section>`;
 }
 
-function bySuite(checks: CheckResult[]): [string, CheckResult[]][] {
+function bySuite(checks: readonly CheckResult[]): [string, CheckResult[]][] {
   const groups = new Map<string, CheckResult[]>();
   for (const c of checks) {
     const k = String(c.suite ?? 'other');
@@ -106,7 +115,7 @@ function statusBadge(status: unknown): string {
   return `<span class="status ${cls}">${escapeHtml(s)}</span>`;
 }
 
-function renderCheckTable(checks: CheckResult[]): string {
+function renderCheckTable(checks: readonly CheckResult[]): string {
   if (checks.length === 0) return `<h2 id="checks">Checks</h2><p class="muted">No checks ran.</p>`;
   const rows = bySuite(checks).flatMap(([suite, list]) => [
     `<tr class="suite"><th colspan="4" scope="colgroup">${escapeHtml(suite)} · ${escapeHtml(suiteTitle(suite))}</th></tr>`,
@@ -156,7 +165,7 @@ function renderResponse(run: Readonly<RunResult>): string {
 <div class="plots"><figure>${plot}<figcaption>The layer's output over x in [-10, 3] (first channel, with its current learnables), beside ELU (alpha 1), Leaky ReLU (slope 0.1) and ReLU.</figcaption></figure></div>`;
 }
 
-function renderDetails(checks: CheckResult[]): string {
+function renderDetails(checks: readonly CheckResult[]): string {
   if (checks.length === 0) return '';
   return `<h2 id="details">Details by suite</h2>${bySuite(checks)
     .map(([suite, list]) => `<section class="suite" id="suite-${escapeHtml(suite)}"><h3>${escapeHtml(suiteTitle(suite))} <span class="muted">(${escapeHtml(suite)})</span></h3>${list.map(renderCheck).join('\n')}</section>`)
@@ -168,7 +177,6 @@ export function renderCheck(c: CheckResult): string {
   const title = (c as { title?: unknown }).title;
   const parts: string[] = [];
   if (typeof title === 'string' && title) parts.push(`<p class="muted">${escapeHtml(title)}</p>`);
-  parts.push(`<p class="message">${escapeHtml(c.message)}</p>`);
   if (Array.isArray(c.details) && c.details.length) parts.push(`<ul class="lines">${c.details.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>`);
   if (Array.isArray(c.warnings) && c.warnings.length) parts.push(`<h4>Warnings</h4><ul class="lines warnings">${c.warnings.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>`);
   if (isRecord(c.where) && Object.keys(c.where).length) {

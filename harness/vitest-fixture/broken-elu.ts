@@ -23,3 +23,6 @@ export class BrokenAlphaGradientElu extends EluLayer {
   }
 }
 tf.serialization.registerClass(BrokenAlphaGradientElu);
+
+export default () => new BrokenAlphaGradientElu();
+export const inputSize = [4, 4, 3];

@@ -9,11 +9,16 @@
  * convolution and fully connected weights Glorot-uniform, biases zero, batch-norm scale one and
  * offset zero, running statistics zero mean and unit variance.
  *
- * This file holds the parameters and the prediction-time path. Training (the fused
- * convolution + batch-norm step and the update rule) is in `train.ts` and `stem.ts`.
+ * The convolution and batch normalization are the reference layers (`Conv2dLayer`,
+ * `BatchNormLayer`), which hold their parameters and give the prediction-time path. Training
+ * updates the same variables through a fused convolution + batch-norm step (`stem.ts`, equal to
+ * the reference layers' own backward to float32 rounding, see stem.test.ts) and the update rule
+ * in `train.ts`. The fully connected layer is a weight matrix and a bias.
  */
 import { deriveSeed, makeRng } from '../../harness/random.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
+import { BatchNormLayer } from '../batch-norm-layer.ts';
+import { Conv2dLayer } from '../conv2d-layer.ts';
 
 export const CONV_FILTER_SIZE = 5;
 export const CONV_FILTERS = 20;
@@ -34,6 +39,10 @@ export interface Learnable {
 let networkCounter = 0;
 
 export class SeedNetwork {
+  /** The reference convolution, 5x5x1x20 'valid' with bias. */
+  readonly conv: Conv2dLayer;
+  /** The reference batch normalization over its 20 channels. */
+  readonly bn: BatchNormLayer;
   readonly convWeights: tf.Variable; // [5, 5, 1, 20]
   readonly convBias: tf.Variable; // [20]
   readonly bnScale: tf.Variable; // [20]
@@ -47,7 +56,7 @@ export class SeedNetwork {
   private readonly id = ++networkCounter;
 
   /**
-   * @param layer the layer under test, already built for [N, 24, 24, 20] (see `buildLayerUnderTest`).
+   * @param layer the layer under test, already built for [N, 24, 24, 20] (see `buildLayer` in run-training.ts).
    * @param seed the seed of every initial value outside the layer under test.
    */
   constructor(
@@ -57,15 +66,30 @@ export class SeedNetwork {
     const out = tf.tidy(() => (layer.apply(tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false }) as Tensor).shape);
     this.features = out.slice(1).reduce((a, b) => a * b, 1);
     const k = CONV_FILTER_SIZE;
-    const v = (name: string, t: Tensor) => tf.variable(t, true, `seedNetwork${this.id}/${name}`);
-    this.convWeights = v('conv.weights', glorotUniform([k, k, 1, CONV_FILTERS], k * k * 1, k * k * CONV_FILTERS, deriveSeed(seed, 'conv.weights')));
-    this.convBias = v('conv.bias', tf.zeros([CONV_FILTERS]));
-    this.bnScale = v('bn.scale', tf.ones([CONV_FILTERS]));
-    this.bnOffset = v('bn.offset', tf.zeros([CONV_FILTERS]));
-    this.bnMean = tf.variable(tf.zeros([CONV_FILTERS]), false, `seedNetwork${this.id}/bn.runningMean`);
-    this.bnVariance = tf.variable(tf.ones([CONV_FILTERS]), false, `seedNetwork${this.id}/bn.runningVariance`);
-    this.fcWeights = v('fc.weights', glorotUniform([this.features, 10], this.features, 10, deriveSeed(seed, 'fc.weights')));
-    this.fcBias = v('fc.bias', tf.zeros([10]));
+    this.conv = new Conv2dLayer({ filterSize: k, numFilters: CONV_FILTERS, name: `seedNetwork${this.id}_conv` });
+    this.bn = new BatchNormLayer({ epsilon: BN_EPSILON, momentum: BN_MOMENTUM, name: `seedNetwork${this.id}_bn` });
+    tf.tidy(() => {
+      this.bn.apply(this.conv.apply(tf.zeros([1, 28, 28, 1])));
+    });
+    this.convWeights = this.conv.learnableVariable('weights').read() as tf.Variable;
+    this.convBias = this.conv.learnableVariable('bias').read() as tf.Variable;
+    this.bnScale = this.bn.learnableVariable('scale').read() as tf.Variable;
+    this.bnOffset = this.bn.learnableVariable('offset').read() as tf.Variable;
+    this.bnMean = stateVariable(this.bn, 'runningMean');
+    this.bnVariance = stateVariable(this.bn, 'runningVariance');
+    // Initial values from the seed alone (the layers' own initializers draw from a shared counter).
+    tf.tidy(() => {
+      this.convWeights.assign(glorotUniform([k, k, 1, CONV_FILTERS], k * k * 1, k * k * CONV_FILTERS, deriveSeed(seed, 'conv.weights')));
+      this.convBias.assign(tf.zeros([CONV_FILTERS]));
+      this.bnScale.assign(tf.ones([CONV_FILTERS]));
+      this.bnOffset.assign(tf.zeros([CONV_FILTERS]));
+      this.bnMean.assign(tf.zeros([CONV_FILTERS]));
+      this.bnVariance.assign(tf.ones([CONV_FILTERS]));
+    });
+    // tf.variable keeps its own reference to the initial value's data: make each in a tidy.
+    const v = (name: string, t: () => Tensor) => tf.tidy(() => tf.variable(t(), true, `seedNetwork${this.id}/${name}`));
+    this.fcWeights = v('fc.weights', () => glorotUniform([this.features, 10], this.features, 10, deriveSeed(seed, 'fc.weights')));
+    this.fcBias = v('fc.bias', () => tf.zeros([10]));
   }
 
   /** The layer under test's learnables as tf.Variables (Form A: its trainable weights; Form B: its learnables). */
@@ -88,10 +112,7 @@ export class SeedNetwork {
 
   /** Prediction-time batch-norm output for zero-centred images [N, 28, 28, 1]: the layer under test's input. */
   predictStem(x: Tensor): Tensor {
-    return tf.tidy(() => {
-      const z = tf.conv2d(x as tf.Tensor4D, this.convWeights as unknown as tf.Tensor4D, 1, 'valid');
-      return tf.batchNorm(tf.add(z, this.convBias), this.bnMean, this.bnVariance, this.bnOffset, this.bnScale, BN_EPSILON);
-    });
+    return tf.tidy(() => this.bn.apply(this.conv.apply(x, { training: false }), { training: false }) as Tensor);
   }
 
   /** Prediction-time logits [N, 10] for zero-centred images [N, 28, 28, 1]. */
@@ -102,10 +123,20 @@ export class SeedNetwork {
     });
   }
 
-  /** Frees the network's own variables (not the layer under test's). */
+  /** Frees the network's own layers and variables (not the layer under test's). */
   dispose(): void {
-    for (const v of [this.convWeights, this.convBias, this.bnScale, this.bnOffset, this.bnMean, this.bnVariance, this.fcWeights, this.fcBias]) v.dispose();
+    this.conv.dispose();
+    this.bn.dispose();
+    this.fcWeights.dispose();
+    this.fcBias.dispose();
   }
+}
+
+/** A CustomLayer's state value (declared with addState) as its tf.Variable. */
+function stateVariable(layer: tf.layers.Layer, name: string): tf.Variable {
+  const w = layer.nonTrainableWeights.find((v) => shortName(v.originalName ?? v.name) === name);
+  if (!w) throw new Error(`${layer.getClassName()} has no state named ${name}`);
+  return w.read() as tf.Variable;
 }
 
 /** MATLAB's 'glorot' initializer: uniform in +-sqrt(6 / (fanIn + fanOut)), from a seeded generator. */

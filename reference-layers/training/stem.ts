@@ -52,13 +52,13 @@ export function disposePatches(p: Patches): void {
 /**
  * Patches of the images at `indices` of `images` ([count, 28, 28] zero-centred), cut on the CPU
  * (JavaScript) and uploaded: on the wasm and cpu backends this costs a few ms against about 25 ms
- * for an identity-filter convolution and a transpose.
+ * for an identity-filter convolution and a transpose. G and colsum(P) are sums of per-image
+ * values computed once per image set (float64), instead of a [25, M] x [M, 25] product per batch.
  */
 export function patchesFromImages(images: Float32Array, indices: ArrayLike<number>): Patches {
   const batch = indices.length;
   const rows = batch * OUT * OUT;
-  const P = new Float32Array(rows * K);
-  const PT = new Float32Array(rows * K);
+  const [P, PT] = scratch(rows * K);
   for (let n = 0; n < batch; n++) {
     const base = indices[n]! * SIDE * SIDE;
     const m0 = n * OUT * OUT;
@@ -82,28 +82,88 @@ export function patchesFromImages(images: Float32Array, indices: ArrayLike<numbe
       }
     }
   }
-  return tf.tidy(() => {
-    const p = tf.tensor2d(P, [rows, K]);
-    const pt = tf.tensor2d(PT, [K, rows]);
-    return finish(batch, rows, p, pt);
-  });
+  const { G, psum } = sumImageMoments(images, indices);
+  return tf.tidy(() => ({
+    batch,
+    rows,
+    P: tf.tensor2d(P, [rows, K]),
+    PT: tf.tensor2d(PT, [K, rows]),
+    G: tf.tensor2d(G, [K, K]),
+    psum: tf.tensor2d(psum, [1, K]),
+  }));
 }
 
-/** The same patches cut on the device from images [N, 28, 28, 1] (an identity-filter convolution): for webgpu. */
-export function patchesOnDevice(x: Tensor): Patches {
+/** Per image: its patch Gram matrix P_n'P_n (25 x 25) and patch sum (25), float64, computed once per image set. */
+interface ImageMoments {
+  gram: Float64Array;
+  sum: Float64Array;
+}
+const momentsCache = new WeakMap<Float32Array, ImageMoments>();
+
+export function imageMoments(images: Float32Array): ImageMoments {
+  let m = momentsCache.get(images);
+  if (m) return m;
+  const count = images.length / (SIDE * SIDE);
+  m = { gram: new Float64Array(count * K * K), sum: new Float64Array(count * K) };
+  const p = new Float64Array(OUT * OUT * K);
+  for (let n = 0; n < count; n++) {
+    const base = n * SIDE * SIDE;
+    let w = 0;
+    for (let i = 0; i < OUT; i++) {
+      for (let j = 0; j < OUT; j++) {
+        for (let a = 0; a < CONV_FILTER_SIZE; a++) {
+          const r = base + (i + a) * SIDE + j;
+          for (let b = 0; b < CONV_FILTER_SIZE; b++) p[w++] = images[r + b]!;
+        }
+      }
+    }
+    const g = m.gram.subarray(n * K * K, (n + 1) * K * K);
+    const s = m.sum.subarray(n * K, (n + 1) * K);
+    for (let row = 0; row < OUT * OUT; row++) {
+      const o = row * K;
+      for (let k1 = 0; k1 < K; k1++) {
+        const v = p[o + k1]!;
+        s[k1]! += v;
+        for (let k2 = k1; k2 < K; k2++) g[k1 * K + k2]! += v * p[o + k2]!;
+      }
+    }
+    for (let k1 = 0; k1 < K; k1++) for (let k2 = 0; k2 < k1; k2++) g[k1 * K + k2] = g[k2 * K + k1]!;
+  }
+  momentsCache.set(images, m);
+  return m;
+}
+
+/** Sum of the per-image Gram matrices and patch sums over `indices`, as float32 for upload. */
+export function sumImageMoments(images: Float32Array, indices: ArrayLike<number>): { G: Float32Array; psum: Float32Array } {
+  const m = imageMoments(images);
+  const G = new Float64Array(K * K);
+  const psum = new Float64Array(K);
+  for (let n = 0; n < indices.length; n++) {
+    const i = indices[n]!;
+    for (let k = 0; k < K * K; k++) G[k]! += m.gram[i * K * K + k]!;
+    for (let k = 0; k < K; k++) psum[k]! += m.sum[i * K + k]!;
+  }
+  return { G: Float32Array.from(G), psum: Float32Array.from(psum) };
+}
+
+let scratchBuffers: [Float32Array, Float32Array] | null = null;
+/** Two reused buffers: allocating 2 x 7 MB per mini-batch costs more than cutting the patches. */
+function scratch(size: number): [Float32Array, Float32Array] {
+  if (!scratchBuffers || scratchBuffers[0].length !== size) scratchBuffers = [new Float32Array(size), new Float32Array(size)];
+  return scratchBuffers;
+}
+
+/** The same patches cut on the device (a gather and an identity-filter convolution) from images [count, 28, 28, 1] kept there: for webgpu. */
+export function patchesOnDevice(images: Tensor, indices: Int32Array): Patches {
   return tf.tidy(() => {
-    const batch = x.shape[0]!;
+    const x = tf.gather(images, tf.tensor1d(indices, 'int32'));
+    const batch = indices.length;
     const rows = batch * OUT * OUT;
     const identity = tf.reshape(tf.eye(K), [CONV_FILTER_SIZE, CONV_FILTER_SIZE, 1, K]);
-    const p = tf.reshape(tf.conv2d(x as tf.Tensor4D, identity as tf.Tensor4D, 1, 'valid'), [rows, K]);
-    return finish(batch, rows, p, tf.transpose(p));
+    const P = tf.reshape(tf.conv2d(x as tf.Tensor4D, identity as tf.Tensor4D, 1, 'valid'), [rows, K]);
+    const PT = tf.transpose(P);
+    return { batch, rows, P, PT, G: tf.matMul(PT as tf.Tensor2D, P as tf.Tensor2D), psum: tf.matMul(ones(rows), P as tf.Tensor2D) };
   });
-}
-
-function finish(batch: number, rows: number, P: Tensor, PT: Tensor): Patches {
-  const G = tf.matMul(PT as tf.Tensor2D, P as tf.Tensor2D);
-  const psum = tf.matMul(tf.ones([1, rows]), P as tf.Tensor2D);
-  return { batch, rows, P, PT, G, psum };
 }
 
 /** Batch statistics of the convolution output (mean includes the bias), from the patches alone. */
@@ -151,7 +211,7 @@ export function stemTrain(net: SeedNetwork, p: Patches): Tensor {
         return [tf.reshape(dW, W.shape), tf.zerosLike(b), tf.reshape(dgamma, gamma.shape), tf.reshape(dbeta, beta.shape)];
       },
     };
-  }) as unknown as (...args: Tensor[]) => Tensor);
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: Tensor[]) => Tensor;
   return op(net.convWeights, net.convBias, net.bnScale, net.bnOffset);
 }
 

@@ -5,8 +5,11 @@
  */
 import type { CheckResult } from '../../harness/result.ts';
 import { renderEvidenceTable } from './evidence-table.ts';
+import { renderGradientEvidence } from './gradient-view.ts';
+import { escapeHtml } from './escape.ts';
 import { isRecord } from './format.ts';
 import { renderStabilityGrid } from './stability-grid.ts';
+import { renderTrainingEvidence } from './training-view.ts';
 
 interface View {
   /** The evidence keys it draws (left out of the generic table). */
@@ -16,7 +19,7 @@ interface View {
 
 type ViewMaker = (evidence: Record<string, unknown>, check: CheckResult) => View | null;
 
-const VIEWS: ViewMaker[] = [stabilityView];
+const VIEWS: ViewMaker[] = [(e) => renderGradientEvidence(e), stabilityView, (e) => renderTrainingEvidence(e)];
 
 export function renderEvidence(check: CheckResult): string {
   const evidence = check.evidence;
@@ -43,6 +46,6 @@ function stabilityView(e: Record<string, unknown>): View | null {
   if (!('grid' in e)) return null;
   const html = renderStabilityGrid(e['grid']);
   if (!html) return null;
-  const backend = isRecord(e['grid']) && typeof e['grid']['backend'] === 'string' ? ` (on ${e['grid']['backend']})` : '';
-  return { keys: ['grid'], html: `<h4>Stability grid${backend.replace(/[<>&"']/g, '')}</h4>${html}` };
+  const backend = isRecord(e['grid']) && typeof e['grid']['backend'] === 'string' ? ` on ${e['grid']['backend']}` : '';
+  return { keys: ['grid'], html: `<h4>${escapeHtml(`Stability grid${backend}: input class by output and gradients (hover a cell for its first non-finite element)`)}</h4>${html}` };
 }

@@ -28,9 +28,11 @@ export function renderLineChart(series: Series[], o: LineChartOptions): string {
   const pts = series.map((s) => s.y.map((y, i) => [s.x?.[i] ?? i + 1, y] as [number, number]));
   const xs = finiteExtent(pts.flat().map((p) => p[0])) ?? [0, 1];
   const ys = finiteExtent(pts.flat().filter((p) => Number.isFinite(p[0])).map((p) => p[1])) ?? [0, 1];
-  const legendHeight = 18 * Math.ceil(series.length / 3);
+  const width = o.width ?? 420;
+  const legend = legendLayout(series.map((s) => s.name), 58, width - 14);
+  const legendHeight = legend.rows * 18;
   const height = (o.height ?? 260) + legendHeight;
-  const f = makeFrame({ width: o.width, height: height - legendHeight, xRange: o.xRange ?? xs, yRange: o.yRange ?? ys, exact: !!(o.xRange || o.yRange) });
+  const f = makeFrame({ width, height: height - legendHeight, xRange: o.xRange ?? xs, yRange: o.yRange ?? ys, exact: !!(o.xRange || o.yRange) });
   const out: string[] = [svgOpen({ width: f.width, height }, o.title), renderAxes(f, o.xLabel, o.yLabel)];
   series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length]!;
@@ -41,8 +43,8 @@ export function renderLineChart(series: Series[], o: LineChartOptions): string {
       const p = pts[k]!.find((q) => Number.isFinite(q[1]))!;
       out.push(`<circle cx="${clamp(f.x.at(p[0]), f.left, f.right).toFixed(1)}" cy="${clamp(f.y.at(p[1]), f.top, f.bottom).toFixed(1)}" r="3" fill="${color}"/>`);
     }
-    const lx = f.left + (k % 3) * ((f.right - f.left) / 3);
-    const ly = f.height + 4 + 18 * Math.floor(k / 3);
+    const lx = legend.at[k]!.x;
+    const ly = f.height + 4 + 18 * legend.at[k]!.row;
     out.push(`<line x1="${lx}" y1="${ly + 5}" x2="${lx + 20}" y2="${ly + 5}" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     out.push(`<text class="legend" x="${lx + 25}" y="${ly + 5}" dy="0.32em">${escapeHtml(s.name)}</text>`);
   });
@@ -63,6 +65,23 @@ export function pathData(points: [number, number][], px: (x: number) => number, 
     pen = true;
   }
   return d;
+}
+
+/** Legend entries left to right, wrapping to a new row when the next would not fit (text width estimated at 7 px a character). */
+function legendLayout(names: string[], left: number, right: number): { rows: number; at: { x: number; row: number }[] } {
+  const at: { x: number; row: number }[] = [];
+  let x = left;
+  let row = 0;
+  for (const n of names) {
+    const w = 25 + 7 * Math.min(n.length, 60) + 16;
+    if (x > left && x + w > right) {
+      x = left;
+      row++;
+    }
+    at.push({ x, row });
+    x += w;
+  }
+  return { rows: names.length ? row + 1 : 0, at };
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -18,11 +18,12 @@ export function renderResponsePlot(response: unknown, layerLabel: string): strin
   if (!x || !y || x.length === 0 || x.length !== y.length) return null;
   return renderLineChart(
     [
-      { name: layerLabel || 'layer under test', x, y, color: '#d62728' },
       { name: 'ELU', x, y: x.map(elu), color: '#1f77b4', dashed: true },
       { name: 'Leaky ReLU (0.1)', x, y: x.map(leakyRelu), color: '#2ca02c', dashed: true },
       { name: 'ReLU', x, y: x.map(relu), color: '#7f7f7f', dashed: true },
+      // Last, so it is drawn on top of the references.
+      { name: layerLabel || 'layer under test', x, y, color: '#d62728' },
     ],
-    { title: 'Activation response', xLabel: 'input x', yLabel: 'output', width: 480, height: 300 },
+    { title: 'Activation response', xLabel: 'input x', yLabel: 'output', width: 520, height: 300, xRange: [Math.min(...x.filter(Number.isFinite)), Math.max(...x.filter(Number.isFinite))] },
   );
 }

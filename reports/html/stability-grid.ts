@@ -114,11 +114,9 @@ export function renderStabilityGrid(v: unknown, caption = 'Input class by output
     const tds = g.cells[i]!.map((c) => {
       if (!c) return '<td class="state unknown">–</td>';
       const title = c.detail ? ` title="${escapeHtml(c.detail)}"` : '';
-      return `<td class="state ${c.state}"${title}>${escapeHtml(c.label)}${c.detail ? '<sup>*</sup>' : ''}</td>`;
+      return `<td class="state ${c.state}"${title}>${escapeHtml(c.label)}</td>`;
     });
     return `<tr><th scope="row" class="mono">${escapeHtml(r)}</th>${tds.join('')}</tr>`;
   });
-  const notes = g.rows.flatMap((r, i) => g.cells[i]!.flatMap((c, j) => (c?.detail ? [`${r} / ${g.columns[j]}: ${c.detail}`] : [])));
-  const noteList = notes.length ? `<ul class="lines muted">${notes.slice(0, 40).map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
-  return `<table class="grid"><caption class="muted">${escapeHtml(caption)}</caption><thead>${head}</thead><tbody>${body.join('')}</tbody></table>${noteList}`;
+  return `<table class="grid" aria-label="${escapeHtml(caption)}"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }

@@ -23,9 +23,11 @@ td { overflow-wrap: anywhere; }
 .status.skipped { color: var(--skip); background: #fff8c5; } .status.incomplete { color: var(--inc); background: #fbefff; }
 table.checks { width: 100%; }
 table.checks td.time { white-space: nowrap; text-align: right; color: var(--muted); }
+table.checks td.id { white-space: nowrap; }
 table.checks td.id a { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
 table.checks tr.suite th { background: var(--bg2); text-transform: uppercase; font-size: 12px; letter-spacing: .05em; color: var(--muted); }
 table.kv th { color: var(--muted); font-weight: 500; white-space: nowrap; }
+table.params td:nth-child(2), table.worst td:nth-child(2) { white-space: nowrap; }
 table.kv table.kv { margin: 0; }
 details.check { border: 1px solid var(--line); border-radius: 8px; margin: 8px 0; padding: 0 12px; }
 details.check[open] { padding-bottom: 10px; }
@@ -36,7 +38,7 @@ details.check.failed { border-color: #ff8182; } details.check.incomplete { borde
 ul.lines { margin: 4px 0; padding-left: 20px; } ul.lines li { overflow-wrap: anywhere; }
 .warnings { color: #9a6700; }
 .replay { margin-top: 8px; }
-.box { border: 1px solid var(--fail); background: #ffebe9; border-radius: 8px; padding: 10px 14px; margin: 12px 0; }
+.box { border: 1px solid var(--fail); background: #fff5f5; border-radius: 8px; padding: 10px 14px; margin: 12px 0; }
 .plots { display: flex; flex-wrap: wrap; gap: 14px 24px; align-items: flex-start; }
 .plots figure { margin: 0; }
 .plots figcaption { font-size: 13px; color: var(--muted); max-width: 480px; }
@@ -50,6 +52,8 @@ svg.plot .note { fill: #57606a; font-size: 11px; }
 svg.plot .series { fill: none; stroke-width: 2; stroke-linejoin: round; }
 svg.plot .identity { stroke: #8c959f; stroke-width: 1.2; stroke-dasharray: 5 4; }
 svg.plot .dots circle { fill: #1f77b4; fill-opacity: .55; }
+svg.plot .dots circle.fail { fill: #d62728; fill-opacity: .85; } svg.plot .dots circle.kink { fill: #ff7f0e; fill-opacity: .85; }
+.legend-key { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin: 0 4px 0 10px; vertical-align: baseline; }
 svg.plot .worst { fill: none; stroke: var(--fail); stroke-width: 2; }
 svg.heatmap .cell { stroke: #fff; stroke-width: 1; }
 svg.heatmap .count { font-size: 10px; fill: #1f2328; } svg.heatmap .count.light { fill: #fff; }
@@ -57,7 +61,8 @@ svg.heatmap .count { font-size: 10px; fill: #1f2328; } svg.heatmap .count.light 
 figure.digit { margin: 0; text-align: center; font-size: 12px; }
 figure.digit svg { border: 1px solid var(--line); image-rendering: pixelated; display: block; }
 figure.digit figcaption.right { color: var(--pass); } figure.digit figcaption.wrong { color: var(--fail); font-weight: 600; }
-table.grid td.state { text-align: center; font-weight: 600; min-width: 70px; }
+table.grid td.state { text-align: center; font-weight: 600; min-width: 70px; padding: 1px 10px; }
+table.grid th { padding: 1px 10px; }
 td.state.finite { background: #dafbe1; color: var(--pass); } td.state.nan { background: #ffebe9; color: var(--fail); }
 td.state.inf { background: #ffd8b5; color: #953800; } td.state.warning { background: #fff8c5; color: #7d4e00; }
 td.state.unknown { color: var(--muted); }

@@ -73,6 +73,14 @@ describe('backendsAgree', () => {
     expect(result.message).toMatch(/^webgpu disagrees with cpu on output/);
   });
 
+  it('does not compare, with a warning, a backend that lacks a kernel the layer needs (a tfjs limitation, not the layer)', async () => {
+    // tfjs's wasm backend has no DepthwiseConv2dNativeBackpropInput nor ...Filter kernel: the gradient of a depthwise convolution cannot run there.
+    const make = () => tf.layers.depthwiseConv2d({ kernelSize: 3 });
+    const { result } = await check(make, [6, 6, 2], 1, ['wasm']);
+    expect(result.status).toBe('skipped');
+    expect(result.message).toMatch(/wasm not compared: TensorFlow\.js's wasm backend has no DepthwiseConv2dNativeBackprop(Input|Filter) kernel/);
+  });
+
   it('restores the run backend when the run is not on cpu', async () => {
     await tf.setBackend('wasm');
     try {
@@ -82,6 +90,15 @@ describe('backendsAgree', () => {
     } finally {
       await tf.setBackend('cpu');
     }
+  });
+
+  it('leaves no tensors behind', async () => {
+    const subject = LayerUnderTest.create({ kind: 'factory', value: () => new Conv2dLayer({ filterSize: 3, numFilters: 2 }) }, [5, 5, 2], 1);
+    const options = { ...DEFAULT_CHECK_OPTIONS, compareBackends: ['wasm', 'webgpu'] as CheckOptions['compareBackends'] };
+    await runChecks({ subject, checks: [backendsAgree], seed: 1, options });
+    const before = tf.memory().numTensors;
+    await runChecks({ subject, checks: [backendsAgree], seed: 1, options });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('is skipped, with why, when there is nothing to compare with cpu', async () => {

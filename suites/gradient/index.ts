@@ -1,4 +1,5 @@
 /** The checks of suite `gradient`, in the order they run. */
 import type { Check } from '../../harness/check.ts';
+import { gradientsAreNumericallyCorrect } from './gradients-are-numerically-correct.ts';
 
-export const gradientChecks: Check[] = [];
+export const gradientChecks: Check[] = [gradientsAreNumericallyCorrect];

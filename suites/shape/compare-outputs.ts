@@ -50,7 +50,7 @@ export async function compareOutputs(a: Tensor, b: Tensor): Promise<Comparison> 
     const u = Number(x[i]);
     const v = Number(y[i]);
     const diff = Object.is(u, v) || (Number.isNaN(u) && Number.isNaN(v)) ? 0 : Number.isFinite(u) && Number.isFinite(v) ? Math.abs(u - v) : Infinity;
-    if (diff > maxAbsDiff || Number.isNaN(diff)) maxAbsDiff = diff;
+    if (diff > maxAbsDiff) maxAbsDiff = diff;
     if (diff > tolerance) {
       differing++;
       if (worst < 0 || diff > worstExcess) {
@@ -82,6 +82,11 @@ export function unravel(index: number, shape: readonly number[]): number[] {
     rest = Math.floor(rest / n);
   }
   return pos;
+}
+
+/** The numbers a comparison puts in a check's evidence (JSON: a non-finite difference as a string). */
+export function comparisonEvidence(c: Comparison): Record<string, unknown> {
+  return { maxAbsDiff: Number.isFinite(c.maxAbsDiff) ? c.maxAbsDiff : String(c.maxAbsDiff), maxAbs: c.maxAbs, tolerance: c.tolerance, differing: c.differing };
 }
 
 /** `1.2e-7` style, for messages. */

@@ -9,7 +9,7 @@
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
-import { compareOutputs, num, toleranceText } from './compare-outputs.ts';
+import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
 import { errorText, shapeText } from './describe-value.ts';
 import { randomInput } from './random-input.ts';
 
@@ -87,7 +87,7 @@ export const configRoundTrips: Check = {
           return { status: 'failed', message: `the layer rebuilt from getConfig() predicts shape ${shapeText(b.shape)}, the original ${shapeText(a.shape)} (does getConfig miss a constructor argument?)`, evidence };
         }
         const c = await compareOutputs(a, b);
-        Object.assign(evidence, { maxAbsDiff: c.maxAbsDiff, maxAbs: c.maxAbs, tolerance: c.tolerance, differing: c.differing });
+        Object.assign(evidence, comparisonEvidence(c));
         if (!c.same) {
           const missing = Object.keys(config).every((k) => BASE_CONFIG_KEYS.includes(k)) ? ` (getConfig returns only tf.layers.Layer's fields [${Object.keys(config).join(', ')}]: override it)` : '';
           return {

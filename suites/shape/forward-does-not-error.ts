@@ -14,7 +14,6 @@ export const forwardDoesNotError: Check = {
   id: 'forwardDoesNotError',
   suite: 'shape',
   title: 'forward (training-time output) runs without error on a batch of random observations and returns one Tensor.',
-  dependsOn: ['functionSyntaxesAreCorrect'],
   run(ctx): CheckOutcome {
     const name = forwardName(ctx.subject);
     const X = randomInput(ctx);

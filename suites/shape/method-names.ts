@@ -9,7 +9,7 @@ export function predictName(subject: LayerUnderTest): string {
 /** Training time: Form B's forward (predict when it has none), Form A's call with training true. */
 export function forwardName(subject: LayerUnderTest): string {
   if (subject.form === 'A') return 'call (training: true)';
-  return typeof subject.custom?.forward === 'function' ? 'forward' : 'forward (predict: no forward defined)';
+  return typeof subject.custom?.forward === 'function' ? 'forward' : 'forward (predict, no forward defined)';
 }
 
 /** How the derivatives are obtained; see gradient-path.ts. */

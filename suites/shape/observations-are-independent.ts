@@ -6,7 +6,7 @@
  */
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
-import { compareOutputs, num, toleranceText } from './compare-outputs.ts';
+import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
 import { shapeText } from './describe-value.ts';
 import { predictName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
@@ -43,7 +43,7 @@ export const observationsAreIndependent: Check = {
       const joined = tf.concat(singles, 0);
       try {
         const c = await compareOutputs(batched, joined);
-        Object.assign(evidence, { maxAbsDiff: c.maxAbsDiff, maxAbs: c.maxAbs, tolerance: c.tolerance, differing: c.differing });
+        Object.assign(evidence, comparisonEvidence(c));
         if (!c.same) {
           return {
             status: 'failed',

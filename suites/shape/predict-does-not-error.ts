@@ -12,7 +12,6 @@ export const predictDoesNotError: Check = {
   id: 'predictDoesNotError',
   suite: 'shape',
   title: 'predict runs without error on a batch of random observations and returns one Tensor.',
-  dependsOn: ['functionSyntaxesAreCorrect'],
   run(ctx): CheckOutcome {
     const name = predictName(ctx.subject);
     const X = randomInput(ctx);

@@ -7,7 +7,7 @@
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
-import { compareOutputs, num, toleranceText } from './compare-outputs.ts';
+import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
 import { shapeText } from './describe-value.ts';
 import { predictName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
@@ -35,7 +35,7 @@ export const predictIsDeterministic: Check = {
         return { status: 'failed', message: `${name} returned ${first.dtype} on the first call and ${second.dtype} on the second, for the same input`, where: { parameter: 'output' }, evidence };
       }
       const c = await compareOutputs(first, second);
-      Object.assign(evidence, { maxAbsDiff: c.maxAbsDiff, maxAbs: c.maxAbs, tolerance: c.tolerance, differing: c.differing });
+      Object.assign(evidence, comparisonEvidence(c));
       if (!c.same) {
         return {
           status: 'failed',

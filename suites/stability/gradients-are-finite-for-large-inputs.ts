@@ -4,9 +4,11 @@
  * layer's own gradient path as training sees it (`subject.gradients`), with a seeded random
  * upstream gradient dLdZ uniform in [-1, 1] (one per class, so each class replays alone).
  *
- * Honest overflow against a defect (judge-cell.ts): NaN always fails. Infinity is a warning when
- * (a) the input holds values at the float32 maximum and the element is finite once those values
- * are set to 0 (the ±3.4e38 classes and `mixed`), or (b) for a learnable's derivative, when
+ * Honest overflow against a defect (judge-cell.ts): NaN fails (in `mixed` too, unless it goes
+ * away once the inputs past sqrt(float32 max) = 1.8e19 are set to 0: a batch variance of 1e30s
+ * and 10s is past float32). Infinity is a warning when (a) the element is finite once the inputs
+ * at the float32 maximum are set to 0 (the ±3.4e38 classes; in `mixed`, the inputs past 1.8e19),
+ * or (b) for a learnable's derivative, when
  * max|X| * sum|dLdZ| reaches the float32 maximum: a learnable's derivative is a sum over the batch
  * and positions, and for the usual ones (a convolution's filter, dense weights, a per-channel
  * scale) each term is an input element times an upstream-gradient element, so that product is a

@@ -46,7 +46,7 @@ export function gridOutcome(run: ClassRun, what: string, evidence: Record<string
 
 const HONEST: Record<HonestReason, string> = {
   float32Max: 'honest overflow: finite once the inputs at the float32 maximum are set to 0',
-  squareOverflow: 'honest overflow: finite once the inputs past 1.8e19 (whose squares pass the float32 maximum) are set to 0',
+  sqrtFloat32Max: 'honest overflow: finite once the inputs past 1.8e19 (whose squares and products pass the float32 maximum) are set to 0',
   sumBound: 'honest overflow: max|X| * sum|dLdZ| passes the float32 maximum',
 };
 

@@ -17,11 +17,12 @@ export type StabilityCellState = 'finite' | 'nan' | 'inf' | 'warning';
 
 /**
  * Why a non-finite value counts as honest overflow (judge-cell.ts): `float32Max`, it goes away
- * when the ±3.4e38 inputs are set to 0; `squareOverflow` (class `mixed`), it goes away when the
- * inputs past 1.8e19, whose squares pass the float32 maximum, are set to 0; `sumBound`, a
+ * when the ±3.4e38 inputs are set to 0; `sqrtFloat32Max` (class `mixed`), it goes away when the
+ * inputs past sqrt(float32 max) = 1.8e19, whose squares and products pass the float32 maximum,
+ * are set to 0; `sumBound`, a
  * learnable's derivative whose bound max|X| * sum|dLdZ| passes the float32 maximum.
  */
-export type HonestReason = 'float32Max' | 'squareOverflow' | 'sumBound';
+export type HonestReason = 'float32Max' | 'sqrtFloat32Max' | 'sumBound';
 
 export interface OffendingElement {
   /** Flat index into the tensor (the output, dLdX or the learnable's derivative). */

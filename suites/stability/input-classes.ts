@@ -6,8 +6,9 @@
  *   expOverflow   ±88, ±88.72, ±88.73, ±89, ±100    (float32 exp overflows between 88.72 and 88.73)
  *   large         ±1e4, ±1e10, ±1e30, ±3.4e38         (3.4e38 is at the float32 maximum, 3.4028e38)
  *   zero          +0, -0
- *   subnormal     ±1e-40, ±1.4e-45                    (1.4e-45 is the smallest float32 subnormal)
- *   tinyNormal    ±1e-38                              (just above the smallest normal, 1.18e-38)
+ *   subnormal     ±1e-38, ±1e-40, ±1.4e-45            (float32 normals start at 1.1755e-38, so 1e-38 is
+ *                                                      subnormal; 1.4e-45 is the smallest subnormal)
+ *   tinyNormal    ±1.18e-38                           (just above the smallest float32 normal)
  *   kink          the layer's declared kinks not already above (0 always is: zero+0)
  *   mixed         all of the above in one tensor, in a seeded arrangement: catches an element
  *                 that poisons the others through a reduction (a sum, a mean, a max over channels)
@@ -27,7 +28,7 @@ export interface InputClass {
   values: number[];
   /** How each value is written in messages: `88.73`, `-0`, `3.4e38`. */
   labels: string[];
-  /** Observations in the tensor: 2 for one value, enough to hold every value for `mixed`. */
+  /** Observations in the tensor: the same for every class (at least 2; enough for `mixed` to hold every value). */
   batch: number;
   /**
    * Where overflow may be honest (judge-cell.ts): values of at least this magnitude may drive an
@@ -47,8 +48,8 @@ export const AT_FLOAT32_MAX = Math.fround(3.4e38);
 /** sqrt(FLOAT32_MAX), 1.8447e19: a value past it has a square past the float32 maximum. */
 export const SQRT_FLOAT32_MAX = Math.sqrt(FLOAT32_MAX);
 
-/** Observations per single-value class. */
-export const BATCH = 2;
+/** The fewest observations per class. */
+export const MIN_BATCH = 2;
 
 const POSITIVE: { family: InputFamily; labels: string[] }[] = [
   { family: 'moderate', labels: ['10', '30'] },
@@ -56,8 +57,8 @@ const POSITIVE: { family: InputFamily; labels: string[] }[] = [
   { family: 'large', labels: ['1e4', '1e10', '1e30', '3.4e38'] },
 ];
 const SMALL: { family: InputFamily; labels: string[] }[] = [
-  { family: 'subnormal', labels: ['1e-40', '1.4e-45'] },
-  { family: 'tinyNormal', labels: ['1e-38'] },
+  { family: 'subnormal', labels: ['1e-38', '1e-40', '1.4e-45'] },
+  { family: 'tinyNormal', labels: ['1.18e-38'] },
 ];
 
 /**
@@ -66,8 +67,9 @@ const SMALL: { family: InputFamily; labels: string[] }[] = [
  */
 export function inputClasses(inputSize: readonly number[], kinks: readonly number[] = []): InputClass[] {
   const single: InputClass[] = [];
+  // The batch is set below, once the number of values is known: one shape for every class.
   const add = (family: InputFamily, label: string, value: number) =>
-    single.push({ id: `${family}${label.startsWith('-') ? '' : '+'}${label}`, family, values: [Math.fround(value)], labels: [label], batch: BATCH, honest: { from: AT_FLOAT32_MAX, nan: false } });
+    single.push({ id: `${family}${label.startsWith('-') ? '' : '+'}${label}`, family, values: [Math.fround(value)], labels: [label], batch: 0, honest: { from: AT_FLOAT32_MAX, nan: false } });
   for (const { family, labels } of POSITIVE) {
     for (const l of labels) add(family, l, Number(l));
     for (const l of labels) add(family, `-${l}`, -Number(l));
@@ -86,14 +88,9 @@ export function inputClasses(inputSize: readonly number[], kinks: readonly numbe
   const values = single.map((c) => c.values[0]!);
   const labels = single.map((c) => c.labels[0]!);
   const perObservation = inputSize.reduce((a, b) => a * b, 1);
-  const mixed: InputClass = {
-    id: 'mixed',
-    family: 'mixed',
-    values,
-    labels,
-    batch: Math.max(BATCH, Math.ceil(values.length / Math.max(1, perObservation))),
-    honest: { from: SQRT_FLOAT32_MAX, nan: true },
-  };
+  const batch = Math.max(MIN_BATCH, Math.ceil(values.length / Math.max(1, perObservation)));
+  for (const c of single) c.batch = batch;
+  const mixed: InputClass = { id: 'mixed', family: 'mixed', values, labels, batch, honest: { from: SQRT_FLOAT32_MAX, nan: true } };
   return [...single, mixed];
 }
 

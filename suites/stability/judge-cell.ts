@@ -5,7 +5,7 @@
  * - ±Infinity is honest overflow (`warning`) when the exact value may lie past the float32 maximum:
  *   (a) the input holds values so large that exact results may pass the float32 maximum (±3.4e38
  *       in a one-value class), and the same element is finite when those values are set to 0
- *       (`counterfactual`): the Infinity came from them (reason `float32Max`, or `squareOverflow`
+ *       (`counterfactual`): the Infinity came from them (reason `float32Max`, or `sqrtFloat32Max`
  *       in `mixed`, see below); or
  *   (b) `honestBound` is true for the whole tensor (the caller's bound on the exact value reaches
  *       the float32 maximum; used for learnables' derivatives, see gradients-are-finite...ts),
@@ -26,7 +26,7 @@ export interface CellInput {
   shape: readonly number[];
   /** The same tensor computed with the input's float32-maximum values set to 0, if that was run. */
   counterfactual?: ArrayLike<number>;
-  /** Why an element finite in the counterfactual is honest: `float32Max` or `squareOverflow`. */
+  /** Why an element finite in the counterfactual is honest: `float32Max` or `sqrtFloat32Max`. */
   counterfactualReason?: HonestReason;
   /** Whether a NaN that the counterfactual removes is honest too (the `mixed` class). */
   nanMayBeHonest?: boolean;

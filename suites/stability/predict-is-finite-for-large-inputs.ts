@@ -4,7 +4,10 @@
  * layer's kinks, and all of them mixed in one tensor). Saturation is fine (tanh of 1e30 is 1).
  * NaN always fails; Infinity fails unless it is honest overflow caused by inputs at the float32
  * maximum (judge-cell.ts): `tf.selu(3.4e38)` is Infinity because 1.0507 x 3.4e38 is past the
- * float32 maximum, and that is a warning. Each class is a row of the grid in `evidence.grid`.
+ * float32 maximum, and that is a warning. In `mixed`, non-finite values that go away once the
+ * inputs past sqrt(float32 max) = 1.8e19 are set to 0 are warnings too (NaN included: the
+ * variance of a batch holding 1e30 and 10 is past float32). Each class is a row of the grid in
+ * `evidence.grid`.
  */
 import type { Check } from '../../harness/check.ts';
 import { gridOutcome } from './grid-outcome.ts';

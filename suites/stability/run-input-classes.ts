@@ -60,7 +60,7 @@ export async function runInputClasses(ctx: CheckContext, probe: Probe): Promise<
         values,
         shape: colShape,
         counterfactual: counterfactual?.values[col.key],
-        counterfactualReason: c.family === 'mixed' ? 'squareOverflow' : 'float32Max',
+        counterfactualReason: c.family === 'mixed' ? 'sqrtFloat32Max' : 'float32Max',
         nanMayBeHonest: c.honest.nan,
         honestBound: probe.honestBound?.(col.key, data, c) ?? false,
         inputAt: (i) => (sameShape ? labelOf(c, data[i]!) : c.values.length === 1 ? c.labels[0] : undefined),

@@ -1,0 +1,177 @@
+/**
+ * Compares a layer's analytic derivatives of L = sum(forward(X) * dLdZ) with finite differences,
+ * for the input and each learnable, on one drawn case. The analytic side is the layer's own
+ * gradient path as training sees it (`subject.gradients`). Every learnable is put back exactly
+ * (its float32 values) after each perturbed forward pass.
+ */
+import type { LayerUnderTest } from '../layer-under-test.ts';
+import { tf, type Tensor } from '../tf.ts';
+import { makeLossBase, type LossBase } from './loss-difference.ts';
+import { runProbe, type ProbeResult } from './probe.ts';
+import { chooseCoordinates, chooseDirections, DIRECTIONS, type ParameterRole } from './sampling.ts';
+import { parameterScale } from './step.ts';
+import { coordinateTarget, directionTarget, type EvaluateWith } from './targets.ts';
+import { deriveSeed } from '../random.ts';
+import { isSpecialValue } from './gradient-case.ts';
+
+export interface ProbePoint extends ProbeResult {
+  /** Flat element index for a coordinate probe, null for a direction. */
+  index: number | null;
+  /** Direction number for a direction probe, null for a coordinate. */
+  direction: number | null;
+}
+
+export interface ParameterComparison {
+  /** `input` or the learnable's name. */
+  name: string;
+  role: ParameterRole;
+  shape: number[];
+  points: ProbePoint[];
+  forwardPasses: number;
+}
+
+export interface CompareArgs {
+  subject: LayerUnderTest;
+  /** The input, flattened, and its full shape [batch, ...inputSize]. */
+  x: Float32Array;
+  xShape: number[];
+  /** Makes dLdZ for the forward output's shape. */
+  upstream: (outputShape: number[]) => Float32Array;
+  /** Seed for the choice of coordinates and directions. */
+  seed: number;
+  exhaustive: boolean;
+  /** Only these parameters (default: input and every learnable). */
+  only?: readonly string[];
+  /** Stop at the first failing probe (when shrinking, where only pass/fail matters). */
+  stopAtFirstFailure?: boolean;
+}
+
+export interface Comparison {
+  parameters: ParameterComparison[];
+  outputShape: number[];
+  g: Float32Array;
+  /** Forward passes, including the unperturbed one. */
+  forwardPasses: number;
+  /** Analytic derivatives, flattened, by parameter name. */
+  analytic: Record<string, Float32Array>;
+  base: LossBase;
+}
+
+export const INPUT = 'input';
+
+async function read(t: Tensor): Promise<Float32Array> {
+  const d = await t.data();
+  return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+}
+
+/** Forward output (training time) for X, read back; disposes what it made. */
+async function forwardValues(subject: LayerUnderTest, X: Tensor): Promise<{ z: Float32Array; shape: number[] }> {
+  const Z = tf.tidy(() => subject.forward(X).Z);
+  try {
+    return { z: await read(Z), shape: Z.shape };
+  } finally {
+    Z.dispose();
+  }
+}
+
+/** The layer's analytic derivatives for X and dLdZ, read back, by parameter name. */
+export async function analyticGradients(subject: LayerUnderTest, X: Tensor, dLdZ: Tensor): Promise<Record<string, Float32Array>> {
+  const grads = subject.gradients(X, dLdZ);
+  const out: Record<string, Float32Array> = {};
+  try {
+    out[INPUT] = await read(grads.dLdX);
+    for (const [name, t] of Object.entries(grads.dLdLearnables)) out[name] = await read(t);
+  } finally {
+    grads.dLdX.dispose();
+    for (const t of Object.values(grads.dLdLearnables)) t.dispose();
+  }
+  return out;
+}
+
+export async function compareGradients(args: CompareArgs): Promise<Comparison> {
+  const { subject, x, xShape } = args;
+  const batch = xShape[0] ?? 1;
+  const X = tf.tensor(x, xShape, 'float32');
+  let dLdZ: Tensor | null = null;
+  try {
+    const { z: z0, shape: outputShape } = await forwardValues(subject, X);
+    const g = args.upstream(outputShape);
+    dLdZ = tf.tensor(g, outputShape, 'float32');
+    const analytic = await analyticGradients(subject, X, dLdZ);
+    const base = makeLossBase(g, z0, batch);
+    let forwardPasses = 1;
+
+    const names = [INPUT, ...subject.learnableNames()].filter((n) => !args.only || args.only.includes(n));
+    const parameters: ParameterComparison[] = [];
+    for (const name of names) {
+      const role: ParameterRole = name === INPUT ? 'input' : 'learnable';
+      let values: Float32Array;
+      let shape: number[];
+      let evaluateWith: EvaluateWith;
+      if (role === 'input') {
+        values = x;
+        shape = xShape;
+        evaluateWith = async (moved) => {
+          const Xm = tf.tensor(moved, xShape, 'float32');
+          try {
+            return (await forwardValues(subject, Xm)).z;
+          } finally {
+            Xm.dispose();
+          }
+        };
+      } else {
+        const variable = subject.learnableVariable(name);
+        values = await read(variable);
+        shape = variable.shape;
+        const original = values;
+        const put = (v: Float32Array) => {
+          const t = tf.tensor(v, shape, 'float32');
+          variable.assign(t);
+          t.dispose();
+        };
+        evaluateWith = async (moved) => {
+          put(moved);
+          try {
+            return (await forwardValues(subject, X)).z;
+          } finally {
+            put(original);
+          }
+        };
+      }
+      const grad = analytic[name];
+      if (!grad || grad.length !== values.length) {
+        throw new Error(`the derivative for ${name} has ${grad?.length ?? 0} elements, the ${role === 'input' ? 'input' : 'learnable'} has ${values.length}`);
+      }
+      const scale = parameterScale(values);
+      const sampleSeed = deriveSeed(args.seed, `${role}:${shape.join('x')}`);
+      const coords = chooseCoordinates(values.length, role, args.exhaustive, sampleSeed);
+      // While shrinking, a parameter whose every element is probed needs no directions.
+      const directionCount = args.stopAtFirstFailure && coords.length === values.length ? 0 : DIRECTIONS;
+      const directions = chooseDirections(values.length, directionCount, deriveSeed(sampleSeed, 'directions'));
+      const hold = role === 'input' ? isSpecialValue : undefined;
+      const points: ProbePoint[] = [];
+      let passes = 0;
+      const run = async (point: () => Promise<ProbePoint>) => {
+        const p = await point();
+        passes += p.evaluations;
+        points.push(p);
+        return p.passed || !args.stopAtFirstFailure;
+      };
+      let going = true;
+      for (const index of coords) {
+        going = await run(async () => ({ ...(await runProbe(base, coordinateTarget(values, grad, index, scale, evaluateWith))), index, direction: null }));
+        if (!going) break;
+      }
+      for (let d = 0; going && d < directions.length; d++) {
+        going = await run(async () => ({ ...(await runProbe(base, directionTarget(values, grad, directions[d]!, scale, evaluateWith, hold))), index: null, direction: d }));
+      }
+      forwardPasses += passes;
+      parameters.push({ name, role, shape, points, forwardPasses: passes });
+      if (!going) break;
+    }
+    return { parameters, outputShape, g, forwardPasses, analytic, base };
+  } finally {
+    X.dispose();
+    dLdZ?.dispose();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * One training run end to end: the digits, the seed network around a layer, training, evaluation,
+ * evidence. Used by `trainsToAccuracy`, `check-layer train` and the benchmarks. Runs on the
+ * current tf backend.
+ */
+import { LayerUnderTest } from '../../harness/layer-under-test.ts';
+import { tf } from '../../harness/tf.ts';
+import { EluLayer } from '../elu-layer.ts';
+import { loadDigits } from './digits.ts';
+import { evaluate, trainingEvidence, type TrainingEvidence } from './evaluate.ts';
+import { LAYER_INPUT_SIZE, SeedNetwork } from './seed-network.ts';
+import { train } from './train.ts';
+
+export interface TrainingRunOptions {
+  /** Makes the layer under test (a new, unbuilt tf.layers.Layer); default: the reference ELU. */
+  layer?: () => unknown;
+  /** How the evidence names the layer; default its class name. */
+  layerName?: string;
+  seed: number;
+  epochs?: number;
+  trainSize?: number;
+  testSize?: number;
+  /** Where it trains, for the first line ("CPU (wasm, SIMD, one thread)"); default from tf.getBackend(). */
+  device?: string;
+  /** Receives the first line, the progress table and the result lines. */
+  out?: (line: string) => void;
+  live?: boolean;
+}
+
+export const referenceElu = () => new EluLayer();
+
+/**
+ * Builds the layer for [N, 24, 24, 20] with the seed's initial values. Throws what the layer
+ * throws when it cannot take that input (the caller turns it into a skip or an error).
+ */
+export function buildLayer(make: () => unknown, seed: number): tf.layers.Layer {
+  return LayerUnderTest.create({ kind: 'factory', value: make }, [...LAYER_INPUT_SIZE], seed).layer;
+}
+
+export async function runTraining(o: TrainingRunOptions): Promise<TrainingEvidence> {
+  const data = await loadDigits({ trainSize: o.trainSize, testSize: o.testSize });
+  const layer = buildLayer(o.layer ?? referenceElu, o.seed);
+  const net = new SeedNetwork(layer, o.seed);
+  const device = o.device ?? defaultDevice();
+  try {
+    const result = await train({ network: net, data, seed: o.seed, epochs: o.epochs, device, out: o.out, live: o.live });
+    const evaluation = await evaluate(net, data);
+    return trainingEvidence({
+      layer: o.layerName ?? layer.getClassName(),
+      backend: tf.getBackend(),
+      device,
+      seed: o.seed,
+      data,
+      result,
+      evaluation,
+    });
+  } finally {
+    net.dispose();
+    disposeLayer(layer);
+  }
+}
+
+/** Frees a layer's weights; a layer that refuses (never used, already disposed) keeps them. */
+function disposeLayer(layer: tf.layers.Layer): void {
+  try {
+    layer.dispose();
+  } catch {
+    // Nothing to free, or a user's layer that cannot be disposed: not this run's failure.
+  }
+}
+
+function defaultDevice(): string {
+  const b = tf.getBackend();
+  return b === 'wasm' ? 'CPU (wasm)' : b === 'webgpu' ? 'WebGPU' : `CPU (${b})`;
+}

@@ -1,0 +1,42 @@
+/**
+ * Test support, never imported by a writer: real run results for the writers' tests, made by
+ * running real checks on real layers (cpu backend, small input), once per test process.
+ *
+ *   passing   the reference ELU (in process, through checkLayer)
+ *   failing   the naive-mask ELU fixture, through the CLI's worker path (so its failures carry
+ *             the CLI's replay commands): NaN in the stability grid
+ *   script    a correct ELU whose name, type and description are HTML with scripts
+ *   noExport  a layer file without a layer export: a run that could not run (exit 2)
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkLayer } from '../../harness/api.ts';
+import { resolveRunOptions, selectChecks } from '../../harness/options.ts';
+import type { RunResult, SuiteId } from '../../harness/result.ts';
+import { runFileIsolated } from '../../harness/run-file.ts';
+import { EluLayer } from '../../reference-layers/elu-layer.ts';
+import { ALL_CHECKS } from '../../suites/index.ts';
+import { ScriptNamedElu } from '../../fixtures/reports/script-in-names.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SUITES: SuiteId[] = ['shape', 'gradient', 'stability'];
+export const INPUT_SIZE = [4, 4, 3];
+
+const cache = new Map<string, Promise<RunResult>>();
+const once = (key: string, make: () => Promise<RunResult>): Promise<RunResult> => {
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key)!;
+};
+
+/** The CLI's path for one layer file: options resolved as the CLI does, checks in a worker, replay commands. */
+export function runFileAsCli(file: string, suites: SuiteId[] = SUITES): Promise<RunResult> {
+  return once(`file:${file}:${suites.join()}`, async () => {
+    const options = resolveRunOptions({ suites, inputSize: INPUT_SIZE }, ALL_CHECKS);
+    return runFileIsolated(file, options, selectChecks(ALL_CHECKS, options).map((c) => c.id), `npx check-layer ${file}`);
+  });
+}
+
+export const passingRun = (): Promise<RunResult> => once('passing', () => checkLayer(() => new EluLayer(), { inputSize: INPUT_SIZE, suites: SUITES, name: 'reference-layers/elu-layer.ts' }));
+export const scriptRun = (): Promise<RunResult> => once('script', () => checkLayer(() => new ScriptNamedElu(), { inputSize: INPUT_SIZE, suites: SUITES, name: 'fixtures/reports/script-in-names.ts' }));
+export const failingRun = (): Promise<RunResult> => runFileAsCli('fixtures/stability/naive-mask-elu.ts');
+export const noExportRun = (): Promise<RunResult> => runFileAsCli('fixtures/loading/no-layer-export.ts');

@@ -1,0 +1,78 @@
+/**
+ * One-line readings of a failed parameter's probes, when the pattern is recognisable:
+ * upstream gradient not applied, two learnables' derivatives swapped, sign flipped, sum over
+ * observations missing (first observation only, or a mean instead of a sum), off by a constant
+ * factor. Each reading is tested on the numbers, never assumed.
+ */
+import type { ParameterComparison, ProbePoint } from '../../harness/numerics/compare-gradients.ts';
+import { num } from './gradient-evidence.ts';
+
+export interface DiagnosisInput {
+  parameter: ParameterComparison;
+  /** Every parameter compared on the same case (to recognise swaps). */
+  all: readonly ParameterComparison[];
+  batch: number;
+  /** The analytic derivative of this parameter for dLdZ, and for 2 * dLdZ (null if not computed). */
+  analytic: Float32Array;
+  analyticDoubled: Float32Array | null;
+}
+
+function rms(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  return v.length ? Math.sqrt(s / v.length) : 0;
+}
+
+/** Close within the probe's tolerance plus `rel` of the size of `b`. */
+function close(a: number, b: number, p: ProbePoint, rel: number): boolean {
+  return Math.abs(a - b) <= p.tolerance + rel * Math.abs(b);
+}
+
+export function diagnose(input: DiagnosisInput): string | null {
+  const { parameter: P, batch } = input;
+  const smooth = P.points.filter((p) => !p.kink && Number.isFinite(p.numeric) && Number.isFinite(p.analytic));
+  const failing = smooth.filter((p) => !p.passed);
+  if (failing.length === 0) return null;
+
+  if (input.analyticDoubled) {
+    const a = input.analytic;
+    const d = input.analyticDoubled;
+    const diff = Array.from(a, (v, i) => d[i]! - v);
+    if (rms(a) > 0 && rms(diff) <= 1e-3 * rms(a)) return 'upstream gradient not applied: the derivative does not change when dLdZ is doubled';
+  }
+
+  for (const Q of input.all) {
+    if (Q === P || Q.role !== P.role || Q.shape.join('x') !== P.shape.join('x') || Q.points.every((q) => q.passed)) continue;
+    const qByIndex = new Map(Q.points.filter((q) => q.index !== null).map((q) => [q.index!, q]));
+    const pairs = P.points.filter((p) => p.index !== null && qByIndex.has(p.index)).map((p) => [p, qByIndex.get(p.index!)!] as const);
+    const crossed = pairs.length > 0 && pairs.every(([p, q]) => close(p.analytic, q.numeric, q, 1e-3) && close(q.analytic, p.numeric, p, 1e-3));
+    if (crossed) return `derivatives of ${P.name} and ${Q.name} swapped: the derivative returned for ${P.name} matches the numerical derivative of ${Q.name}, and the other way round`;
+  }
+
+  // Sign: judged on element probes (a direction mixes flipped and right elements).
+  const elements = smooth.filter((p) => p.index !== null);
+  const failingElements = elements.filter((p) => !p.passed);
+  if (
+    failingElements.length > 0 &&
+    failingElements.every((p) => Math.abs(p.numeric) > p.tolerance && close(p.analytic, -p.numeric, p, 0.01))
+  ) {
+    return failingElements.length === elements.length
+      ? 'sign flipped: analytic = -numeric at every element probed'
+      : `sign flipped at the ${failingElements.length} failing elements (analytic = -numeric there; the other ${elements.length - failingElements.length} agree)`;
+  }
+
+  if (batch > 1 && failing.every((p) => close(p.analytic, p.numericFirstObservation, p, 1e-3) && !close(p.numeric, p.numericFirstObservation, p, 1e-3))) {
+    return 'sum over observations missing: the derivative is that of the first observation alone';
+  }
+
+  const determined = smooth.filter((p) => Math.abs(p.numeric) > 4 * p.tolerance);
+  if (determined.length >= 2) {
+    const ratios = determined.map((p) => p.analytic / p.numeric).sort((x, y) => x - y);
+    const k = ratios[Math.floor(ratios.length / 2)]!;
+    if (Number.isFinite(k) && k !== 0 && smooth.every((p) => close(p.analytic, k * p.numeric, p, 2e-3))) {
+      if (Math.abs(k * batch - 1) < 2e-3) return `sum over observations missing: analytic = numeric / ${batch} at every probe (a mean over the ${batch} observations instead of a sum?)`;
+      return `off by a constant factor: analytic = ${num(k)} x numeric at every probe`;
+    }
+  }
+  return null;
+}

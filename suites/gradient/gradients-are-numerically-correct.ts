@@ -1,0 +1,208 @@
+/**
+ * gradientsAreNumericallyCorrect: the derivatives of L = sum(forward(X) * dLdZ) with respect to
+ * the input and to every learnable, as the layer's training path computes them, match float32
+ * finite differences: per-element steps, error estimates, kink-aware one-sided differences (see
+ * harness/numerics/probe.ts). X and dLdZ are drawn by fast-check from the seed; a failure is
+ * shrunk to a small counterexample that replays with the same --seed.
+ */
+import fc from 'fast-check';
+import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import { compareGradients, analyticGradients, INPUT, type Comparison, type ParameterComparison } from '../../harness/numerics/compare-gradients.ts';
+import { caseShape, describeCase, GradientCaseArbitrary, upstreamValues, type GradientCase } from '../../harness/numerics/gradient-case.ts';
+import { withWeightsRestored } from '../../harness/numerics/preserve-weights.ts';
+import { SAFETY } from '../../harness/numerics/probe.ts';
+import { ALL_UP_TO, COORDINATES, DIRECTIONS } from '../../harness/numerics/sampling.ts';
+import { STEP } from '../../harness/numerics/step.ts';
+import { deriveSeed } from '../../harness/random.ts';
+import { tf } from '../../harness/tf.ts';
+import { diagnose } from './diagnose.ts';
+import { excess, num, probeName, summarizeParameter, unravel, type CounterexampleEvidence, type GradientCheckEvidence, type ParameterGradientEvidence } from './gradient-evidence.ts';
+
+export type { GradientCheckEvidence, ParameterGradientEvidence, CounterexampleEvidence, ScatterPair, WorstProbe } from './gradient-evidence.ts';
+
+/** Observations in the drawn case: more than one, so a missing sum over observations shows. */
+export const BATCH = 2;
+/** Shrinking candidates tried at most after a failure. */
+export const MAX_SHRINK_CANDIDATES = 40;
+
+export const METHOD =
+  `L = sum(Z * dLdZ) with Z in float32, summed in float64; steps ${STEP} x max(|value|, RMS of the parameter); ` +
+  `5-point central estimate with error |D(h) - D(2h)|, one-sided 4-point estimates at kinks, steps / 8 twice where a kink is seen; ` +
+  `tolerance ${SAFETY} x (error + rounding noise) + float32 rounding of the analytic value; ` +
+  `probes: every element of parameters up to ${ALL_UP_TO} elements, else the first, the last and ${COORDINATES.input} (input) or ${COORDINATES.learnable} (learnable) random elements, plus ${DIRECTIONS} random directions`;
+
+interface Failure {
+  c: GradientCase;
+  comparison: Comparison;
+}
+
+function failedNames(c: Comparison): string[] {
+  return c.parameters.filter((p) => p.points.some((q) => !q.passed)).map((p) => p.name);
+}
+
+async function diagnoses(ctx: CheckContext, c: GradientCase, comparison: Comparison): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  const failed = comparison.parameters.filter((p) => p.points.some((q) => !q.passed));
+  if (failed.length === 0) return out;
+  let doubled: Record<string, Float32Array> | null = null;
+  const X = tf.tensor(Float32Array.from(c.x), caseShape(c), 'float32');
+  const dLdZ = tf.tensor(comparison.g.map((v) => 2 * v), comparison.outputShape, 'float32');
+  try {
+    doubled = await analyticGradients(ctx.subject, X, dLdZ);
+  } catch {
+    doubled = null;
+  } finally {
+    X.dispose();
+    dLdZ.dispose();
+  }
+  for (const p of failed) {
+    out.set(p.name, diagnose({ parameter: p, all: comparison.parameters, batch: c.batch, analytic: comparison.analytic[p.name]!, analyticDoubled: doubled?.[p.name] ?? null }));
+  }
+  return out;
+}
+
+function worstProbe(p: ParameterComparison) {
+  return p.points.reduce((w, q) => (excess(q) > excess(w) ? q : w));
+}
+
+function parameterLine(e: ParameterGradientEvidence): string {
+  const probes = `${e.coordinates} elements + ${e.directions} directions`;
+  if (e.passed) return `${e.parameter}: passed (${probes}, ${e.kinks} kinks, max abs error ${num(e.maxAbsError)}, max rel error ${num(e.maxRelError)})`;
+  const w = e.worst!;
+  return (
+    `${e.parameter}: FAILED at ${e.failures} of ${e.coordinates + e.directions} probes (${e.kinks} kinks); worst ${probeName(e.parameter, e.shape, w.index, w.direction)}: ` +
+    `analytic ${num(w.analytic)}, numeric ${num(w.numeric)} +/- ${num(w.tolerance)} (step ${num(w.step)}, error estimate ${num(w.errorEstimate)})` +
+    (e.diagnosis ? `; ${e.diagnosis}` : '')
+  );
+}
+
+export const gradientsAreNumericallyCorrect: Check = {
+  id: 'gradientsAreNumericallyCorrect',
+  suite: 'gradient',
+  title: 'The derivatives with respect to the input and every learnable match float32 finite differences (error-estimated, kink-aware).',
+  dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
+  async run(ctx: CheckContext): Promise<CheckOutcome> {
+    const { subject } = ctx;
+    const caseSeed = deriveSeed(ctx.seed, 'gradientsAreNumericallyCorrect') | 0;
+    const arbitrary = fc.limitShrink(new GradientCaseArbitrary(BATCH, ctx.inputSize, true), MAX_SHRINK_CANDIDATES);
+    let main: Failure | null = null;
+    let mainError: unknown = null;
+    let last: Failure | null = null;
+    let failing: string[] = [];
+
+    const details = await withWeightsRestored(subject.layer, async () => {
+      const run = await fc.check(
+        fc.asyncProperty(arbitrary, async (c) => {
+          const common = { subject, x: Float32Array.from(c.x), xShape: caseShape(c), upstream: (s: number[]) => upstreamValues(c, s), seed: ctx.seed };
+          if (!main) {
+            try {
+              const comparison = await compareGradients({ ...common, exhaustive: ctx.options.exhaustive });
+              main = { c, comparison };
+            } catch (e) {
+              mainError = e;
+              return true;
+            }
+            failing = failedNames(main.comparison);
+            if (failing.length === 0) return true;
+            last = main;
+            return false;
+          }
+          // Shrinking: does this smaller case still fail for a parameter that failed? A size the
+          // layer does not accept is not a counterexample.
+          let comparison: Comparison;
+          try {
+            comparison = await compareGradients({ ...common, exhaustive: false, only: failing, stopAtFirstFailure: true });
+          } catch {
+            return true;
+          }
+          if (failedNames(comparison).length === 0) return true;
+          last = { c, comparison };
+          return false;
+        }),
+        { seed: caseSeed, numRuns: 1 },
+      );
+      return run;
+    });
+    if (mainError) throw mainError;
+    const m = main as Failure | null;
+    if (!m) throw new Error('fast-check drew no case');
+    const { c, comparison } = m;
+    const diag = await diagnoses(ctx, c, comparison);
+    const parameters = comparison.parameters.map((p) => summarizeParameter(p, diag.get(p.name) ?? null));
+    const kinks = parameters.reduce((s, p) => s + p.kinks, 0);
+    const points = parameters.reduce((s, p) => s + p.coordinates + p.directions, 0);
+    let counterexample: CounterexampleEvidence | null = null;
+    const lastFailure = last as Failure | null;
+    if (lastFailure && lastFailure !== m) {
+      const failed = lastFailure.comparison.parameters.find((p) => p.points.some((q) => !q.passed))!;
+      const w = worstProbe(failed);
+      counterexample = {
+        shrinks: details.numShrinks,
+        inputShape: caseShape(lastFailure.c),
+        description: describeCase(lastFailure.c, lastFailure.comparison.outputShape),
+        parameter: failed.name,
+        probe: probeName(failed.name, failed.shape, w.index, w.direction),
+        index: w.index,
+        position: w.index === null ? null : unravel(w.index, failed.shape),
+        direction: w.direction,
+        numeric: w.numeric,
+        analytic: w.analytic,
+        tolerance: w.tolerance,
+      };
+    }
+    const evidence: GradientCheckEvidence = {
+      method: METHOD,
+      batch: c.batch,
+      inputShape: caseShape(c),
+      outputShape: comparison.outputShape,
+      exhaustive: ctx.options.exhaustive,
+      forwardPasses: comparison.forwardPasses,
+      kinks,
+      caseSeed,
+      parameters,
+      counterexample,
+    };
+    const lines = parameters.map(parameterLine);
+    const failedParams = parameters.filter((p) => !p.passed);
+    if (failedParams.length === 0) {
+      const names = parameters.map((p) => p.parameter).join(', ');
+      return {
+        status: 'passed',
+        message: `derivatives of ${names} match finite differences at ${points} probes (${kinks} kinks, ${comparison.forwardPasses} forward passes)`,
+        details: lines,
+        evidence: evidence as unknown as Record<string, unknown>,
+      };
+    }
+    const first = failedParams.reduce((a, b) => (excess2(b) > excess2(a) ? b : a));
+    const w = first.worst!;
+    const where = probeName(first.parameter, first.shape, w.index, w.direction);
+    const summary = failedParams.map((p) => `${p.parameter} (${p.failures}/${p.coordinates + p.directions} probes${p.diagnosis ? `; ${p.diagnosis}` : ''})`).join(', ');
+    const message = `wrong derivative${failedParams.length > 1 ? 's' : ''} for ${summary}: at ${where} expected ${num(w.numeric)} +/- ${num(w.tolerance)} (finite differences), got ${num(w.analytic)}`;
+    if (counterexample) {
+      const cx = counterexample as CounterexampleEvidence;
+      lines.push(
+        `counterexample after ${cx.shrinks} shrinks: ${cx.probe}: analytic ${num(cx.analytic)}, numeric ${num(cx.numeric)} +/- ${num(cx.tolerance)}`,
+        `  ${cx.description}`,
+      );
+    } else {
+      lines.push(`case: ${describeCase(c, comparison.outputShape)}`);
+    }
+    lines.push(`replay with the same --seed ${ctx.seed} (the case is drawn by fast-check with seed ${caseSeed})`);
+    return {
+      status: 'failed',
+      message,
+      details: lines,
+      where: { parameter: first.parameter, ...(w.index !== null ? { index: w.index, position: w.position! } : {}) },
+      evidence: evidence as unknown as Record<string, unknown>,
+    };
+  },
+};
+
+function excess2(p: ParameterGradientEvidence): number {
+  const w = p.worst;
+  if (!w) return 0;
+  const e = Math.abs(w.analytic - w.numeric);
+  return w.tolerance > 0 ? e / w.tolerance : Infinity;
+}
+
+export { INPUT };
