@@ -7,14 +7,16 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, write
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import formatsPlugin from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'check-layer.mjs');
 const schema = JSON.parse(readFileSync(path.join(root, 'reports', 'report.schema.json'), 'utf8'));
 const ajv = new Ajv({ allErrors: true, strict: true });
+// ajv-formats is CommonJS: its function is the module's default property.
+const addFormats = ((formatsPlugin as unknown as { default?: typeof formatsPlugin }).default ?? formatsPlugin) as unknown as (a: Ajv) => void;
 addFormats(ajv);
 const validate = ajv.compile(schema);
 
@@ -37,7 +39,7 @@ function cli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): C
 }
 
 function reportOf(run: CliRun, stem: string): Record<string, any> {
-  const report = JSON.parse(readFileSync(path.join(run.reportDir, `${stem}.json`), 'utf8'));
+  const report = JSON.parse(readFileSync(path.join(run.reportDir, `${stem}.json`), "utf8")) as Record<string, any>;
   const ok = validate(report);
   if (!ok) throw new Error(`report ${stem}.json does not match the schema: ${ajv.errorsText(validate.errors)}`);
   return report;
@@ -76,22 +78,39 @@ describe('check-layer CLI', () => {
     expect(reportOf(run, 'plain-relu').layer.form).toBe('A');
   });
 
-  const bad: { name: string; args: string[]; message: RegExp; stem?: string }[] = [
-    { name: 'no such file', args: ['fixtures/loading/nope.ts'], message: /nope\.ts: no such file/, stem: 'nope' },
-    { name: 'a syntax error (gives file:line)', args: [loading('syntax-error.ts')], message: /syntax-error\.ts:6:\d+: syntax error/, stem: 'syntax-error' },
-    { name: 'no default export (suggests --export)', args: [loading('no-layer-export.ts')], message: /no default export.*--export myRelu/, stem: 'no-layer-export' },
-    { name: 'a default export that is not a layer', args: [loading('default-not-a-layer.ts')], message: /default export is a number \(42\), not a layer/ },
-    { name: 'a factory that returns no layer', args: [loading('factory-returns-not-a-layer.ts')], message: /not a tf\.layers\.Layer or CustomLayer/ },
-    { name: 'no input size', args: [loading('no-input-size.ts')], message: /no input size.*--input-size/ },
+  // Layer files that cannot be loaded, all in one run (each gets its own line and report).
+  const unloadable: { name: string; file: string; message: RegExp; stem: string }[] = [
+    { name: 'no such file', file: 'fixtures/loading/nope.ts', message: /nope\.ts: no such file/, stem: 'nope' },
+    { name: 'a syntax error (gives file:line)', file: loading('syntax-error.ts'), message: /syntax-error\.ts:6:\d+: syntax error/, stem: 'syntax-error' },
+    { name: 'no default export (suggests --export)', file: loading('no-layer-export.ts'), message: /no default export.*--export myRelu/, stem: 'no-layer-export' },
+    { name: 'a default export that is not a layer', file: loading('default-not-a-layer.ts'), message: /default export is a number \(42\), not a layer/, stem: 'default-not-a-layer' },
+    { name: 'a factory that returns no layer', file: loading('factory-returns-not-a-layer.ts'), message: /not a tf\.layers\.Layer or CustomLayer/, stem: 'factory-returns-not-a-layer' },
+    { name: 'no input size', file: loading('no-input-size.ts'), message: /no input size.*--input-size/, stem: 'no-input-size' },
+    { name: 'a constructor that throws', file: loading('constructor-throws.ts'), message: /constructing or building the layer .* threw: numChannels is required/, stem: 'constructor-throws' },
+    { name: 'a module that throws on import', file: loading('import-throws.ts'), message: /import-throws\.ts:\d+:\d+: loading the file threw: cannot initialise this module/, stem: 'import-throws' },
+  ];
+  it('exits 2 with one clear line per file that cannot be loaded, and still writes each report', () => {
+    const run = cli([...unloadable.map((u) => u.file), '--suites', 'shape']);
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).not.toMatch(NO_STACK);
+    const lines = run.stderr.split('\n').filter((l) => l.startsWith('check-layer:'));
+    expect(lines.length).toBe(unloadable.length);
+    unloadable.forEach((u, i) => {
+      expect(lines[i], u.name).toMatch(u.message);
+      const report = reportOf(run, u.stem);
+      expect(report.exitCode).toBe(2);
+      expect(report.loadError.message, u.name).toMatch(u.message);
+    });
+  });
+
+  const badOptions: { name: string; args: string[]; message: RegExp }[] = [
     { name: '--input-size 0,0,0', args: [loading('no-input-size.ts'), '--input-size', '0,0,0'], message: /--input-size: "0,0,0" is not a size/ },
     { name: '--input-size abc', args: [loading('no-input-size.ts'), '--input-size', 'abc'], message: /--input-size: "abc" is not a size/ },
-    { name: 'a constructor that throws', args: [loading('constructor-throws.ts')], message: /constructing or building the layer .* threw: numChannels is required/ },
-    { name: 'a module that throws on import', args: [loading('import-throws.ts')], message: /import-throws\.ts:\d+:\d+: loading the file threw: cannot initialise this module/ },
     { name: 'an unknown --suites name', args: ['reference-layers/elu-layer.ts', '--suites', 'shapes'], message: /--suites: unknown suite "shapes"/ },
     { name: 'an unknown option', args: ['reference-layers/elu-layer.ts', '--sead', '3'], message: /Unknown argument: sead/ },
     { name: 'no file at all', args: [], message: /no layer file given/ },
   ];
-  for (const c of bad) {
+  for (const c of badOptions) {
     it(`exits 2 with one clear line for ${c.name}`, () => {
       const run = cli(c.args);
       expect(run.code, run.stdout + run.stderr).toBe(2);
@@ -99,13 +118,24 @@ describe('check-layer CLI', () => {
       expect(lines.length).toBe(1);
       expect(lines[0]).toMatch(c.message);
       expect(run.stderr).not.toMatch(NO_STACK);
-      if (c.stem) {
-        const report = reportOf(run, c.stem);
-        expect(report.exitCode).toBe(2);
-        expect(report.loadError.message).toMatch(c.message);
-      }
     });
   }
+
+  it('fails each shape fixture on its own check only (exit 1), all in one run', () => {
+    const dir = path.join(root, 'fixtures', 'shape');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+    expect(files.length).toBe(14);
+    const run = cli([...files.map((f) => path.join('fixtures', 'shape', f)), '--suites', 'shape'], { timeoutMs: 240_000 });
+    expect(run.code, run.stderr).toBe(1);
+    for (const f of files) {
+      const stem = f.replace(/\.ts$/, '');
+      const expectedId = stem.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+      const report = reportOf(run, stem);
+      const failed = report.checks.filter((c: { status: string }) => c.status === 'failed').map((c: { id: string }) => c.id);
+      expect(failed, f).toEqual([expectedId]);
+      expect(report.exitCode).toBe(1);
+    }
+  }, 300_000);
 
   it('exits 2 naming --report-dir when it cannot be written', () => {
     const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'blocker-')), 'a-file');

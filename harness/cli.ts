@@ -11,7 +11,7 @@ import { ALL_CHECKS } from '../suites/index.ts';
 import { UsageError } from './errors.ts';
 import { DEFAULT_RUN_OPTIONS, DEFAULT_SUITES, FORMATS, resolveRunOptions, selectChecks, type RunOptions } from './options.ts';
 import { summaryLine, SUITES, summarize, type RunResult } from './result.ts';
-import { runFileIsolated, setSuiteLookup } from './run-file.ts';
+import { closeWorker, runFileIsolated, setSuiteLookup } from './run-file.ts';
 import { TOOL_VERSION } from './version.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
@@ -126,6 +126,7 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
     }
     runs.push(run);
   }
+  closeWorker();
   const written = writeReports(runs, options.reportDir, options.formats);
   const shown = written.index ?? written.perRun[0]?.html ?? written.perRun[0]?.json;
   if (shown) io.out(`Report: ${path.relative(process.cwd(), shown) || shown}`);

@@ -42,7 +42,8 @@ export async function runOneCheck(check: Check, args: RunChecksArgs, earlier: Ma
   const base = { id: check.id, suite: check.suite, replay: args.replay?.(check.id) };
   const blocker = (check.dependsOn ?? []).map((id) => earlier.get(id)).find((r) => r && (r.status === 'failed' || r.status === 'incomplete'));
   if (blocker) {
-    return { ...base, status: 'incomplete', message: `not judged: ${blocker.id} ${blocker.status} (${blocker.message})`, durationMs: 0 };
+    const root = rootCause(blocker, earlier);
+    return { ...base, status: 'incomplete', message: `not judged: ${root.id} failed (${root.message})`, where: root.where, durationMs: 0 };
   }
   const ctx: CheckContext = {
     tf,
@@ -69,4 +70,16 @@ export async function runOneCheck(check: Check, args: RunChecksArgs, earlier: Ma
       durationMs: performance.now() - started,
     };
   }
+}
+
+/** Follows incomplete results back to the failure that made them incomplete. */
+function rootCause(r: CheckResult, earlier: Map<string, CheckResult>): CheckResult {
+  let current = r;
+  for (let i = 0; i < 50 && current.status === 'incomplete'; i++) {
+    const m = /^not judged: (\w+) failed/.exec(current.message);
+    const next = m ? earlier.get(m[1]!) : undefined;
+    if (!next) break;
+    current = next;
+  }
+  return current;
 }

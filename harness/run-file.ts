@@ -90,9 +90,45 @@ type WorkerOutcome =
   | { kind: 'timeout'; current: string; elapsedMs: number }
   | { kind: 'crashed'; current: string | null; message: string; elapsedMs: number };
 
+/**
+ * One worker for the whole run: it loads TensorFlow.js once and takes the files one by one. It is
+ * replaced only when a check hangs (terminated) or it dies.
+ */
+class LayerWorker {
+  private worker: Worker | null = null;
+  listener: ((m: WorkerMessage) => void) | null = null;
+  onFailure: ((message: string) => void) | null = null;
+
+  get(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(WORKER_URL, { stdout: false, stderr: false });
+    w.on('message', (m: WorkerMessage) => this.listener?.(m));
+    w.on('error', (e) => this.onFailure?.(e?.message?.split('\n')[0] ?? String(e)));
+    w.on('exit', (code) => {
+      if (this.worker !== w) return;
+      this.worker = null;
+      this.onFailure?.(`exited with code ${code}`);
+    });
+    this.worker = w;
+    return w;
+  }
+
+  stop(): void {
+    const w = this.worker;
+    this.worker = null;
+    if (w) void w.terminate();
+  }
+}
+
+const layerWorker = new LayerWorker();
+
+/** Ends the shared worker (at the end of a run). */
+export function closeWorker(): void {
+  layerWorker.stop();
+}
+
 function runWorker(input: WorkerInput, timeoutMs: number, hooks: Required<Pick<RunFileHooks, 'onLoaded' | 'onResult'>> & RunFileHooks): Promise<WorkerOutcome> {
   return new Promise((resolve) => {
-    const worker = new Worker(WORKER_URL, { workerData: input, stdout: false, stderr: false });
     let current: string | null = null;
     let startedAt = Date.now();
     let timer: NodeJS.Timeout | null = null;
@@ -101,7 +137,9 @@ function runWorker(input: WorkerInput, timeoutMs: number, hooks: Required<Pick<R
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
-      void worker.terminate();
+      layerWorker.listener = null;
+      layerWorker.onFailure = null;
+      if (o.kind === 'timeout' || o.kind === 'crashed') layerWorker.stop();
       resolve(o);
     };
     // Starting the worker, loading the file and entering the backend get at least a minute.
@@ -110,11 +148,10 @@ function runWorker(input: WorkerInput, timeoutMs: number, hooks: Required<Pick<R
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         if (current) finish({ kind: 'timeout', current, elapsedMs: Date.now() - startedAt });
-        else finish({ kind: 'load-error', message: `${input.file}: loading the layer did not finish within ${loadAllowanceMs / 1000} s (does the file or the constructor loop forever?)`, environment: null });
+        else finish({ kind: 'crashed', current: null, message: `loading the layer did not finish within ${loadAllowanceMs / 1000} s (does the file or the constructor loop forever?)`, elapsedMs: Date.now() - startedAt });
       }, current ? timeoutMs : loadAllowanceMs);
     };
-    arm();
-    worker.on('message', (m: WorkerMessage) => {
+    layerWorker.listener = (m: WorkerMessage) => {
       switch (m.type) {
         case 'loaded':
           hooks.onLoaded(m.layer, m.environment);
@@ -141,8 +178,9 @@ function runWorker(input: WorkerInput, timeoutMs: number, hooks: Required<Pick<R
           finish({ kind: 'done' });
           break;
       }
-    });
-    worker.on('error', (e) => finish({ kind: 'crashed', current, message: e?.message?.split('\n')[0] ?? String(e), elapsedMs: Date.now() - startedAt }));
-    worker.on('exit', (code) => finish({ kind: 'crashed', current, message: `exited with code ${code}`, elapsedMs: Date.now() - startedAt }));
+    };
+    layerWorker.onFailure = (message) => finish({ kind: 'crashed', current, message, elapsedMs: Date.now() - startedAt });
+    arm();
+    layerWorker.get().postMessage(input);
   });
 }

@@ -2,7 +2,7 @@
  * Runs in a worker thread: loads one layer file, enters the backend, and runs the checks it is
  * given, posting each start and result, so the main thread can stop it when a check hangs.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { UsageError } from './errors.ts';
 import { loadLayerFile } from './load-layer.ts';
 import { replayFlags } from './options.ts';
@@ -12,11 +12,11 @@ import { describeLayer, enterBackend, makeSubject } from './run-layer.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
 import { ALL_CHECKS } from '../suites/index.ts';
 
-const input = workerData as WorkerInput;
 const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+/** Shared by every file this worker runs (the digits, the reference training run). */
 const cache = new Map<string, unknown>();
 
-async function main(): Promise<void> {
+async function runFile(input: WorkerInput): Promise<void> {
   const { options } = input;
   let environment: EnvironmentInfo | null = null;
   try {
@@ -60,4 +60,9 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// One file at a time, in the order the main thread sends them; the worker lives for the whole
+// run unless a check hangs and the main thread stops it.
+let queue = Promise.resolve();
+parentPort!.on('message', (input: WorkerInput) => {
+  queue = queue.then(() => runFile(input));
+});

@@ -32,10 +32,14 @@ export function makeLossBase(g: Float32Array, z0: Float32Array, batch: number): 
   return { g, z0, zFloor: 0.25 * (Number.isFinite(rms) ? rms : 0), firstObservationSize: batch > 0 ? Math.floor(z0.length / batch) : z0.length };
 }
 
-/** Float32 rounding noise per element, in units of its magnitude: a few roundings per output. */
+/** Float32 rounding noise per output element, in units of EPS32 x its magnitude: a few roundings. */
 export const ROUNDINGS_PER_OUTPUT = 4;
 
-/** A fourth difference larger than this many EPS32 x magnitude is structure (a kink), not rounding. */
+/**
+ * A fourth difference larger than this many EPS32 x magnitude is structure (a kink between the
+ * points), not rounding. Rounding measured here stays below ~25 (a 5x5x20 convolution, the
+ * worst case seen); a kink gives about 2 h x its slope jump, orders of magnitude more.
+ */
 export const NOISE_CEILING = 256;
 
 export interface LossDifferences {
@@ -45,24 +49,43 @@ export interface LossDifferences {
   dLFirst: number[];
   /**
    * Estimated standard deviation of the rounding noise of one L evaluation, over the output
-   * elements the perturbation changed: the larger of a model (a few float32 roundings of each
-   * changed output, at least zFloor in size) and, when the five central points are there, the
-   * noise measured by each element's fourth difference (zero for a cubic, so what remains is
-   * rounding), leaving out elements whose fourth difference is far beyond rounding (a kink).
+   * elements the perturbation changed: the larger of a model (ROUNDINGS_PER_OUTPUT float32
+   * roundings of each changed output, at least zFloor in size) and, when the five central points
+   * are there, the noise measured by each element's fourth difference (zero for a cubic, so what
+   * remains is rounding), leaving out elements whose fourth difference is beyond NOISE_CEILING.
    */
   sigma: number;
   /** Output elements that changed. */
   changed: number;
+  /**
+   * Changed output elements whose response over the five central points is not smooth: a fourth
+   * difference beyond NOISE_CEILING roundings (a smooth element's is h^4 times its fourth
+   * derivative, far below that at these steps). Such an element has a kink inside the stencil.
+   */
+  kinked: number;
+  /**
+   * With the points at -3 and +3 steps: changed elements whose response over the four points on
+   * one side (0, -1, -2, -3 steps; or 0, +1, +2, +3) is not smooth, by the third difference. A
+   * kink exactly at the unperturbed point leaves both sides smooth. 0 without those points.
+   */
+  kinkedLeft: number;
+  kinkedRight: number;
   /** Sum over changed elements of |dLdZ_i * (Z_i(+1) - Z_i(-1)) / (t(+1) - t(-1))|: the size of the terms the analytic derivative sums. */
   termMagnitude: number;
 }
 
 /**
  * L differences and noise for the evaluations of one probe. `offsets[k]` is the actual offset of
- * `zs[k]`; `central` gives the indices of the points at -2, -1, +1, +2 steps (for the fourth
- * difference and the term magnitudes), or null.
+ * `zs[k]`; `central` gives the indices of the points at -2, -1, +1, +2 steps, `outer` those at -3
+ * and +3 steps when evaluated.
  */
-export function lossDifferences(base: LossBase, offsets: readonly number[], zs: readonly Float32Array[], central: [number, number, number, number] | null): LossDifferences {
+export function lossDifferences(
+  base: LossBase,
+  offsets: readonly number[],
+  zs: readonly Float32Array[],
+  central: readonly [number, number, number, number],
+  outer: readonly [number, number] | null = null,
+): LossDifferences {
   const { g, z0, zFloor, firstObservationSize } = base;
   const n = z0.length;
   const dL = new Array<number>(zs.length).fill(0);
@@ -70,9 +93,14 @@ export function lossDifferences(base: LossBase, offsets: readonly number[], zs: 
   let model = 0;
   let measured = 0;
   let changed = 0;
+  let kinked = 0;
+  let kinkedLeft = 0;
+  let kinkedRight = 0;
   let termMagnitude = 0;
-  const [im2, im1, ip1, ip2] = central ?? [-1, -1, -1, -1];
-  const width = central ? offsets[ip1]! - offsets[im1]! : 0;
+  const zm3 = outer ? zs[outer[0]]! : null;
+  const zp3 = outer ? zs[outer[1]]! : null;
+  const [zm2, zm1, zp1, zp2] = central.map((k) => zs[k]!) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const width = offsets[central[2]]! - offsets[central[1]]!;
   for (let i = 0; i < n; i++) {
     const base0 = z0[i]!;
     let differs = false;
@@ -91,19 +119,20 @@ export function lossDifferences(base: LossBase, offsets: readonly number[], zs: 
     if (!differs) continue;
     changed++;
     const gi = g[i]!;
-    const m = Math.max(mag, zFloor) * gi;
-    model += m * m;
-    if (central) {
-      const zm2 = zs[im2]![i]!, zm1 = zs[im1]![i]!, zp1 = zs[ip1]![i]!, zp2 = zs[ip2]![i]!;
-      const d4 = zm2 - 4 * zm1 + 6 * base0 - 4 * zp1 + zp2;
-      // Rounding shows as a few units of EPS32 * magnitude (measured: at most ~25 for a 5x5x20
-      // convolution); far more is structure, a kink between the points, left to the kink logic.
-      if (Math.abs(d4) <= NOISE_CEILING * EPS32 * Math.max(mag, zFloor)) measured += (gi * d4) * (gi * d4);
-      termMagnitude += Math.abs((gi * (zp1 - zm1)) / width);
+    const unit = Math.max(mag, zFloor);
+    model += unit * gi * unit * gi;
+    const ceiling = NOISE_CEILING * EPS32 * unit;
+    const d4 = zm2[i]! - 4 * zm1[i]! + 6 * base0 - 4 * zp1[i]! + zp2[i]!;
+    if (Math.abs(d4) <= ceiling) measured += gi * d4 * (gi * d4);
+    else kinked++;
+    if (zm3 && zp3) {
+      if (Math.abs(base0 - 3 * zm1[i]! + 3 * zm2[i]! - zm3[i]!) > ceiling) kinkedLeft++;
+      if (Math.abs(zp3[i]! - 3 * zp2[i]! + 3 * zp1[i]! - base0) > ceiling) kinkedRight++;
     }
+    termMagnitude += Math.abs((gi * (zp1[i]! - zm1[i]!)) / width);
   }
   const sigmaModel = ROUNDINGS_PER_OUTPUT * EPS32 * Math.sqrt(model);
   // A fourth difference of independent noise has variance 1 + 16 + 36 + 16 + 1 = 70 times one value's.
   const sigmaMeasured = Math.sqrt(measured / 70);
-  return { dL, dLFirst, sigma: Math.max(sigmaModel, sigmaMeasured), changed, termMagnitude };
+  return { dL, dLFirst, sigma: Math.max(sigmaModel, sigmaMeasured), changed, kinked, kinkedLeft, kinkedRight, termMagnitude };
 }

@@ -8,15 +8,21 @@
  *  (a) the 5-point central estimate, error |D(h) - D(2h)| (two central differences; at least
  *      three times the error of D(h), far more than that of the 5-point value) plus its rounding
  *      noise. Passing here is the normal case and costs 4 forward passes.
- * Only if (a) fails, L at -3h and +3h are added and the one-sided 4-point estimates R- (points
- * 0, -h, -2h, -3h) and R+ are formed, each with error |R3 - R2| (its 4-point and 3-point values):
- *  (b), (c) the analytic value matches R- or R+: a kink within 3h on the other side only
- *      corrupts that side;
+ * Only if (a) does not decide, L at -3h and +3h are added and the one-sided 4-point estimates R-
+ * (points 0, -h, -2h, -3h) and R+ are formed, each with error |R3 - R2| (its 4-point and 3-point
+ * values) plus noise:
+ *  (b), (c) the analytic value matches R- or R+: a kink on the other side only corrupts that side;
  *  (d) a kink at the point itself: R- and R+ disagree beyond their error estimates, and the
  *      analytic value lies between them (any subgradient passes), with tolerance.
- * A point that fails all four while a kink is seen is retried with the step divided by 8 (twice
- * at most), which moves kinks that are near but not at the point out of the stencil. A point that
- * fails without a kink in sight fails: a smooth function's estimates have small, honest errors.
+ * An estimate is only used when its stencil is free of kinks: no output element may respond
+ * non-smoothly over its points (fourth difference for the central stencil, third differences
+ * for each side; see loss-difference.ts). A kink exactly at the point leaves both sides smooth.
+ * When a kink spoils every usable estimate, the step is divided by 8 (MAX_REFINEMENTS times at
+ * most), which moves kinks that are near, but not at, the point out of the stencil. At the
+ * smallest step every estimate is used with its error estimate as it is (kinks left there, as
+ * along a direction through many elements, inflate those estimates, and so the tolerance).
+ * A point that fails with no kink in sight fails: a smooth function's estimates have small,
+ * honest errors, and a smaller step would only add rounding noise to the tolerance.
  *
  * Tolerance of each test: SAFETY x (error estimate + rounding noise of the estimate) + the
  * float32 rounding of the analytic value (EPS32 x (8 + 2 sqrt(m)) x the sum of the m terms it
@@ -26,12 +32,12 @@ import { EPS32 } from './float32.ts';
 import { firstDerivativeWeights } from './fornberg.ts';
 import { lossDifferences, type LossBase } from './loss-difference.ts';
 
-/** Multiplies every error estimate: a wrong 2% still sits far outside (measured: see the tests). */
+/** Multiplies every error estimate. */
 export const SAFETY = 5;
 /** Each refinement divides the step by this. */
 export const REFINE_FACTOR = 8;
-/** Refinements at most (so the smallest step is h / 64). */
-export const MAX_REFINEMENTS = 2;
+/** Refinements at most (so the smallest step is h / 512). */
+export const MAX_REFINEMENTS = 3;
 
 export interface ProbeTarget {
   /** Z, flattened, at the point moved by `t` along the probe, and the offset reached after float32 rounding. */
@@ -48,7 +54,7 @@ export interface ProbeTarget {
 }
 
 /** Which estimate the analytic value was judged against. */
-export type ProbeRule = 'central' | 'left' | 'right' | 'between' | 'none';
+export type ProbeRule = 'central' | 'left' | 'right' | 'between';
 
 export interface ProbeResult {
   passed: boolean;
@@ -61,10 +67,10 @@ export interface ProbeResult {
   errorEstimate: number;
   /** Step at the level that decided. */
   step: number;
-  /** One-sided estimates disagreed beyond their error: a kink inside the stencil. */
+  /** A kink inside the stencil at the level that decided. */
   kink: boolean;
   rule: ProbeRule;
-  /** 0 for the first step, 1 and 2 after refinements. */
+  /** 0 for the first step, 1, 2, ... after refinements. */
   level: number;
   /** Forward passes spent. */
   evaluations: number;
@@ -81,16 +87,17 @@ interface Estimate {
   weightSum: number;
 }
 
+const BASE = -1; // index standing for the unperturbed point in stencils
+
 function estimate(indices: number[], offsets: number[], dL: number[], dLFirst: number[], sigma: number): Estimate {
-  // dL is relative to L(0); offset 0 has dL = 0 and still gets a weight in one-sided stencils.
-  const pts = indices.map((k) => (k < 0 ? 0 : offsets[k]!));
-  const w = firstDerivativeWeights(pts);
+  // dL is relative to L(0): the unperturbed point has dL = 0 and still gets a weight.
+  const w = firstDerivativeWeights(indices.map((k) => (k === BASE ? 0 : offsets[k]!)));
   let value = 0;
   let first = 0;
   let ss = 0;
   let sa = 0;
   indices.forEach((k, j) => {
-    if (k >= 0) {
+    if (k !== BASE) {
       value += w[j]! * dL[k]!;
       first += w[j]! * dLFirst[k]!;
     }
@@ -100,13 +107,13 @@ function estimate(indices: number[], offsets: number[], dL: number[], dLFirst: n
   return { value, first, noise: sigma * Math.sqrt(ss), weightSum: sa };
 }
 
-const BASE = -1; // index standing for the unperturbed point in stencils
-
 export async function runProbe(base: LossBase, target: ProbeTarget): Promise<ProbeResult> {
   const a = target.analytic;
   let evaluations = 0;
-  let firstFailure: ProbeResult | null = null;
+  let failure: ProbeResult | null = null;
+  let betweenBefore = false;
   for (let level = 0; level <= MAX_REFINEMENTS; level++) {
+    const lastLevel = level === MAX_REFINEMENTS;
     const h = target.step / REFINE_FACTOR ** level;
     const offsets: number[] = [];
     const zs: Float32Array[] = [];
@@ -117,20 +124,19 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
       zs.push(r.z);
       return offsets.length - 1;
     };
-    const m2 = await add(-2 * h);
-    const m1 = await add(-h);
-    const p1 = await add(h);
-    const p2 = await add(2 * h);
-    let diffs = lossDifferences(base, offsets, zs, [m2, m1, p1, p2]);
+    const central4 = [await add(-2 * h), await add(-h), await add(h), await add(2 * h)] as const;
+    const [m2, m1, p1, p2] = central4;
+    let diffs = lossDifferences(base, offsets, zs, central4);
     const analyticRounding = EPS32 * (8 + 2 * Math.sqrt(diffs.changed)) * diffs.termMagnitude;
     const extra = (e: Estimate) => analyticRounding + target.perturbationRounding * e.weightSum;
 
-    // (a) central
+    // (a) central: decides alone when no kink lies within its stencil.
     const D = estimate([m2, m1, BASE, p1, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
     const D1 = estimate([m1, p1], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
     const D2 = estimate([m2, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
     const errD = Math.abs(D1.value - D2.value) + D.noise;
     const tolD = SAFETY * errD + extra(D);
+    const centralClean = diffs.kinked === 0;
     const central: ProbeResult = {
       passed: Math.abs(a - D.value) <= tolD,
       analytic: a,
@@ -138,20 +144,21 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
       tolerance: tolD,
       errorEstimate: errD,
       step: h,
-      kink: false,
+      kink: !centralClean,
       rule: 'central',
       level,
       evaluations,
       numericFirstObservation: D.first,
     };
-    if (!Number.isFinite(a) || !Number.isFinite(D.value)) return { ...central, passed: false, rule: 'none' };
-    if (central.passed) return central;
-    firstFailure ??= central;
+    if (!Number.isFinite(a) || !Number.isFinite(D.value)) return { ...central, passed: false };
+    if (centralClean || (lastLevel && central.passed)) return central;
 
-    // (b) (c) (d): one-sided estimates with two more points.
-    const m3 = await add(-3 * h);
-    const p3 = await add(3 * h);
-    diffs = lossDifferences(base, offsets, zs, [m2, m1, p1, p2]);
+    // A kink within 2h: one-sided estimates, with two more points.
+    const outer = [await add(-3 * h), await add(3 * h)] as const;
+    const [m3, p3] = outer;
+    diffs = lossDifferences(base, offsets, zs, central4, outer);
+    const leftClean = diffs.kinkedLeft === 0 || lastLevel;
+    const rightClean = diffs.kinkedRight === 0 || lastLevel;
     const L3 = estimate([BASE, m1, m2, m3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
     const L2 = estimate([BASE, m1, m2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
     const R3 = estimate([BASE, p1, p2, p3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
@@ -161,27 +168,32 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
     const tolL = SAFETY * errL + extra(L3);
     const tolR = SAFETY * errR + extra(R3);
     const tolBetween = SAFETY * (errL + errR) + Math.max(extra(L3), extra(R3));
-    const kink = Math.abs(R3.value - L3.value) > tolBetween;
-    const common = { analytic: a, step: h, kink, level, evaluations };
-    if (Math.abs(a - L3.value) <= tolL) {
+    const disagree = Math.abs(R3.value - L3.value) > tolBetween;
+    const common = { analytic: a, step: h, kink: true, level, evaluations };
+    // (b) (c)
+    if (leftClean && Math.abs(a - L3.value) <= tolL) {
       return { ...common, passed: true, numeric: L3.value, tolerance: tolL, errorEstimate: errL, rule: 'left', numericFirstObservation: L3.first };
     }
-    if (Math.abs(a - R3.value) <= tolR) {
+    if (rightClean && Math.abs(a - R3.value) <= tolR) {
       return { ...common, passed: true, numeric: R3.value, tolerance: tolR, errorEstimate: errR, rule: 'right', numericFirstObservation: R3.first };
     }
-    if (kink) {
+    // (d) between, at a kink at the point itself. Third differences miss a kink sitting exactly
+    // 1.5 steps away, so "at the point" is only believed when it holds at two steps in a row
+    // (a kink that is merely near leaves the stencil after one refinement).
+    let between = false;
+    if (disagree && leftClean && rightClean) {
       const lo = Math.min(L3.value, R3.value);
       const hi = Math.max(L3.value, R3.value);
-      if (a >= lo - tolBetween && a <= hi + tolBetween) {
+      between = a >= lo - tolBetween && a <= hi + tolBetween;
+      if (between && (betweenBefore || lastLevel)) {
         const nearest = a < lo ? lo : a > hi ? hi : a;
         const first = nearest === L3.value ? L3.first : nearest === R3.value ? R3.first : (L3.first + R3.first) / 2;
         return { ...common, passed: true, numeric: nearest, tolerance: tolBetween, errorEstimate: errL + errR, rule: 'between', numericFirstObservation: first };
       }
-      if (level < MAX_REFINEMENTS) continue;
     }
-    // Failed with no kink in sight, or still failing at the smallest step: report the first
-    // (largest-step, least noisy) central estimate, marking a kink if this level saw one.
-    return { ...firstFailure, kink, evaluations };
+    betweenBefore = between;
+    // Not decided at this step: a kink spoils it. Try a smaller step; at the smallest, report the central estimate.
+    failure = { ...central, kink: true, evaluations };
   }
-  return { ...firstFailure!, evaluations };
+  return { ...failure!, evaluations };
 }

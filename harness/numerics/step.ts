@@ -18,3 +18,10 @@ export function parameterScale(values: ArrayLike<number>): number {
 export function coordinateStep(value: number, scale: number): number {
   return STEP * Math.max(Math.abs(value), scale);
 }
+
+/**
+ * Step along a random direction (every element moves by DIRECTION_STEP x v_j x max(|value_j|,
+ * scale)). Smaller than STEP: a direction moves every element, so it crosses every kink near any
+ * of them; rounding noise is spread over all elements and stays far below 1e-3 relative.
+ */
+export const DIRECTION_STEP = STEP / 8;

@@ -5,7 +5,7 @@
  */
 import { f32, ulp32 } from './float32.ts';
 import type { ProbeTarget } from './probe.ts';
-import { STEP, coordinateStep } from './step.ts';
+import { DIRECTION_STEP, coordinateStep } from './step.ts';
 
 export type EvaluateWith = (values: Float32Array) => Promise<Float32Array>;
 
@@ -52,12 +52,12 @@ export function directionTarget(
   for (let j = 0; j < n; j++) {
     v[j] = hold(values[j]!) ? 0 : direction[j]! * Math.max(Math.abs(values[j]!), scale);
     dot += analytic[j]! * v[j]!;
-    rounding += (Math.abs(analytic[j]!) * ulp32(Math.abs(values[j]!) + 3 * STEP * Math.abs(v[j]!))) / 2;
+    rounding += (Math.abs(analytic[j]!) * ulp32(Math.abs(values[j]!) + 3 * DIRECTION_STEP * Math.abs(v[j]!))) / 2;
   }
   return {
     analytic: dot,
     perturbationRounding: rounding,
-    step: STEP,
+    step: DIRECTION_STEP,
     async evaluate(t) {
       const moved = new Float32Array(n);
       for (let j = 0; j < n; j++) moved[j] = values[j]! + t * v[j]!;

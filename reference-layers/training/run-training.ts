@@ -34,7 +34,27 @@ export const referenceElu = () => new EluLayer();
  * throws when it cannot take that input (the caller turns it into a skip or an error).
  */
 export function buildLayer(make: () => unknown, seed: number): tf.layers.Layer {
-  return LayerUnderTest.create({ kind: 'factory', value: make }, [...LAYER_INPUT_SIZE], seed).layer;
+  let layer: tf.layers.Layer;
+  try {
+    layer = LayerUnderTest.create({ kind: 'factory', value: make }, [...LAYER_INPUT_SIZE], seed).layer;
+  } catch (e) {
+    throw new LayerBuildError(`building it for [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${(e as Error)?.message ?? String(e)}`);
+  }
+  try {
+    // create() tolerates a call that throws after build (that is predictDoesNotError's to report); here it must work.
+    tf.tidy(() => {
+      layer.apply(tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false });
+    });
+  } catch (e) {
+    disposeLayer(layer);
+    throw new LayerBuildError(`calling it on [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${(e as Error)?.message ?? String(e)}`);
+  }
+  return layer;
+}
+
+/** The layer could not be made or built for the seed network's [N, 24, 24, 20] input. */
+export class LayerBuildError extends Error {
+  override name = 'LayerBuildError';
 }
 
 export async function runTraining(o: TrainingRunOptions): Promise<TrainingEvidence> {

@@ -27,6 +27,7 @@ import { BN_EPSILON, CONV_FILTERS, CONV_FILTER_SIZE } from './seed-network.ts';
 import type { SeedNetwork } from './seed-network.ts';
 
 const K = CONV_FILTER_SIZE * CONV_FILTER_SIZE;
+if (CONV_FILTER_SIZE !== 5) throw new Error('stem.ts cuts 5x5 patches (unrolled); CONV_FILTER_SIZE changed');
 const SIDE = 28;
 const OUT = SIDE - CONV_FILTER_SIZE + 1;
 
@@ -59,25 +60,34 @@ export function patchesFromImages(images: Float32Array, indices: ArrayLike<numbe
   const batch = indices.length;
   const rows = batch * OUT * OUT;
   const [P, PT] = scratch(rows * K);
+  // Unrolled by hand: V8 runs these copies about twice as fast as the plain loops.
   for (let n = 0; n < batch; n++) {
     const base = indices[n]! * SIDE * SIDE;
     const m0 = n * OUT * OUT;
     for (let a = 0; a < CONV_FILTER_SIZE; a++) {
       for (let b = 0; b < CONV_FILTER_SIZE; b++) {
-        const k = a * CONV_FILTER_SIZE + b;
-        let w = k * rows + m0;
+        let w = (a * CONV_FILTER_SIZE + b) * rows + m0; // PT[k, m], k = (a, b), m = (n, i, j)
         for (let i = 0; i < OUT; i++) {
-          const r = base + (i + a) * SIDE + b;
-          for (let j = 0; j < OUT; j++) PT[w++] = images[r + j]!;
+          let r = base + (i + a) * SIDE + b;
+          for (let j = 0; j < OUT; j += 4, w += 4, r += 4) {
+            PT[w] = images[r]!;
+            PT[w + 1] = images[r + 1]!;
+            PT[w + 2] = images[r + 2]!;
+            PT[w + 3] = images[r + 3]!;
+          }
         }
       }
     }
-    let w = m0 * K;
+    let w = m0 * K; // P[m, k]
     for (let i = 0; i < OUT; i++) {
       for (let j = 0; j < OUT; j++) {
-        for (let a = 0; a < CONV_FILTER_SIZE; a++) {
-          const r = base + (i + a) * SIDE + j;
-          for (let b = 0; b < CONV_FILTER_SIZE; b++) P[w++] = images[r + b]!;
+        let r = base + i * SIDE + j;
+        for (let a = 0; a < CONV_FILTER_SIZE; a++, r += SIDE, w += 5) {
+          P[w] = images[r]!;
+          P[w + 1] = images[r + 1]!;
+          P[w + 2] = images[r + 2]!;
+          P[w + 3] = images[r + 3]!;
+          P[w + 4] = images[r + 4]!;
         }
       }
     }
@@ -105,32 +115,53 @@ export function imageMoments(images: Float32Array): ImageMoments {
   if (m) return m;
   const count = images.length / (SIDE * SIDE);
   m = { gram: new Float64Array(count * K * K), sum: new Float64Array(count * K) };
-  const p = new Float64Array(OUT * OUT * K);
+  const F = CONV_FILTER_SIZE;
+  const W = SIDE + 1;
+  // S: 2-D prefix sums (one row and column of zeros first) of x, then of x(i, j) * x(i + da, j + db).
+  const S = new Float64Array(W * W);
+  const windowSum = (i0: number, j0: number) => S[(i0 + OUT) * W + j0 + OUT]! - S[i0 * W + j0 + OUT]! - S[(i0 + OUT) * W + j0]! + S[i0 * W + j0]!;
   for (let n = 0; n < count; n++) {
-    const base = n * SIDE * SIDE;
-    let w = 0;
-    for (let i = 0; i < OUT; i++) {
-      for (let j = 0; j < OUT; j++) {
-        for (let a = 0; a < CONV_FILTER_SIZE; a++) {
-          const r = base + (i + a) * SIDE + j;
-          for (let b = 0; b < CONV_FILTER_SIZE; b++) p[w++] = images[r + b]!;
+    const x = images.subarray(n * SIDE * SIDE, (n + 1) * SIDE * SIDE);
+    const g = m.gram.subarray(n * K * K, (n + 1) * K * K);
+    const s = m.sum.subarray(n * K, (n + 1) * K);
+    prefixSums(S, (i, j) => x[i * SIDE + j]!);
+    for (let a = 0; a < F; a++) for (let b = 0; b < F; b++) s[a * F + b] = windowSum(a, b);
+    // G[(a1, b1), (a2, b2)] = sum over the 24x24 window at (a1, b1) of x(i, j) * x(i + da, j + db),
+    // with (da, db) = (a2 - a1, b2 - b1): one product image per offset, its window sums by prefix sums.
+    for (let da = 0; da < F; da++) {
+      for (let db = -(F - 1); db < F; db++) {
+        if (da === 0 && db < 0) continue;
+        prefixSums(S, (i, j) => {
+          const i2 = i + da;
+          const j2 = j + db;
+          return i2 < SIDE && j2 >= 0 && j2 < SIDE ? x[i * SIDE + j]! * x[i2 * SIDE + j2]! : 0;
+        });
+        for (let a1 = 0; a1 + da < F; a1++) {
+          for (let b1 = Math.max(0, -db); b1 < F && b1 + db < F; b1++) {
+            const k1 = a1 * F + b1;
+            const k2 = (a1 + da) * F + b1 + db;
+            const v = windowSum(a1, b1);
+            g[k1 * K + k2] = v;
+            g[k2 * K + k1] = v;
+          }
         }
       }
     }
-    const g = m.gram.subarray(n * K * K, (n + 1) * K * K);
-    const s = m.sum.subarray(n * K, (n + 1) * K);
-    for (let row = 0; row < OUT * OUT; row++) {
-      const o = row * K;
-      for (let k1 = 0; k1 < K; k1++) {
-        const v = p[o + k1]!;
-        s[k1]! += v;
-        for (let k2 = k1; k2 < K; k2++) g[k1 * K + k2]! += v * p[o + k2]!;
-      }
-    }
-    for (let k1 = 0; k1 < K; k1++) for (let k2 = 0; k2 < k1; k2++) g[k1 * K + k2] = g[k2 * K + k1]!;
   }
   momentsCache.set(images, m);
   return m;
+}
+
+/** S[(i + 1) * 29 + j + 1] = sum of f over rows < i + 1 and columns < j + 1 of a 28x28 image. */
+function prefixSums(S: Float64Array, f: (i: number, j: number) => number): void {
+  const W = SIDE + 1;
+  for (let i = 0; i < SIDE; i++) {
+    let row = 0;
+    for (let j = 0; j < SIDE; j++) {
+      row += f(i, j);
+      S[(i + 1) * W + j + 1] = S[i * W + j + 1]! + row;
+    }
+  }
 }
 
 /** Sum of the per-image Gram matrices and patch sums over `indices`, as float32 for upload. */

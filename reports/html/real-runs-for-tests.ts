@@ -6,7 +6,8 @@
  *   failing   the naive-mask ELU fixture, through the CLI's worker path (so its failures carry
  *             the CLI's replay commands): NaN in the stability grid
  *   script    a correct ELU whose name, type and description are HTML with scripts
- *   noExport  a layer file without a layer export: a run that could not run (exit 2)
+ *   notALayer a factory that returns no layer: a run that could not run (exit 2)
+ *   predictThrows  the shape fixture whose predict throws for a batch: failures and incomplete checks
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,4 +40,8 @@ export function runFileAsCli(file: string, suites: SuiteId[] = SUITES): Promise<
 export const passingRun = (): Promise<RunResult> => once('passing', () => checkLayer(() => new EluLayer(), { inputSize: INPUT_SIZE, suites: SUITES, name: 'reference-layers/elu-layer.ts' }));
 export const scriptRun = (): Promise<RunResult> => once('script', () => checkLayer(() => new ScriptNamedElu(), { inputSize: INPUT_SIZE, suites: SUITES, name: 'fixtures/reports/script-in-names.ts' }));
 export const failingRun = (): Promise<RunResult> => runFileAsCli('fixtures/stability/naive-mask-elu.ts');
-export const noExportRun = (): Promise<RunResult> => runFileAsCli('fixtures/loading/no-layer-export.ts');
+export const notALayerRun = (): Promise<RunResult> => once('notALayer', () => checkLayer(() => ({ not: 'a layer' }), { inputSize: INPUT_SIZE, suites: SUITES, name: 'not-a-layer.ts' }));
+export const predictThrowsRun = (): Promise<RunResult> => once('predictThrows', async () => {
+  const { default: make } = await import('../../fixtures/shape/predict-does-not-error.ts');
+  return checkLayer(make, { inputSize: INPUT_SIZE, suites: ['shape'], name: 'fixtures/shape/predict-does-not-error.ts' });
+});

@@ -55,8 +55,6 @@ tf.serialization.registerClass(ScaledTanh);
 interface Passing {
   name: string;
   load: () => Promise<{ factory: () => unknown; inputSize: number[] }>;
-  /** Checks allowed to fail for a known reason outside this suite, with the message they must give. */
-  knownFailures?: Record<string, RegExp>;
 }
 
 const reference = (file: string) => async () => {
@@ -67,13 +65,7 @@ const reference = (file: string) => async () => {
 const PASSING: Passing[] = [
   { name: 'reference ELU (Form B, backward)', load: reference('elu-layer') },
   { name: 'reference conv2d (Form B, backward)', load: reference('conv2d-layer') },
-  {
-    name: 'reference batch norm (Form B, forward with memory and state)',
-    load: reference('batch-norm-layer'),
-    // CustomLayer.setState keeps a clone of every value it writes (tf.keep(value.clone())): two
-    // tensors per forward. Reported to the lead; remove this allowance once setState is fixed.
-    knownFailures: { noTensorLeaks: /^forward left 2 tensors behind per call/ },
-  },
+  { name: 'reference batch norm (Form B, forward with memory and state)', load: reference('batch-norm-layer') },
   { name: 'hand-written Form A (ScaledTanh, registered, getConfig)', load: async () => ({ factory: () => new ScaledTanh({ slope: 2 }), inputSize: [6, 6, 4] }) },
   { name: 'built-in tf.layers.dense', load: async () => ({ factory: () => tf.layers.dense({ units: 5 }), inputSize: [4, 4, 3] }) },
   { name: 'built-in tf.layers.conv2d', load: async () => ({ factory: () => tf.layers.conv2d({ filters: 4, kernelSize: 3 }), inputSize: [8, 8, 3] }) },
@@ -81,15 +73,11 @@ const PASSING: Passing[] = [
 ];
 
 describe('shape suite: correct layers pass every check', () => {
-  it.each(PASSING)('$name', async ({ load, knownFailures }) => {
+  it.each(PASSING)('$name', async ({ load }) => {
     const { factory, inputSize } = await load();
     const results = await runShapeSuite(factory, inputSize);
     expect(results.map((r) => r.id)).toEqual(shapeChecks.map((c) => c.id));
-    for (const r of results) {
-      const known = knownFailures?.[r.id];
-      if (known && r.status === 'failed') expect(r.message, summary(results)).toMatch(known);
-      else expect(r.status, `${r.id}: ${r.message}\n\n${summary(results)}`).toBe('passed');
-    }
+    for (const r of results) expect(r.status, `${r.id}: ${r.message}\n\n${summary(results)}`).toBe('passed');
   });
 
   it('leaves no tensors behind itself (reference ELU)', async () => {

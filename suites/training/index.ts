@@ -1,4 +1,5 @@
 /** The checks of suite `training`, in the order they run. */
 import type { Check } from '../../harness/check.ts';
+import { trainsToAccuracy } from './trains-to-accuracy.ts';
 
-export const trainingChecks: Check[] = [];
+export const trainingChecks: Check[] = [trainsToAccuracy];

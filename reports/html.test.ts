@@ -1,0 +1,222 @@
+/**
+ * The HTML report, read as text: on real runs (a passing ELU, a failing fixture through the CLI's
+ * worker path, a layer whose names are HTML, a file that could not run) and on evidence nobody
+ * planned for. What a browser makes of it is html-in-browser.test.ts.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CheckResult, RunResult } from '../harness/result.ts';
+import { DESCRIPTION, IMG_TYPE, SCRIPT_NAME } from '../fixtures/reports/script-in-names.ts';
+import { anchor, renderHtml } from './html.ts';
+import { escapeHtml } from './html/escape.ts';
+import { failingRun, notALayerRun, passingRun, ROOT, scriptRun } from './html/real-runs-for-tests.ts';
+
+/**
+ * Everything in the page's markup that could load or run something: elements that fetch or run,
+ * event-handler and source attributes, links that leave the page, url() and @import in styles.
+ * Escaped text holds no '<', so every '<' starts real markup. (The SVG namespace URI is a name, not a request.)
+ */
+function externalReferences(html: string): string[] {
+  const found: string[] = [];
+  for (const tag of html.match(/<[a-zA-Z][^>]*>/g) ?? []) {
+    const name = /^<([a-zA-Z0-9-]+)/.exec(tag)![1]!.toLowerCase();
+    if (['script', 'iframe', 'object', 'embed', 'link', 'img', 'image', 'audio', 'video', 'source', 'base', 'form', 'use'].includes(name)) found.push(tag);
+    for (const m of tag.matchAll(/\s([a-zA-Z:-]+)\s*=\s*"([^"]*)"/g)) {
+      const attr = m[1]!.toLowerCase();
+      if (attr.startsWith('on') || ['src', 'srcset', 'action', 'formaction', 'poster', 'xlink:href'].includes(attr)) found.push(tag);
+      if (attr === 'href' && !m[2]!.startsWith('#')) found.push(tag);
+      if (attr === 'style' && /url\(|expression\(/i.test(m[2]!)) found.push(tag);
+      if (attr === 'http-equiv' && /refresh/i.test(m[2]!)) found.push(tag);
+    }
+  }
+  for (const style of html.match(/<style>[\s\S]*?<\/style>/g) ?? []) if (/url\(|@import/i.test(style)) found.push('<style> with url() or @import');
+  return found;
+}
+
+const checkRows = (html: string) => [...html.matchAll(/<td class="id"><a href="#([^"]+)">/g)].map((m) => m[1]);
+
+describe('HTML report of a passing run (reference ELU)', () => {
+  it('shows the verdict, the summary counts and every check in the table, each linked to its details', async () => {
+    const run = await passingRun();
+    const html = renderHtml(run);
+    expect(run.exitCode).toBe(0);
+    expect(html).toContain('<span class="verdict passed">PASSED</span>');
+    const s = run.summary;
+    expect(html).toContain(`${s.passed} passed, ${s.failed} failed, ${s.incomplete} incomplete, ${s.skipped} skipped`);
+    expect(checkRows(html)).toEqual(run.checks.map(anchor));
+    for (const c of run.checks) expect(html).toContain(`<details class="check ${c.status}" id="${anchor(c)}">`);
+  });
+
+  it('describes the layer and the environment: name, form, learnables and shapes, backend, versions, seed', async () => {
+    const run = await passingRun();
+    const html = renderHtml(run);
+    for (const text of [run.layer.name, run.layer.className, 'B: a CustomLayer', run.environment!.backend, run.environment!.tfjsVersion, run.environment!.nodeVersion]) {
+      expect(html).toContain(escapeHtml(text));
+    }
+    for (const l of run.layer.learnables) expect(html).toContain(`<code>${escapeHtml(l.name)}</code> [${l.shape.join(', ')}]`);
+    expect(html).toMatch(new RegExp(`<th scope="row">seed</th><td><code>${run.seed}</code>`));
+  });
+
+  it('plots the response over [-10, 3] beside ELU, Leaky ReLU and ReLU, and numeric against analytic derivatives per parameter', async () => {
+    const run = await passingRun();
+    const html = renderHtml(run);
+    expect(run.layer.response?.x.length).toBeGreaterThan(10);
+    expect(html).toContain('aria-label="Activation response"');
+    for (const name of ['ELU', 'Leaky ReLU (0.1)', 'ReLU']) expect(html).toContain(`>${escapeHtml(name)}</text>`);
+    const gradient = run.checks.find((c) => c.id === 'gradientsAreNumericallyCorrect')!;
+    const params = (gradient.evidence!['parameters'] as { parameter: string }[]).map((p) => p.parameter);
+    expect(params.length).toBeGreaterThan(1);
+    for (const p of params) expect(html).toContain(`aria-label="dL/d${escapeHtml(p)}: numeric against analytic"`);
+    expect(html.match(/class="identity"/g)?.length).toBe(params.length);
+  });
+
+  it('is self-contained: no scripts, no external resources, a policy that forbids both', async () => {
+    const html = renderHtml(await passingRun());
+    expect(externalReferences(html)).toEqual([]);
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+  });
+
+  it('leaves passing checks closed', async () => {
+    const html = renderHtml(await passingRun());
+    expect(html).not.toMatch(/<details class="check passed"[^>]* open>/);
+  });
+});
+
+describe('HTML report of a failing run (naive-mask ELU through the CLI path)', () => {
+  it('says FAILED, lists the failures under the verdict and opens them with their evidence and replay command', async () => {
+    const run = await failingRun();
+    const html = renderHtml(run);
+    const bad = run.checks.filter((c) => c.status === 'failed' || c.status === 'incomplete');
+    expect(bad.map((c) => c.id)).toEqual(['predictIsFiniteForLargeInputs', 'gradientsAreFiniteForLargeInputs']);
+    expect(html).toContain('<span class="verdict failed">FAILED</span>');
+    const problems = html.slice(html.indexOf('id="problems"'), html.indexOf('</section>', html.indexOf('id="problems"')));
+    for (const c of bad) {
+      expect(problems).toContain(`href="#${anchor(c)}"`);
+      const details = detailsOf(html, c);
+      expect(details).toMatch(/^<details class="check failed" id="[^"]+" open>/);
+      expect(c.replay).toMatch(/^npx check-layer fixtures\/stability\/naive-mask-elu\.ts --checks /);
+      expect(details).toContain(`<pre><code>${escapeHtml(c.replay)}</code></pre>`);
+      for (const line of c.details ?? []) expect(details).toContain(escapeHtml(line));
+    }
+  });
+
+  it('draws the stability grid with NaN marked where the check saw it', async () => {
+    const run = await failingRun();
+    const c = run.checks.find((x) => x.id === 'predictIsFiniteForLargeInputs')!;
+    const details = detailsOf(renderHtml(run), c);
+    const rows = [...details.matchAll(/<tr><th scope="row" class="mono">([^<]+)<\/th>(.*?)<\/tr>/g)].map((m) => ({ cls: m[1], cells: m[2]! }));
+    const grid = c.evidence!['grid'] as { rows: { inputClass: string; cells: Record<string, { state: string }> }[] };
+    expect(rows.map((r) => r.cls)).toEqual(grid.rows.map((r) => escapeHtml(r.inputClass)));
+    grid.rows.forEach((r, i) => {
+      const states = [...rows[i]!.cells.matchAll(/class="state (\w+)"/g)].map((m) => m[1]);
+      expect(states).toEqual(Object.values(r.cells).map((x) => x.state));
+    });
+    expect(rows.find((r) => r.cls === 'expOverflow+88.73')!.cells).toContain('>NaN</td>');
+  });
+});
+
+describe('escaping: a layer whose name, type and description are HTML', () => {
+  it('shows them as text and carries no markup of theirs', async () => {
+    const run = await scriptRun();
+    expect(run.layer.name).toBe(SCRIPT_NAME);
+    const html = renderHtml(run);
+    expect(html).toContain(`<h1>check-layer report: ${escapeHtml(SCRIPT_NAME)}</h1>`);
+    expect(html).toContain(escapeHtml(IMG_TYPE));
+    expect(html).toContain(escapeHtml(DESCRIPTION));
+    expect(externalReferences(html)).toEqual([]);
+    expect(html).not.toContain(SCRIPT_NAME);
+    expect(html).not.toContain('<img');
+  });
+
+  it('escapes messages, details, warnings, where, evidence keys and values, and the replay', async () => {
+    const run = structuredClone(await failingRun());
+    const evil = '<script>alert("x")</script>&amp;';
+    const c = run.checks.find((x) => x.status === 'failed')!;
+    Object.assign(c, { message: evil, details: [evil], warnings: [evil], where: { parameter: evil }, replay: evil, evidence: { ...c.evidence, [evil]: evil, nested: { [evil]: [evil] } } });
+    run.layer.learnables = [{ name: evil, shape: [1] }];
+    const html = renderHtml(run);
+    expect(html).not.toContain('<script');
+    expect(html).toContain(escapeHtml(evil));
+    expect(externalReferences(html)).toEqual([]);
+  });
+});
+
+describe('defensive rendering', () => {
+  it('renders a run that could not load (no checks, no environment) with its error', async () => {
+    const run = await notALayerRun();
+    expect(run.exitCode).toBe(2);
+    const html = renderHtml(run);
+    expect(html).toContain('<span class="verdict error">COULD NOT RUN</span>');
+    expect(html).toContain(escapeHtml(run.loadError!.message));
+    expect(html).toContain('No checks ran.');
+  });
+
+  it('does not throw on evidence of unexpected shapes, and shows it as a table', async () => {
+    const base = await failingRun();
+    const odd: unknown[] = [
+      null,
+      42,
+      'text',
+      [1, 2, 3],
+      { grid: 'not a grid' },
+      { grid: { columns: [{ key: 'output' }], rows: [{ inputClass: 'x', cells: { output: 'weird-state' } }] } },
+      { grid: { columns: 7, rows: null } },
+      { parameters: [{}, { pairs: 'no' }, { parameter: 'p', pairs: [{ numeric: 'NaN', analytic: null }], worst: { numeric: Infinity } }] },
+      { parameters: [1, 2] },
+      { curve: { loss: [null, 1, 'x'], accuracy: 'no' }, confusion: [[1, 2], [3]], samples: [{ pixels: [1, 2, 3] }, null] },
+      { layer: { curve: {} }, reference: { testAccuracy: NaN, confusion: [[5]] } },
+      { deep: { a: { b: { c: { d: { e: 1 } } } } }, long: Array.from({ length: 5000 }, (_, i) => i) },
+    ];
+    for (const evidence of odd) {
+      const run: RunResult = structuredClone(base);
+      run.checks = run.checks.map((c) => ({ ...c, evidence: evidence as CheckResult['evidence'] }));
+      expect(() => renderHtml(run), JSON.stringify(evidence)?.slice(0, 80)).not.toThrow();
+    }
+    const run: RunResult = structuredClone(base);
+    run.checks[0] = { ...run.checks[0]!, evidence: { tolerance: 0.001, seen: 'NaN' } };
+    expect(renderHtml(run)).toContain('<tr><th scope="row">tolerance</th><td><code>0.001</code></td></tr>');
+  });
+
+  it('does not throw when optional parts of the run are missing', async () => {
+    const run = structuredClone(await passingRun()) as unknown as Record<string, unknown>;
+    for (const k of ['environment', 'options', 'summary', 'startedAt']) delete run[k];
+    delete (run['layer'] as Record<string, unknown>)['response'];
+    expect(() => renderHtml(run as unknown as RunResult)).not.toThrow();
+  });
+});
+
+describe('the test\'s own detector of external references', () => {
+  it('finds scripts, images, handlers, outside links and url() when they are there', () => {
+    const page = '<p><script>x</script><img src="a.png"><a href="https://example.org">x</a><a href="#ok">ok</a><b onclick="x()">b</b><i style="background:url(a.png)">i</i></p>';
+    expect(externalReferences(page)).toEqual(['<script>', '<img src="a.png">', '<img src="a.png">', '<a href="https://example.org">', '<b onclick="x()">', '<i style="background:url(a.png)">']);
+    expect(externalReferences('<p>&lt;img src=x&gt;</p>')).toEqual([]);
+  });
+});
+
+describe('writers read data only', () => {
+  it('html.ts, junit.ts and index-page.ts import nothing that imports TensorFlow.js', () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm)) {
+        const spec = m[1]!;
+        const typeOnly = /^\s*(?:import|export)\s+type\s/.test(m[0]);
+        if (typeOnly) continue;
+        expect(spec.startsWith('.'), `${path.relative(ROOT, file)} imports ${spec}`).toBe(true);
+        visit(path.resolve(path.dirname(file), spec));
+      }
+    };
+    for (const f of ['html.ts', 'junit.ts', 'index-page.ts']) visit(path.join(ROOT, 'reports', f));
+    const files = [...seen].map((f) => path.relative(ROOT, f));
+    expect(files.filter((f) => !f.startsWith('reports/') && f !== 'harness/result.ts')).toEqual([]);
+    expect(files).not.toContain('reports/html/real-runs-for-tests.ts');
+  });
+});
+
+function detailsOf(html: string, c: CheckResult): string {
+  const start = html.indexOf(`<details class="check ${c.status}" id="${anchor(c)}"`);
+  return html.slice(start, html.indexOf('</details>', start));
+}

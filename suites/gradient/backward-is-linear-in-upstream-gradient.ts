@@ -1,0 +1,103 @@
+/**
+ * backwardIsLinearInUpstreamGradient: scaling dLdZ by c scales every derivative by c (checked for
+ * c = -2.5 and 1e-3), and dLdZ = 0 gives zero derivatives, through the layer's gradient path as
+ * training sees it (both forms). A backward that forgets dLdZ, or adds a term without it, fails.
+ */
+import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import { describeCase } from '../../harness/numerics/gradient-case.ts';
+import { tf } from '../../harness/tf.ts';
+import { compareDerivatives, rms } from './compare-derivatives.ts';
+import { num, probeName, unravel } from './gradient-evidence.ts';
+import { drawInputs, parameterShapes, readGradients } from './gradient-inputs.ts';
+
+export const SCALES = [-2.5, 1e-3] as const;
+/** Derivatives for c x dLdZ agree with c x those for dLdZ to this (relative, and relative to the RMS). */
+export const LINEARITY_TOLERANCE = { rel: 1e-3, relToRms: 1e-4 };
+/** With dLdZ = 0, every derivative must be within this fraction of the RMS derivative of zero. */
+export const ZERO_TOLERANCE = 1e-6;
+
+interface Finding {
+  parameter: string;
+  scale: number;
+  index: number;
+  expected: number;
+  actual: number;
+  tolerance: number;
+  mismatches: number;
+}
+
+export interface LinearityEvidence {
+  scales: readonly number[];
+  tolerance: typeof LINEARITY_TOLERANCE;
+  zeroTolerance: number;
+  /** Per parameter and scale (0 for the zero test): elements outside tolerance and the worst one. */
+  findings: Finding[];
+}
+
+export const backwardIsLinearInUpstreamGradient: Check = {
+  id: 'backwardIsLinearInUpstreamGradient',
+  suite: 'gradient',
+  title: 'Scaling the upstream gradient dLdZ scales every derivative by the same factor; dLdZ = 0 gives zero.',
+  dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
+  async run(ctx: CheckContext): Promise<CheckOutcome> {
+    const { subject } = ctx;
+    const inputs = drawInputs(ctx, 'backwardIsLinearInUpstreamGradient');
+    try {
+      const shapes = parameterShapes(ctx, inputs.X);
+      const base = await readGradients(subject.gradients(inputs.X, inputs.dLdZ));
+      const findings: Finding[] = [];
+      for (const c of [...SCALES, 0]) {
+        const scaled = tf.tensor(inputs.g.map((v) => c * v), inputs.outputShape, 'float32');
+        let got: Record<string, Float32Array>;
+        try {
+          got = await readGradients(subject.gradients(inputs.X, scaled));
+        } finally {
+          scaled.dispose();
+        }
+        for (const name of Object.keys(shapes)) {
+          const expected = base[name]!.map((v) => c * v);
+          const cmp =
+            c === 0
+              ? compareDerivatives(expected, got[name]!, { rel: 0, relToRms: 0 })
+              : compareDerivatives(expected, got[name]!, LINEARITY_TOLERANCE);
+          let mismatches = cmp.mismatches;
+          let tolerance = cmp.tolerance;
+          if (c === 0) {
+            // Zero: compare with the size of the derivatives for dLdZ, not with zero's own RMS.
+            tolerance = ZERO_TOLERANCE * rms(base[name]!);
+            mismatches = Array.from(got[name]!).filter((v) => !(Math.abs(v) <= tolerance)).length;
+          }
+          findings.push({ parameter: name, scale: c, index: cmp.worstIndex, expected: cmp.expected, actual: cmp.actual, tolerance, mismatches });
+        }
+      }
+      const evidence: LinearityEvidence = { scales: SCALES, tolerance: LINEARITY_TOLERANCE, zeroTolerance: ZERO_TOLERANCE, findings };
+      const bad = findings.filter((f) => f.mismatches > 0);
+      const names = Object.keys(shapes);
+      if (bad.length === 0) {
+        return {
+          status: 'passed',
+          message: `derivatives of ${names.join(', ')} scale with dLdZ (x ${SCALES.join(', x ')}) and vanish for dLdZ = 0`,
+          evidence: evidence as unknown as Record<string, unknown>,
+        };
+      }
+      const w = bad[0]!;
+      const where = probeName(w.parameter, shapes[w.parameter]!, w.index, null);
+      const message =
+        w.scale === 0
+          ? `derivative of ${w.parameter} is not zero for dLdZ = 0: at ${where} expected 0 (within ${num(w.tolerance)}), got ${num(w.actual)}`
+          : `derivative of ${w.parameter} does not scale with dLdZ: with dLdZ x ${w.scale} expected ${num(w.expected)} at ${where}, got ${num(w.actual)} (tolerance ${num(w.tolerance)})`;
+      return {
+        status: 'failed',
+        message,
+        details: [
+          ...bad.map((f) => `${f.parameter}, dLdZ x ${f.scale}: ${f.mismatches} elements off`),
+          `case: ${describeCase(inputs.case, inputs.outputShape)}`,
+        ],
+        where: { parameter: w.parameter, index: w.index, position: unravel(w.index, shapes[w.parameter]!) },
+        evidence: evidence as unknown as Record<string, unknown>,
+      };
+    } finally {
+      inputs.dispose();
+    }
+  },
+};

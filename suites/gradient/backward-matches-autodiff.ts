@@ -1,0 +1,70 @@
+/**
+ * backwardMatchesAutodiff: a Form B layer's hand-written backward gives the same derivatives as
+ * TensorFlow.js's automatic differentiation of its forward, for the input and every learnable.
+ * Skipped for Form A (nothing hand-written), for Form B without backward (autodiff is what
+ * training uses), and when forward is not differentiable by autodiff (then the numerical check
+ * is the judge). Inputs avoid exact kink values, where both may rightly differ.
+ */
+import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import { describeCase } from '../../harness/numerics/gradient-case.ts';
+import { compareDerivatives, type DerivativeComparison } from './compare-derivatives.ts';
+import { num, probeName, unravel } from './gradient-evidence.ts';
+import { drawInputs, parameterShapes, readGradients } from './gradient-inputs.ts';
+
+/** Two float32 computations of one derivative agree to this (relative, and relative to the RMS). */
+export const AUTODIFF_TOLERANCE = { rel: 1e-3, relToRms: 1e-4 };
+
+export interface BackwardMatchesAutodiffEvidence {
+  tolerance: typeof AUTODIFF_TOLERANCE;
+  inputShape: number[];
+  parameters: ({ parameter: string; shape: number[]; elements: number; passed: boolean } & DerivativeComparison)[];
+}
+
+export const backwardMatchesAutodiff: Check = {
+  id: 'backwardMatchesAutodiff',
+  suite: 'gradient',
+  title: "The hand-written backward equals automatic differentiation of forward (Form B with a backward).",
+  dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
+  async run(ctx: CheckContext): Promise<CheckOutcome> {
+    const { subject } = ctx;
+    if (subject.form === 'A') return { status: 'skipped', message: 'Form A layer: its derivatives come from TensorFlow.js itself (autodiff or its customGrad), nothing hand-written to compare' };
+    if (!subject.hasBackward) return { status: 'skipped', message: 'no backward: training differentiates forward automatically' };
+    const inputs = drawInputs(ctx, 'backwardMatchesAutodiff');
+    try {
+      let auto: Record<string, Float32Array>;
+      try {
+        auto = await readGradients(subject.autodiffGradients(inputs.X, inputs.dLdZ));
+      } catch (e) {
+        return {
+          status: 'skipped',
+          message: `forward is not differentiable by automatic differentiation (${(e as Error).message.split('\n')[0]}); gradientsAreNumericallyCorrect judges the backward`,
+        };
+      }
+      const hand = await readGradients(subject.backward(inputs.X, inputs.dLdZ));
+      const shapes = parameterShapes(ctx, inputs.X);
+      const parameters = Object.keys(shapes).map((name) => {
+        const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
+        return { parameter: name, shape: shapes[name]!, elements: auto[name]!.length, passed: c.mismatches === 0, ...c };
+      });
+      const evidence: BackwardMatchesAutodiffEvidence = { tolerance: AUTODIFF_TOLERANCE, inputShape: inputs.X.shape, parameters };
+      const details = parameters.map(
+        (p) => `${p.parameter}: ${p.passed ? 'matches' : `DIFFERS at ${p.mismatches} of ${p.elements} elements`} (max abs difference ${num(p.maxAbsError)}, max rel difference ${num(p.maxRelError)})`,
+      );
+      const failed = parameters.filter((p) => !p.passed);
+      if (failed.length === 0) {
+        return { status: 'passed', message: `backward equals autodiff of forward for ${parameters.map((p) => p.parameter).join(', ')}`, details, evidence: evidence as unknown as Record<string, unknown> };
+      }
+      const w = failed[0]!;
+      details.push(`case: ${describeCase(inputs.case, inputs.outputShape)}`);
+      return {
+        status: 'failed',
+        message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})`,
+        details,
+        where: { parameter: w.parameter, index: w.worstIndex, position: unravel(w.worstIndex, w.shape) },
+        evidence: evidence as unknown as Record<string, unknown>,
+      };
+    } finally {
+      inputs.dispose();
+    }
+  },
+};

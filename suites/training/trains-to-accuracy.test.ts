@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from '../../harness/check.ts';
+import { LayerUnderTest } from '../../harness/layer-under-test.ts';
+import { runChecks } from '../../harness/run-checks.ts';
+import { tf } from '../../harness/tf.ts';
+import deadLayer, { inputSize as deadInputSize } from '../../fixtures/training/dead-layer.ts';
+import { EluLayer } from '../../reference-layers/elu-layer.ts';
+import type { TrainsToAccuracyEvidence } from './trains-to-accuracy.ts';
+import { trainsToAccuracy } from './trains-to-accuracy.ts';
+
+// A shortened setting (the full one takes minutes): 1 epoch of 1,000 digits, tested on 1,000.
+const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, epochs: 1, trainSize: 1000, testSize: 1000, trainBackend: 'wasm' };
+const cache = new Map<string, unknown>();
+
+async function check(make: () => unknown, inputSize: number[]) {
+  const subject = LayerUnderTest.create({ kind: 'factory', value: make }, inputSize, 1);
+  const [result] = await runChecks({ subject, checks: [trainsToAccuracy], seed: 1, options, cache });
+  return result!;
+}
+
+describe('trainsToAccuracy', () => {
+  it('passes the reference ELU (one run serves as both the layer and the reference)', async () => {
+    const r = await check(() => new EluLayer(), [8, 8, 20]);
+    expect(r.status, r.message).toBe('passed');
+    const ev = r.evidence as unknown as TrainsToAccuracyEvidence;
+    expect(ev.subjectIsReference).toBe(true);
+    expect(ev.setting).toBe('shortened');
+    expect(ev.subject.testAccuracy).toBeGreaterThan(0.7);
+  });
+
+  it('fails the dead layer (output = 0 * X + bias): right gradients, but the network cannot learn', async () => {
+    const r = await check(deadLayer, deadInputSize);
+    expect(r.status, r.message).toBe('failed');
+    expect(r.message).toMatch(/^expected test accuracy >= \d+\.\d%, got \d+\.\d%: below the shortened-run floor 50\.0% and more than 10 points below the reference ELU's/);
+    const ev = r.evidence as unknown as TrainsToAccuracyEvidence;
+    expect(ev.subject.testAccuracy).toBeLessThan(0.2);
+    expect(ev.subjectIsReference).toBe(false);
+    // The reference run was cached by the first test and reused.
+    expect(ev.reference.testAccuracy).toBeGreaterThan(0.7);
+  });
+
+  it('passes a correct Form A layer that is not the reference (tf.layers.reLU)', async () => {
+    const r = await check(() => tf.layers.reLU(), [8, 8, 20]);
+    expect(r.status, r.message).toBe('passed');
+  });
+
+  it('skips a layer that cannot take the [N, 24, 24, 20] input, saying why', async () => {
+    const r = await check(() => new EluLayer({ numChannels: 3 }), [4, 4, 3]);
+    expect(r.status, r.message).toBe("skipped");
+    expect(r.message).toMatch(/cannot take the seed network's \[N, 24, 24, 20\] input/);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * trainsToAccuracy: a layer can pass every local check and still be useless in a network. The
+ * seed network (image input, 5x5x20 convolution, batch normalization, THE LAYER, fully
+ * connected 10, softmax, cross-entropy) is trained on real MNIST digits with MATLAB's sgdm
+ * defaults, once with the layer under test and once with the reference ELU: same seed, same
+ * data, same initial weights everywhere else, same backend. It passes when the layer's network
+ * reaches the accuracy floor and stays within the margin of the reference network.
+ *
+ * The layer's gradients go through its own path (Form B backward, Form A autodiff): see
+ * reference-layers/training/train.ts. The reference run is cached per seed, setting and backend,
+ * so several layers checked in one process train it once.
+ */
+import { BackendUnavailableError, useBackend, type BackendChoice } from '../../harness/backends.ts';
+import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import { tf } from '../../harness/tf.ts';
+import { EluLayer } from '../../reference-layers/elu-layer.ts';
+import type { TrainingEvidence } from '../../reference-layers/training/evaluate.ts';
+import { LayerBuildError, runTraining } from '../../reference-layers/training/run-training.ts';
+
+/** The seed's setting: 30 epochs of 5,000 training digits, tested on 5,000. */
+export const FULL_SETTING = { epochs: 30, trainSize: 5000 };
+
+/**
+ * Accuracy floors (fractions of the test set). Measured on this project's 2-core machine, wasm,
+ * split seed 1 (see the report of issue 6):
+ *   - full setting, reference ELU: FILLED-IN (seeds 1..3); PyTorch with this network and data
+ *     reaches about 94 to 95.5%.
+ *   - the dead layer (output = 0 * X + bias) stays at chance: 8.9 to 11.6%.
+ * The full-setting floor is 90%; a shortened run (--epochs / --train-size below the seed's) is
+ * not comparable to the seed, and its floor is 50%: far above chance, below every run of the
+ * reference ELU measured at the smallest setting (1 epoch of 1,000 digits).
+ */
+export const FLOOR_FULL = 0.9;
+export const FLOOR_SHORTENED = 0.5;
+/**
+ * How far below the reference ELU's test accuracy the layer's may fall (0.03 is 3 points). Short
+ * runs spread more between correct layers: at 1 epoch of 1,000 digits a ReLU network scored 2 to
+ * 5.6 points below the ELU one (seeds 1-3), so shortened runs allow 10 points.
+ */
+export const MARGIN_FULL = 0.03;
+export const MARGIN_SHORTENED = 0.1;
+
+export interface TrainsToAccuracyEvidence {
+  /** The layer under test's run (the same object as `reference` when the layer is the reference ELU). */
+  subject: TrainingEvidence;
+  reference: TrainingEvidence;
+  floor: number;
+  margin: number;
+  setting: 'full' | 'shortened';
+  /** True when the layer under test is the reference ELU itself, so one run serves both. */
+  subjectIsReference: boolean;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+export const trainsToAccuracy: Check = {
+  id: 'trainsToAccuracy',
+  suite: 'training',
+  title:
+    'The seed network with the layer trains on real handwritten digits to an accuracy floor, within a margin of the same network with the reference ELU (same seed, data and initial weights).',
+  async run(ctx: CheckContext): Promise<CheckOutcome> {
+    const { epochs, trainSize, testSize } = ctx.options;
+    if (!(epochs >= 1)) return { status: 'skipped', message: `training is off (--epochs ${epochs})` };
+    const previous = tf.getBackend();
+    let backend;
+    try {
+      backend = await useBackend((ctx.options.trainBackend ?? 'auto') as BackendChoice);
+    } catch (e) {
+      if (e instanceof BackendUnavailableError) return { status: 'skipped', message: `cannot train here: ${e.message}` };
+      throw e;
+    }
+    const setting = epochs >= FULL_SETTING.epochs && trainSize >= FULL_SETTING.trainSize ? 'full' : 'shortened';
+    const floor = setting === 'full' ? FLOOR_FULL : FLOOR_SHORTENED;
+    const margin = setting === 'full' ? MARGIN_FULL : MARGIN_SHORTENED;
+    const what = `${epochs} epoch${epochs === 1 ? '' : 's'} of ${trainSize} digits, tested on ${testSize}, seed ${ctx.seed}, ${backend.name}`;
+    try {
+      const reference = await referenceRun(ctx, backend.name, backend.device ?? backend.name);
+      const subjectIsReference = isReferenceElu(ctx.subject.fresh(ctx.seed));
+      let subject: TrainingEvidence;
+      if (subjectIsReference) {
+        subject = reference;
+      } else {
+        try {
+          subject = await runTraining({
+            layer: () => ctx.subject.fresh(ctx.seed),
+            layerName: ctx.subject.layer.getClassName(),
+            seed: ctx.seed,
+            epochs,
+            trainSize,
+            testSize,
+            device: backend.device,
+            out: (line) => ctx.progress(`layer under test: ${line}`),
+            live: false,
+          });
+        } catch (e) {
+          if (e instanceof LayerBuildError) {
+            return { status: 'skipped', message: `the layer cannot take the seed network's [N, 24, 24, 20] input: ${e.message}` };
+          }
+          return { status: 'failed', message: `training the seed network with the layer threw: ${(e as Error).message} (${what})` };
+        }
+      }
+      const evidence: TrainsToAccuracyEvidence = { subject, reference, floor, margin, setting, subjectIsReference };
+      const acc = subject.testAccuracy;
+      const need = reference.testAccuracy - margin;
+      const stopped = subject.stopped ? `; training stopped: ${subject.stopped}` : '';
+      if (acc >= floor && acc >= need) {
+        return {
+          status: 'passed',
+          message: `test accuracy ${pct(acc)}, reference ELU ${pct(reference.testAccuracy)} (floor ${pct(floor)}, margin ${Math.round(margin * 100)} points; ${what})`,
+          evidence: evidence as unknown as Record<string, unknown>,
+        };
+      }
+      const reasons = [
+        ...(acc < floor ? [`below the ${setting === 'full' ? '' : 'shortened-run '}floor ${pct(floor)}`] : []),
+        ...(acc < need ? [`more than ${Math.round(margin * 100)} points below the reference ELU's ${pct(reference.testAccuracy)}`] : []),
+      ];
+      return {
+        status: 'failed',
+        message: `expected test accuracy >= ${pct(Math.max(floor, need))}, got ${pct(acc)}: ${reasons.join(' and ')} (${what})${stopped}`,
+        details: [
+          `per-class accuracy: ${subject.perClassAccuracy.map((v, c) => `${c}: ${v === null ? '-' : pct(v)}`).join(', ')}`,
+          `final mini-batch loss ${subject.curve.loss[subject.curve.loss.length - 1] ?? 'n/a'}, test loss ${subject.testLoss ?? 'not finite'}`,
+        ],
+        evidence: evidence as unknown as Record<string, unknown>,
+      };
+    } finally {
+      if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
+    }
+  },
+};
+
+/** The reference ELU's run for this seed, setting and backend, trained once per process. */
+function referenceRun(ctx: CheckContext, backend: string, device: string): Promise<TrainingEvidence> {
+  const { epochs, trainSize, testSize } = ctx.options;
+  const key = `trainsToAccuracy/reference/${ctx.seed}/${epochs}/${trainSize}/${testSize}/${backend}`;
+  let run = ctx.cache.get(key) as Promise<TrainingEvidence> | undefined;
+  if (!run) {
+    run = runTraining({ seed: ctx.seed, epochs, trainSize, testSize, device, layerName: 'EluLayer (reference)', out: (line) => ctx.progress(`reference ELU: ${line}`), live: false });
+    ctx.cache.set(key, run);
+    run.catch(() => ctx.cache.delete(key));
+  }
+  return run;
+}
+
+/**
+ * The reference ELU itself (not a subclass) with nothing configured but its channels: same math
+ * and the same seeded initial alpha, so its run would repeat the reference run exactly.
+ */
+function isReferenceElu(fresh: tf.layers.Layer): boolean {
+  return fresh.constructor === EluLayer && ((fresh as EluLayer).numChannels ?? 20) === 20;
+}
