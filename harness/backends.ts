@@ -127,7 +127,8 @@ function hasVulkanLoader(): boolean {
 export async function useBackend(choice: BackendChoice): Promise<BackendStatus> {
   let status: BackendStatus;
   if (choice === 'auto') {
-    const gpu = await prepareBackend('webgpu');
+    // A real GPU is reached through Vulkan only; without its loader, don't probe (Dawn is noisy).
+    const gpu: BackendStatus = hasVulkanLoader() ? await prepareBackend('webgpu') : { name: 'webgpu', available: false };
     status = gpu.available && gpu.hardware ? gpu : await prepareBackend('wasm');
     if (!status.available) status = await prepareBackend('cpu');
   } else {

@@ -56,7 +56,8 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
 function parser(argv: string[]) {
   let y = yargs(argv)
     .scriptName('check-layer')
-    .usage('Usage: check-layer <layer files..> [options]\n       check-layer train [--layer FILE] [options]\n\nChecks a TensorFlow.js custom layer: contract and shapes, gradients (float32-correct finite differences), stability at extreme inputs, training on real digits, and agreement across backends.')
+    .usage('Usage: check-layer <layer files..> [options]\n       check-layer train [--layer FILE] [options]')
+    .wrap(Math.min(120, process.stdout.columns || 120))
     .version(TOOL_VERSION)
     .help('help')
     .alias('help', 'h')
@@ -73,7 +74,7 @@ function parser(argv: string[]) {
     .example('check-layer a.ts b.ts --format html,json,junit', 'several layers, an index page, JUnit XML for CI')
     .example('check-layer ./myLayer.ts --checks gradientsAreNumericallyCorrect --seed 7', 'replay one check with a seed')
     .example('check-layer train --epochs 30', 'the walkthrough: train the seed network with the reference ELU')
-    .epilogue('Exit codes: 0 nothing failed, 1 a check failed or was incomplete, 2 the run could not start (usage, loading).');
+    .epilogue('Checks a TensorFlow.js custom layer: contract and shapes, gradients (float32-correct finite\ndifferences), stability at extreme inputs, training on real digits, agreement across backends.\n\nExit codes: 0 nothing failed, 1 a check failed or was incomplete, 2 the run could not start (usage, loading).');
   for (const { flag, spec } of Object.values(OPTION_TABLE)) y = y.option(flag, spec);
   return y;
 }

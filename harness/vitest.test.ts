@@ -41,17 +41,22 @@ describe('describeLayer in a user project', () => {
   let report: VitestJson;
   let runs: Record<string, RunResult>;
   let exitCode: number | null;
+  let stdout: string;
 
   beforeAll(async () => {
     out = mkdtempSync(path.join(tmpdir(), 'check-layer-vitest-'));
     // The child must not think it is a worker of this vitest.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST'));
+    // JSON into a file for the statuses; the verbose reporter on stdout, which shows each skip's reason.
     exitCode = await new Promise<number | null>((resolve) => {
       execFile(
         process.execPath,
-        [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--root', 'harness/vitest-fixture', '--reporter=json', `--outputFile=${path.join(out, 'vitest.json')}`],
-        { cwd: root, env: { ...env, CHECK_LAYER_FIXTURE_OUT: out, CHECK_LAYER_FIXTURE_SUITES: SUITES.join(',') }, maxBuffer: 32 << 20 },
-        (err) => resolve(err ? ((err as { code?: number }).code ?? 1) : 0),
+        [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--root', 'harness/vitest-fixture', '--reporter=json', '--reporter=verbose', `--outputFile.json=${path.join(out, 'vitest.json')}`],
+        { cwd: root, env: { ...env, NO_COLOR: '1', CHECK_LAYER_FIXTURE_OUT: out, CHECK_LAYER_FIXTURE_SUITES: SUITES.join(',') }, maxBuffer: 32 << 20 },
+        (err, out) => {
+          stdout = String(out);
+          resolve(err ? ((err as { code?: number }).code ?? 1) : 0);
+        },
       );
     });
     report = JSON.parse(readFileSync(path.join(out, 'vitest.json'), 'utf8')) as VitestJson;
@@ -81,6 +86,9 @@ describe('describeLayer in a user project', () => {
       }
     }
     expect({ passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests }).toEqual(expected);
+    // All three paths are exercised: the broken ELU fails, the Form A layer has a check that does not apply to it.
+    expect(expected.failed).toBeGreaterThan(0);
+    expect(expected.skipped).toBeGreaterThan(0);
     // vitest exits 1 exactly when a test failed.
     expect(exitCode).toBe(expected.failed > 0 ? 1 : 0);
   });
@@ -118,11 +126,12 @@ describe('describeLayer in a user project', () => {
   });
 
   it('reports each skip with the check\'s reason', () => {
-    // The JSON reporter has no skip note; the runs say why, and the tests are skipped, not passed.
+    // The JSON reporter has no skip note; the verbose reporter prints it after the test's name.
     for (const l of LAYERS) {
       for (const c of runs[l.describe]!.checks.filter((x) => x.status === 'skipped')) {
-        expect(c.message.length).toBeGreaterThan(0);
         expect(testsOf(l.describe).find((t) => t.title === c.id)!.status).toMatch(/skipped|pending/);
+        expect(stdout).toContain(`${l.describe} > ${c.id}`);
+        expect(stdout).toContain(`[${c.message}]`);
       }
     }
   });

@@ -40,10 +40,9 @@ export class LayerCheckFailure extends Error {
 export function describeLayer(name: string, layer: unknown, options: DescribeLayerOptions): void {
   // Resolved here, at collection time, so a bad option fails loudly and the test names are known.
   const { timeout, onRun, ...checkOptions } = options;
-  const resolved = resolveRunOptions(
-    { suites: checkOptions.suites, checks: checkOptions.checks, seed: checkOptions.seed, inputSize: checkOptions.inputSize },
-    ALL_CHECKS,
-  );
+  const { suites, checks: checkIds, seed, inputSize, backend, exhaustive, epochs, trainSize, testSize, trainBackend } = checkOptions;
+  const resolved = resolveRunOptions({ suites, checks: checkIds, seed, inputSize, backend, exhaustive, epochs, trainSize, testSize, trainBackend }, ALL_CHECKS);
+  if (!resolved.inputSize) throw new Error(`describeLayer('${name}'): options.inputSize is required, e.g. { inputSize: [24, 24, 20] }`);
   const checks = selectChecks(ALL_CHECKS, resolved);
   const runTimeout = timeout ?? (resolved.suites.includes('training') ? 60 * 60_000 : 5 * 60_000);
 
@@ -79,8 +78,7 @@ function reportCheck(id: string, run: RunResult | undefined, runError: unknown, 
   if (!r) throw new Error(`${id}: no result for this check in the run (ran: ${run.checks.map((c) => c.id).join(', ') || 'nothing'})`);
   if (r.status === 'skipped') ctx.skip(r.message);
   if (r.status === 'failed' || r.status === 'incomplete') {
-    const replay = r.replay ? '' : `\nreplay: ${vitestReplay(ctx, seed)}`;
-    throw new LayerCheckFailure(r, checkAsText(r) + replay);
+    throw new LayerCheckFailure(r, checkAsText(r, { replay: vitestReplay(ctx, seed), maxEvidenceLines: 30 }));
   }
 }
 

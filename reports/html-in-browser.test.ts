@@ -59,18 +59,24 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium${HAVE_CHROMIUM
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
+  // One page for every test (a new page costs about a second here); each open starts a fresh log.
+  let page: Page;
+  let log: PageLog = { errors: [], requests: [], dialogs: [] };
+
   async function open(file: string): Promise<{ page: Page; log: PageLog }> {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const log: PageLog = { errors: [], requests: [], dialogs: [] };
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') log.errors.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
-    page.on('request', (r) => log.requests.push(r.url()));
-    page.on('dialog', (d) => {
-      log.dialogs.push(d.message());
-      void d.dismiss();
-    });
+    if (!page) {
+      page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') log.errors.push(`${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
+      page.on('request', (r) => log.requests.push(r.url()));
+      page.on('dialog', (d) => {
+        log.dialogs.push(d.message());
+        void d.dismiss();
+      });
+    }
+    log = { errors: [], requests: [], dialogs: [] };
     await page.goto(pathToFileURL(file).href);
     await page.waitForLoadState('load');
     return { page, log };
@@ -89,7 +95,6 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium${HAVE_CHROMIUM
     for (const [i, r] of rows.entries()) expect(r.href).toBe(pathToFileURL(path.join(out, `${LAYERS[i]!.stem}.html`)).href);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'index.png'), fullPage: true });
     expect(log).toEqual({ errors: [], requests: [pathToFileURL(path.join(out, 'index.html')).href], dialogs: [] });
-    await page.close();
   });
 
   for (const l of LAYERS) {
@@ -116,18 +121,17 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium${HAVE_CHROMIUM
       expect(plots.length).toBeGreaterThan(0);
       expect(plots.every((p) => p.box > 100 * 100)).toBe(true);
 
-      // Stability grids: a row per input class; NaN and Infinity spelled out where the check saw them.
-      for (const c of run.checks.filter((x) => x.evidence?.['grid'])) {
-        const cells = await page.$$eval(`#${anchor(c)} table.grid td.state`, (tds) => tds.map((td) => td.className.replace('state ', '')));
-        const grid = c.evidence!['grid'] as { rows: { cells: Record<string, { state: string }> }[] };
-        expect(cells).toEqual(grid.rows.flatMap((r) => Object.values(r.cells).map((x) => x.state)));
+      // The stability grid: one row per input class, a column per checked quantity, states as the checks saw them.
+      const grids = run.checks.filter((c) => c.evidence?.['grid']).map((c) => c.evidence!['grid'] as { columns: { key: string }[]; rows: { cells: Record<string, { state: string }> }[] });
+      if (grids.length) {
+        const cells = await page.$$eval('#suite-stability table.grid tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td.state')).map((td) => td.className.replace('state ', ''))));
+        expect(cells).toEqual(grids[0]!.rows.map((_, i) => grids.flatMap((g) => g.columns.map((c) => g.rows[i]!.cells[c.key]!.state))));
       }
 
       expect(await page.$$eval('script, img, iframe, object, embed', (els) => els.length)).toBe(0);
       await page.screenshot({ path: path.join(SCREENSHOTS, `${l.stem}.png`), fullPage: true });
       expect(log).toEqual({ errors: [], requests: [pathToFileURL(file).href], dialogs: [] });
-      await page.close();
-    });
+      });
   }
 
   it('shows a layer named <script>alert(1)</script> as text and runs nothing', async () => {
@@ -136,18 +140,16 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium${HAVE_CHROMIUM
     expect(await page.title()).toContain(SCRIPT_NAME);
     expect(await page.$$eval('script', (s) => s.length)).toBe(0);
     expect(log.dialogs).toEqual([]);
-    await page.close();
   });
 
   it('marks NaN in the stability grid of the naive-mask ELU', async () => {
     const { page } = await open(path.join(out, 'naive-mask-elu.html'));
     const nan = await page.$$eval('table.grid tr', (trs) => trs.filter((tr) => tr.querySelector('td.state.nan')).map((tr) => tr.querySelector('th')!.textContent));
     expect(nan).toContain('expOverflow+88.73');
-    await page.close();
   });
 
   it('the JUnit files are well-formed XML with one testcase per check and a failure per failed check', async () => {
-    const page = await browser.newPage();
+    const { page } = await open(path.join(out, 'index.html'));
     for (const l of LAYERS) {
       const run = runs[l.stem]!;
       const xml = readFileSync(path.join(out, `${l.stem}.junit.xml`), 'utf8');
@@ -164,6 +166,5 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium${HAVE_CHROMIUM
       expect(parsed.cases).toEqual(run.checks.map((c) => `check-layer.${c.suite}/${c.id}`));
       expect(parsed.failures).toEqual(run.checks.filter((c) => c.status === 'failed').map((c) => c.message));
     }
-    await page.close();
   });
 });

@@ -10,7 +10,7 @@ import type { CheckResult, RunResult } from '../harness/result.ts';
 import { DESCRIPTION, IMG_TYPE, SCRIPT_NAME } from '../fixtures/reports/script-in-names.ts';
 import { anchor, renderHtml } from './html.ts';
 import { escapeHtml } from './html/escape.ts';
-import { failingRun, notALayerRun, passingRun, ROOT, scriptRun } from './html/real-runs-for-tests.ts';
+import { failingRun, notALayerRun, passingRun, ROOT, scriptRun, trainingRun } from './html/real-runs-for-tests.ts';
 
 /**
  * Everything in the page's markup that could load or run something: elements that fetch or run,
@@ -101,20 +101,54 @@ describe('HTML report of a failing run (naive-mask ELU through the CLI path)', (
     }
   });
 
-  it('draws the stability grid with NaN marked where the check saw it', async () => {
+  it('draws one stability grid for the suite (input class by output, dLdX and each learnable) with NaN marked where the checks saw it', async () => {
     const run = await failingRun();
-    const c = run.checks.find((x) => x.id === 'predictIsFiniteForLargeInputs')!;
-    const details = detailsOf(renderHtml(run), c);
-    const rows = [...details.matchAll(/<tr><th scope="row" class="mono">([^<]+)<\/th>(.*?)<\/tr>/g)].map((m) => ({ cls: m[1], cells: m[2]! }));
-    const grid = c.evidence!['grid'] as { rows: { inputClass: string; cells: Record<string, { state: string }> }[] };
-    expect(rows.map((r) => r.cls)).toEqual(grid.rows.map((r) => escapeHtml(r.inputClass)));
-    grid.rows.forEach((r, i) => {
-      const states = [...rows[i]!.cells.matchAll(/class="state (\w+)"/g)].map((m) => m[1]);
-      expect(states).toEqual(Object.values(r.cells).map((x) => x.state));
+    const html = renderHtml(run);
+    const section = html.slice(html.indexOf('<section class="suite" id="suite-stability">'), html.indexOf('<details', html.indexOf('<section class="suite" id="suite-stability">')));
+    const header = [...section.matchAll(/<th scope="col">([^<]+)<\/th>/g)].map((m) => m[1]);
+    const grids = run.checks.filter((c) => c.suite === 'stability').map((c) => c.evidence!['grid'] as Grid);
+    const columns = grids.flatMap((g) => g.columns);
+    expect(header).toEqual(['input class', ...columns.map((c) => c.label)]);
+    const rows = [...section.matchAll(/<tr><th scope="row" class="mono">([^<]+)<\/th>(.*?)<\/tr>/g)].map((m) => ({ cls: m[1], cells: m[2]! }));
+    expect(rows.map((r) => r.cls)).toEqual(grids[0]!.rows.map((r) => escapeHtml(r.inputClass)));
+    rows.forEach((row, i) => {
+      const states = [...row.cells.matchAll(/class="state (\w+)"/g)].map((m) => m[1]);
+      expect(states).toEqual(grids.flatMap((g) => g.columns.map((c) => g.rows[i]!.cells[c.key]!.state)));
     });
     expect(rows.find((r) => r.cls === 'expOverflow+88.73')!.cells).toContain('>NaN</td>');
   });
 });
+
+interface Grid {
+  columns: { key: string; label: string }[];
+  rows: { inputClass: string; cells: Record<string, { state: string }> }[];
+}
+
+describe('HTML report of a training run (dead layer, one epoch of 128 digits)', () => {
+  it('shows both networks\' accuracy, the loss and accuracy curves, the confusion matrices and the test digits with their predictions', async () => {
+    const run = await trainingRun();
+    const c = run.checks.find((x) => x.id === 'trainsToAccuracy')!;
+    expect(c.status).toBe('failed');
+    const e = c.evidence as unknown as { subject: TrainingRun; reference: TrainingRun };
+    const details = detailsOf(renderHtml(run), c);
+    for (const r of [e.subject, e.reference]) expect(details).toContain(`<strong>${(r.testAccuracy * 100).toFixed(2)}%</strong>`);
+    expect(details).toContain('aria-label="Mini-batch accuracy per iteration"');
+    expect(details).toContain('aria-label="Mini-batch loss per iteration"');
+    expect(details.match(/<path class="series"/g)).toHaveLength(4);
+    for (const r of [e.subject, e.reference]) expect(details).toContain(`aria-label="Confusion matrix: ${escapeHtml(r.layer)}`);
+    const digits = [...details.matchAll(/<figure class="digit">.*?<figcaption[^>]*>predicted (\d), true (\d)<\/figcaption><\/figure>/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(digits).toEqual(e.subject.samples.map((s) => [s.predicted, s.label]));
+    // Every pixel that is not blank is drawn.
+    const first = details.slice(details.indexOf('<figure class="digit">'), details.indexOf('</figure>', details.indexOf('<figure class="digit">')));
+    expect(first.match(/<rect x=/g)).toHaveLength(e.subject.samples[0]!.pixels.filter((v) => v > 0).length);
+  });
+});
+
+interface TrainingRun {
+  layer: string;
+  testAccuracy: number;
+  samples: { pixels: number[]; label: number; predicted: number }[];
+}
 
 describe('escaping: a layer whose name, type and description are HTML', () => {
   it('shows them as text and carries no markup of theirs', async () => {

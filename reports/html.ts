@@ -7,9 +7,10 @@
  */
 import type { CheckResult, RunResult, SuiteId } from '../harness/result.ts';
 import { escapeHtml } from './html/escape.ts';
-import { renderEvidence } from './html/evidence-views.ts';
+import { renderEvidence, renderStabilityGridSection, type EvidenceOptions } from './html/evidence-views.ts';
 import { formatDuration, formatShape, formatValue, isRecord } from './html/format.ts';
 import { renderResponsePlot } from './html/response-plot.ts';
+import { mergeGrids } from './html/stability-grid.ts';
 import { REPORT_CSS } from './html/styles.ts';
 import type { ReportWriter } from './writer.ts';
 
@@ -168,11 +169,17 @@ function renderResponse(run: Readonly<RunResult>): string {
 function renderDetails(checks: readonly CheckResult[]): string {
   if (checks.length === 0) return '';
   return `<h2 id="details">Details by suite</h2>${bySuite(checks)
-    .map(([suite, list]) => `<section class="suite" id="suite-${escapeHtml(suite)}"><h3>${escapeHtml(suiteTitle(suite))} <span class="muted">(${escapeHtml(suite)})</span></h3>${list.map(renderCheck).join('\n')}</section>`)
+    .map(([suite, list]) => {
+      // The stability checks each fill some columns of one grid: draw it once, whole, above them.
+      const grids = list.map((c) => (isRecord(c.evidence) ? c.evidence['grid'] : undefined)).filter((g) => g !== undefined);
+      const merged = grids.length > 1 ? renderStabilityGridSection(mergeGrids(grids), 'Stability grid of this run') : null;
+      const options = merged ? { drawnElsewhere: { keys: ['grid'], note: `This check's columns are in the stability grid at <a href="#suite-${escapeHtml(suite)}">the top of this suite</a>.` } } : {};
+      return `<section class="suite" id="suite-${escapeHtml(suite)}"><h3>${escapeHtml(suiteTitle(suite))} <span class="muted">(${escapeHtml(suite)})</span></h3>${merged ? `<div class="merged-grid">${merged}</div>` : ''}${list.map((c) => renderCheck(c, options)).join('\n')}</section>`;
+    })
     .join('\n')}`;
 }
 
-export function renderCheck(c: CheckResult): string {
+export function renderCheck(c: CheckResult, evidenceOptions: EvidenceOptions = {}): string {
   const open = c.status === 'failed' || c.status === 'incomplete' ? ' open' : '';
   const title = (c as { title?: unknown }).title;
   const parts: string[] = [];
@@ -183,7 +190,7 @@ export function renderCheck(c: CheckResult): string {
     const rows = Object.entries(c.where).map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td><code>${escapeHtml(Array.isArray(v) ? formatShape(v) : formatValue(v))}</code></td></tr>`);
     parts.push(`<h4>Where</h4><table class="kv">${rows.join('')}</table>`);
   }
-  if (c.evidence !== undefined && c.evidence !== null) parts.push(renderEvidence(c));
+  if (c.evidence !== undefined && c.evidence !== null) parts.push(renderEvidence(c, evidenceOptions));
   if (c.replay) parts.push(`<div class="replay"><h4>Replay</h4><pre><code>${escapeHtml(c.replay)}</code></pre></div>`);
   return `<details class="check ${escapeHtml(c.status)}" id="${anchor(c)}"${open}><summary>${statusBadge(c.status)} <code>${escapeHtml(c.id)}</code> <span class="muted">${formatDuration(c.durationMs)}</span> · <span class="message">${escapeHtml(c.message)}</span></summary>${parts.join('\n')}</details>`;
 }

@@ -42,7 +42,7 @@ export function renderIndex(entries: IndexEntry[]): string {
     const s = e.run.summary;
     const name = e.run.layer?.name || e.run.layer?.className || '';
     const first = e.run.loadError?.message ?? e.run.checks?.find((c) => c.status === 'failed' || c.status === 'incomplete')?.message ?? '';
-    return `<tr><td><span class="verdict ${v.cls}">${v.label}</span></td><td><a href="${escapeHtml(safeHref(e.reportHref))}"><code>${escapeHtml(e.file)}</code></a>${name ? `<br><span class="muted">${escapeHtml(name)}</span>` : ''}</td><td class="num">${s?.passed ?? ''}</td><td class="num">${s?.failed ?? ''}</td><td class="num">${s?.incomplete ?? ''}</td><td class="num">${s?.skipped ?? ''}</td><td class="num">${formatDuration(s?.durationMs)}</td><td class="message">${escapeHtml(first)}</td></tr>`;
+    return `<tr><td><span class="verdict ${v.cls}">${v.label}</span></td><td><a href="${escapeHtml(safeHref(e.reportHref))}"><code>${escapeHtml(e.file)}</code></a>${name ? ` <span class="muted layer-name">${escapeHtml(name)}</span>` : ''}${first ? `<div class="message first-problem">${escapeHtml(first)}</div>` : ''}</td><td class="num">${s?.passed ?? ''}</td><td class="num">${s?.failed ?? ''}</td><td class="num">${s?.incomplete ?? ''}</td><td class="num">${s?.skipped ?? ''}</td><td class="num">${formatDuration(s?.durationMs)}</td></tr>`;
   });
   const seeds = [...new Set(entries.map((e) => e.run.seed))];
   return `<!doctype html>
@@ -58,7 +58,7 @@ export function renderIndex(entries: IndexEntry[]): string {
 <main>
 <h1>check-layer: ${entries.length} layer file${entries.length === 1 ? '' : 's'}</h1>
 <p class="summary" id="summary"><span class="verdict ${overall.cls}">${overall.label}</span>${entries.length - failing} passed, ${failing} failed or could not run${seeds.length === 1 ? ` · seed ${escapeHtml(seeds[0])}` : ''}</p>
-<table class="checks index" id="layer-table"><thead><tr><th scope="col">verdict</th><th scope="col">layer file</th><th scope="col">passed</th><th scope="col">failed</th><th scope="col">incomplete</th><th scope="col">skipped</th><th scope="col">time</th><th scope="col">first problem</th></tr></thead>
+<table class="checks index" id="layer-table"><thead><tr><th scope="col">verdict</th><th scope="col">layer file, layer, first problem</th><th scope="col">passed</th><th scope="col">failed</th><th scope="col">incomplete</th><th scope="col">skipped</th><th scope="col">time</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
 <footer>Each layer's own report has its checks, evidence and replay commands. This page is self-contained: it loads nothing and runs no scripts.</footer>
 </main>

@@ -44,6 +44,12 @@ export interface CompareArgs {
   only?: readonly string[];
   /** Stop at the first failing probe (when shrinking, where only pass/fail matters). */
   stopAtFirstFailure?: boolean;
+  /**
+   * A cheaper sample (when shrinking, where a missed failure only means a missed shrink): these
+   * flat indices first (by parameter name; those that failed last time), at most
+   * `maxCoordinates` elements, and `directions` directions.
+   */
+  focus?: { prefer: Record<string, number[]>; maxCoordinates: number; directions: number };
 }
 
 export interface Comparison {
@@ -144,9 +150,13 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
       }
       const scale = parameterScale(values);
       const sampleSeed = deriveSeed(args.seed, `${role}:${shape.join('x')}`);
-      const coords = chooseCoordinates(values.length, role, args.exhaustive, sampleSeed);
-      // While shrinking, a parameter whose every element is probed needs no directions.
-      const directionCount = args.stopAtFirstFailure && coords.length === values.length ? 0 : DIRECTIONS;
+      let coords = chooseCoordinates(values.length, role, args.exhaustive, sampleSeed);
+      let directionCount: number = DIRECTIONS;
+      if (args.focus) {
+        const prefer = (args.focus.prefer[name] ?? []).filter((i) => i < values.length);
+        coords = [...new Set([...prefer, ...coords])].slice(0, args.focus.maxCoordinates);
+        directionCount = args.focus.directions;
+      }
       const directions = chooseDirections(values.length, directionCount, deriveSeed(sampleSeed, 'directions'));
       const hold = role === 'input' ? isSpecialValue : undefined;
       const points: ProbePoint[] = [];

@@ -2,8 +2,10 @@
  * The drawn case a gradient check runs on, as a fast-check arbitrary: the input X and a seed for
  * the upstream gradient dLdZ. Generation draws from fast-check's random source (so from the run's
  * seed); shrinking makes a failing case smaller and simpler, each step kept only if it still
- * fails: one observation, spatial sizes cut to 1 or halved (where the layer accepts the size),
- * input values rounded to halves then integers, dLdZ rounded to halves then to signs.
+ * fails: first straight to the minimal case (one observation, spatial size 1, integer inputs,
+ * dLdZ of signs), else one step at a time: one observation, spatial sizes cut to 1 or halved
+ * (where the layer accepts the size), input values rounded to halves then integers, dLdZ
+ * rounded to halves then to signs.
  *
  * Input values: uniform in [-3, 3] (float32), and one in ten taken from SPECIAL_VALUES exactly, so
  * kinks that sit at such values (0 for ReLU, -1 and 1 for a clip) are hit exactly.
@@ -81,8 +83,16 @@ export function crop(c: GradientCase, batch: number, size: number[]): number[] {
   return out;
 }
 
-/** Candidates one step smaller or simpler than `c`, most promising first. */
+/** The smallest, simplest case of the same kind: one observation of size 1 (channels kept), integers, signs. */
+export function minimalCase(c: GradientCase): GradientCase {
+  const size = c.size.map((s, d) => (d < c.size.length - 1 ? 1 : s));
+  return { ...c, batch: 1, size, values: 'integers', upstream: 'signs', x: crop(c, 1, size).map((v) => Math.round(v)) };
+}
+
+/** Candidates smaller or simpler than `c`, most promising first: the minimal case, then one step at a time. */
 export function* shrinkCase(c: GradientCase): Generator<GradientCase> {
+  const minimal = minimalCase(c);
+  if (JSON.stringify(minimal) !== JSON.stringify(c)) yield minimal;
   if (c.batch > 1) yield { ...c, batch: 1, x: crop(c, 1, c.size) };
   // Spatial axes: every axis of an observation but the last (channels), when there are two or more.
   for (let d = 0; d < c.size.length - 1; d++) {

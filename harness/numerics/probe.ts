@@ -4,25 +4,25 @@
  * estimate's own error, and kink-aware.
  *
  * At each step h the probe evaluates L at -2h, -h, +h, +2h (float32-rounded offsets, exact
- * weights for the points reached, see fornberg.ts) and compares the analytic value with:
+ * weights for the points reached, see fornberg.ts):
  *  (a) the 5-point central estimate, error |D(h) - D(2h)| (two central differences; at least
  *      three times the error of D(h), far more than that of the 5-point value) plus its rounding
- *      noise. Passing here is the normal case and costs 4 forward passes.
- * Only if (a) does not decide, L at -3h and +3h are added and the one-sided 4-point estimates R-
- * (points 0, -h, -2h, -3h) and R+ are formed, each with error |R3 - R2| (its 4-point and 3-point
- * values) plus noise:
- *  (b), (c) the analytic value matches R- or R+: a kink on the other side only corrupts that side;
- *  (d) a kink at the point itself: R- and R+ disagree beyond their error estimates, and the
- *      analytic value lies between them (any subgradient passes), with tolerance.
- * An estimate is only used when its stencil is free of kinks: no output element may respond
- * non-smoothly over its points (fourth difference for the central stencil, third differences
- * for each side; see loss-difference.ts). A kink exactly at the point leaves both sides smooth.
- * When a kink spoils every usable estimate, the step is divided by 8 (MAX_REFINEMENTS times at
- * most), which moves kinks that are near, but not at, the point out of the stencil. At the
- * smallest step every estimate is used with its error estimate as it is (kinks left there, as
- * along a direction through many elements, inflate those estimates, and so the tolerance).
- * A point that fails with no kink in sight fails: a smooth function's estimates have small,
- * honest errors, and a smaller step would only add rounding noise to the tolerance.
+ *      noise. When no output element responds non-smoothly over these points (fourth
+ *      differences, see loss-difference.ts), this estimate decides, pass or fail: the normal
+ *      case, 4 forward passes.
+ * A kink within the central stencil: L at -3h and +3h is added and the one-sided 4-point
+ * estimates R- (points 0, -h, -2h, -3h) and R+ are formed, each with error |R3 - R2| (its 4-point
+ * and 3-point values) plus noise, each usable only when its own side is smooth (third
+ * differences; a kink exactly at the point leaves both sides smooth):
+ *  (b), (c) the analytic value matches R- or R+;
+ *  (d) a kink at the point itself: R- and R+ disagree beyond their error estimates and the
+ *      analytic value lies between them (any subgradient passes), with tolerance; believed only
+ *      when it holds at two steps in a row (a third difference misses a kink exactly 1.5 steps
+ *      away; a kink that is merely near leaves the stencil after one refinement).
+ * Otherwise the step is divided by 8 (MAX_REFINEMENTS times at most), which moves kinks that are
+ * near, but not at, the point out of the stencil. At the smallest step the estimates are used
+ * with their error estimates as they are (kinks still inside, as along a direction through many
+ * elements, inflate those estimates and so the tolerance); if none matches, the probe fails.
  *
  * Tolerance of each test: SAFETY x (error estimate + rounding noise of the estimate) + the
  * float32 rounding of the analytic value (EPS32 x (8 + 2 sqrt(m)) x the sum of the m terms it
@@ -170,11 +170,13 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
     const tolBetween = SAFETY * (errL + errR) + Math.max(extra(L3), extra(R3));
     const disagree = Math.abs(R3.value - L3.value) > tolBetween;
     const common = { analytic: a, step: h, kink: true, level, evaluations };
-    // (b) (c)
-    if (leftClean && Math.abs(a - L3.value) <= tolL) {
+    // (b) (c): when both sides match, report the closer one (relative to its tolerance).
+    const left = leftClean && Math.abs(a - L3.value) <= tolL ? Math.abs(a - L3.value) / tolL : Infinity;
+    const right = rightClean && Math.abs(a - R3.value) <= tolR ? Math.abs(a - R3.value) / tolR : Infinity;
+    if (left < Infinity && left <= right) {
       return { ...common, passed: true, numeric: L3.value, tolerance: tolL, errorEstimate: errL, rule: 'left', numericFirstObservation: L3.first };
     }
-    if (rightClean && Math.abs(a - R3.value) <= tolR) {
+    if (right < Infinity) {
       return { ...common, passed: true, numeric: R3.value, tolerance: tolR, errorEstimate: errR, rule: 'right', numericFirstObservation: R3.first };
     }
     // (d) between, at a kink at the point itself. Third differences miss a kink sitting exactly

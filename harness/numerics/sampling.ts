@@ -8,9 +8,9 @@
  */
 import { makeRng } from '../random.ts';
 
-export const COORDINATES = { input: 32, learnable: 24 } as const;
+export const COORDINATES = { input: 48, learnable: 32 } as const;
 export const ALL_UP_TO = 64;
-export const DIRECTIONS = 3;
+export const DIRECTIONS = 4;
 
 export type ParameterRole = 'input' | 'learnable';
 

@@ -25,6 +25,7 @@
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { BN_EPSILON, CONV_FILTERS, CONV_FILTER_SIZE } from './seed-network.ts';
 import type { SeedNetwork } from './seed-network.ts';
+import { cutPatches, PATCH_KERNEL, registerPatchKernel } from './patch-kernel.ts';
 
 const K = CONV_FILTER_SIZE * CONV_FILTER_SIZE;
 if (CONV_FILTER_SIZE !== 5) throw new Error('stem.ts cuts 5x5 patches (unrolled); CONV_FILTER_SIZE changed');
@@ -38,7 +39,10 @@ export interface Patches {
   rows: number;
   /** [rows, 25]. */
   P: Tensor;
-  /** [25, rows]. */
+  /**
+   * P transposed: [25, rows] (CPU backends: one product over all rows is fastest there), or per
+   * image [batch, 25, 576] (GPU: a batched product parallelises, a 73,728-long dot product does not).
+   */
   PT: Tensor;
   /** [25, 25], P'P. */
   G: Tensor;
@@ -51,47 +55,48 @@ export function disposePatches(p: Patches): void {
 }
 
 /**
- * Patches of the images at `indices` of `images` ([count, 28, 28] zero-centred), cut on the CPU
- * (JavaScript) and uploaded: on the wasm and cpu backends this costs a few ms against about 25 ms
- * for an identity-filter convolution and a transpose. G and colsum(P) are sums of per-image
- * values computed once per image set (float64), instead of a [25, M] x [M, 25] product per batch.
+ * Where a training run gets its mini-batches' patches, by backend:
+ * - wasm: the training images live on the wasm heap and a JavaScript kernel (`patch-kernel.ts`)
+ *   cuts each batch's P and P' straight into its output buffers: about 7 ms a batch of 128,
+ *   against about 25 ms for an identity-filter convolution and a transpose, and no 15 MB copy;
+ * - webgpu: on the device (`patchesOnDevice`);
+ * - cpu: cut in JavaScript and uploaded (`patchesFromImages`).
+ * G and colsum(P) are sums of per-image values computed once per image set (float64), instead of
+ * a [25, M] x [M, 25] product per batch.
  */
+export interface PatchSource {
+  patches(indices: Int32Array): Patches;
+  dispose(): void;
+}
+
+export function patchSource(images: Float32Array): PatchSource {
+  const backend = tf.getBackend();
+  if (backend === 'cpu') return { patches: (idx) => patchesFromImages(images, idx), dispose: () => {} };
+  const count = images.length / (SIDE * SIDE);
+  const onDevice = tf.tensor4d(images, [count, SIDE, SIDE, 1]);
+  if (backend === 'wasm') registerPatchKernel();
+  return {
+    patches: (idx) =>
+      backend === 'wasm' ? patchesByKernel(onDevice, images, idx) : patchesOnDevice(onDevice, images, idx),
+    dispose: () => onDevice.dispose(),
+  };
+}
+
+function patchesByKernel(onDevice: Tensor, images: Float32Array, indices: Int32Array): Patches {
+  const batch = indices.length;
+  const { G, psum } = sumImageMoments(images, indices);
+  return tf.tidy(() => {
+    const [P, PT] = tf.engine().runKernel(PATCH_KERNEL, { images: onDevice, indices: tf.tensor1d(indices, 'int32') }) as Tensor[];
+    return { batch, rows: batch * OUT * OUT, P: P!, PT: PT!, G: tf.tensor2d(G, [K, K]), psum: tf.tensor2d(psum, [1, K]) };
+  });
+}
+
+/** Patches of the images at `indices` of `images` ([count, 28, 28] zero-centred), cut in JavaScript and uploaded. */
 export function patchesFromImages(images: Float32Array, indices: ArrayLike<number>): Patches {
   const batch = indices.length;
   const rows = batch * OUT * OUT;
   const [P, PT] = scratch(rows * K);
-  // Unrolled by hand: V8 runs these copies about twice as fast as the plain loops.
-  for (let n = 0; n < batch; n++) {
-    const base = indices[n]! * SIDE * SIDE;
-    const m0 = n * OUT * OUT;
-    for (let a = 0; a < CONV_FILTER_SIZE; a++) {
-      for (let b = 0; b < CONV_FILTER_SIZE; b++) {
-        let w = (a * CONV_FILTER_SIZE + b) * rows + m0; // PT[k, m], k = (a, b), m = (n, i, j)
-        for (let i = 0; i < OUT; i++) {
-          let r = base + (i + a) * SIDE + b;
-          for (let j = 0; j < OUT; j += 4, w += 4, r += 4) {
-            PT[w] = images[r]!;
-            PT[w + 1] = images[r + 1]!;
-            PT[w + 2] = images[r + 2]!;
-            PT[w + 3] = images[r + 3]!;
-          }
-        }
-      }
-    }
-    let w = m0 * K; // P[m, k]
-    for (let i = 0; i < OUT; i++) {
-      for (let j = 0; j < OUT; j++) {
-        let r = base + i * SIDE + j;
-        for (let a = 0; a < CONV_FILTER_SIZE; a++, r += SIDE, w += 5) {
-          P[w] = images[r]!;
-          P[w + 1] = images[r + 1]!;
-          P[w + 2] = images[r + 2]!;
-          P[w + 3] = images[r + 3]!;
-          P[w + 4] = images[r + 4]!;
-        }
-      }
-    }
-  }
+  cutPatches(images, indices, P, PT);
   const { G, psum } = sumImageMoments(images, indices);
   return tf.tidy(() => ({
     batch,
@@ -184,17 +189,28 @@ function scratch(size: number): [Float32Array, Float32Array] {
   return scratchBuffers;
 }
 
-/** The same patches cut on the device (a gather and an identity-filter convolution) from images [count, 28, 28, 1] kept there: for webgpu. */
-export function patchesOnDevice(images: Tensor, indices: Int32Array): Patches {
+/**
+ * The same patches cut on the device from images kept there ([count, 28, 28, 1], the same values
+ * as `images`): a gather and an identity-filter convolution. G and colsum(P) come from the
+ * per-image moments as on the CPU (a 2.6 KB upload). For webgpu.
+ */
+export function patchesOnDevice(deviceImages: Tensor, images: Float32Array, indices: Int32Array): Patches {
+  const { G, psum } = sumImageMoments(images, indices);
   return tf.tidy(() => {
-    const x = tf.gather(images, tf.tensor1d(indices, 'int32'));
+    const x = tf.gather(deviceImages, tf.tensor1d(indices, 'int32'));
     const batch = indices.length;
     const rows = batch * OUT * OUT;
     const identity = tf.reshape(tf.eye(K), [CONV_FILTER_SIZE, CONV_FILTER_SIZE, 1, K]);
     const P = tf.reshape(tf.conv2d(x as tf.Tensor4D, identity as tf.Tensor4D, 1, 'valid'), [rows, K]);
-    const PT = tf.transpose(P);
-    return { batch, rows, P, PT, G: tf.matMul(PT as tf.Tensor2D, P as tf.Tensor2D), psum: tf.matMul(ones(rows), P as tf.Tensor2D) };
+    const PT = tf.transpose(tf.reshape(P, [batch, OUT * OUT, K]), [0, 2, 1]);
+    return { batch, rows, P, PT, G: tf.tensor2d(G, [K, K]), psum: tf.tensor2d(psum, [1, K]) };
   });
+}
+
+/** P'dA ([25, 20]) for dA [rows, 20]: one product, or per image and summed. */
+function transposedProduct(p: Patches, dA: tf.Tensor2D): Tensor {
+  if (p.PT.rank === 2) return tf.matMul(p.PT as tf.Tensor2D, dA);
+  return tf.sum(tf.matMul(p.PT as tf.Tensor3D, tf.reshape(dA, [p.batch, OUT * OUT, CONV_FILTERS]) as tf.Tensor3D), 0);
 }
 
 /** Batch statistics of the convolution output (mean includes the bias), from the patches alone. */
@@ -233,7 +249,7 @@ export function stemTrain(net: SeedNetwork, p: Patches): Tensor {
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sW2, smu0, sQ, ssigma, ss] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
         const dA2 = tf.reshape(dy, [M, CONV_FILTERS]) as tf.Tensor2D;
-        const H = tf.matMul(p.PT as tf.Tensor2D, dA2); // [25, 20]
+        const H = transposedProduct(p, dA2); // [25, 20]
         const dbeta = tf.matMul(ones(M), dA2); // [1, 20]
         const dgamma = tf.div(tf.sub(tf.sum(tf.mul(sW2, H), 0, true), tf.mul(smu0, dbeta)), ssigma);
         const psumT = tf.reshape(p.psum, [K, 1]);

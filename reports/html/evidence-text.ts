@@ -1,6 +1,6 @@
 /**
- * A check's failure as plain text: message, details, warnings, where, evidence (as indented
- * key: value lines, long arrays summarised, cut at a line limit) and the replay command. Used
+ * A check's failure as plain text: message, details, warnings, where, the replay command and the
+ * evidence (as indented key: value lines, long arrays summarised, cut at a line limit). Used
  * by the JUnit writer and the vitest helper, where there is no room for pictures.
  */
 import type { CheckResult } from '../../harness/result.ts';
@@ -36,12 +36,14 @@ export function evidenceLines(v: unknown, indent = '', depth = 0, out: string[] 
 }
 
 /** Everything a reader needs about one check's result, as lines of text. */
-export function checkAsText(c: CheckResult, o: { evidence?: boolean; maxEvidenceLines?: number } = {}): string {
+export function checkAsText(c: CheckResult, o: { evidence?: boolean; maxEvidenceLines?: number; replay?: string } = {}): string {
   const lines: string[] = [`${c.id} (${c.suite}) ${c.status}: ${c.message}`];
   if (Array.isArray(c.details)) lines.push(...c.details.map((d) => `  ${d}`));
   if (Array.isArray(c.warnings) && c.warnings.length) lines.push('warnings:', ...c.warnings.map((w) => `  ${w}`));
   if (isRecord(c.where) && Object.keys(c.where).length) lines.push(`where: ${Object.entries(c.where).map(([k, v]) => `${k} ${formatValue(v)}`).join(', ')}`);
+  // The replay before the evidence, so a reader who stops early still has it.
+  const replay = c.replay ?? o.replay;
+  if (replay) lines.push(`replay: ${replay}`);
   if ((o.evidence ?? true) && c.evidence !== undefined && c.evidence !== null) lines.push('evidence:', ...evidenceLines(c.evidence, '  ', 0, [], o.maxEvidenceLines ?? 60));
-  if (c.replay) lines.push(`replay: ${c.replay}`);
   return lines.join('\n');
 }

@@ -21,15 +21,26 @@ type ViewMaker = (evidence: Record<string, unknown>, check: CheckResult) => View
 
 const VIEWS: ViewMaker[] = [(e) => renderGradientEvidence(e), stabilityView, (e) => renderTrainingEvidence(e)];
 
-export function renderEvidence(check: CheckResult): string {
+export interface EvidenceOptions {
+  /** Evidence keys drawn elsewhere on the page (the stability grid, merged at the top of its suite). */
+  drawnElsewhere?: { keys: string[]; note: string };
+}
+
+export function renderEvidence(check: CheckResult, o: EvidenceOptions = {}): string {
   const evidence = check.evidence;
   if (!isRecord(evidence)) return `<h4>Evidence</h4>${renderEvidenceTable(evidence)}`;
   const shown: string[] = [];
   const used = new Set<string>();
+  const elsewhere = o.drawnElsewhere?.keys.filter((k) => k in evidence) ?? [];
+  if (elsewhere.length) {
+    shown.push(`<p class="muted">${o.drawnElsewhere!.note}</p>`);
+    elsewhere.forEach((k) => used.add(k));
+  }
+  const rest0 = Object.fromEntries(Object.entries(evidence).filter(([k]) => !used.has(k)));
   for (const make of VIEWS) {
     let view: View | null = null;
     try {
-      view = make(evidence, check);
+      view = make(rest0, check);
     } catch {
       view = null;
     }
@@ -44,8 +55,14 @@ export function renderEvidence(check: CheckResult): string {
 
 function stabilityView(e: Record<string, unknown>): View | null {
   if (!('grid' in e)) return null;
-  const html = renderStabilityGrid(e['grid']);
+  const html = renderStabilityGridSection(e['grid']);
+  return html ? { keys: ['grid'], html } : null;
+}
+
+/** A stability grid with its heading; null when the grid cannot be read. */
+export function renderStabilityGridSection(grid: unknown, heading = 'Stability grid'): string | null {
+  const html = renderStabilityGrid(grid);
   if (!html) return null;
-  const backend = isRecord(e['grid']) && typeof e['grid']['backend'] === 'string' ? ` on ${e['grid']['backend']}` : '';
-  return { keys: ['grid'], html: `<h4>${escapeHtml(`Stability grid${backend}: input class by output and gradients (hover a cell for its first non-finite element)`)}</h4>${html}` };
+  const backend = isRecord(grid) && typeof grid['backend'] === 'string' ? ` on ${grid['backend']}` : '';
+  return `<h4>${escapeHtml(`${heading}${backend}: input class by output and gradients`)}</h4><p class="muted">finite: every element finite; NaN or Infinity: some element is (a failure); warning: Infinity only from inputs at the float32 maximum (honest overflow). Hover a cell for its first non-finite element.</p>${html}`;
 }

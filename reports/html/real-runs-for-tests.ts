@@ -8,6 +8,7 @@
  *   script    a correct ELU whose name, type and description are HTML with scripts
  *   notALayer a factory that returns no layer: a run that could not run (exit 2)
  *   predictThrows  the shape fixture whose predict throws for a batch: failures and incomplete checks
+ *   training  the dead-layer fixture through trainsToAccuracy, shortened to one epoch of 128 digits
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,4 +45,8 @@ export const notALayerRun = (): Promise<RunResult> => once('notALayer', () => ch
 export const predictThrowsRun = (): Promise<RunResult> => once('predictThrows', async () => {
   const { default: make } = await import('../../fixtures/shape/predict-does-not-error.ts');
   return checkLayer(make, { inputSize: INPUT_SIZE, suites: ['shape'], name: 'fixtures/shape/predict-does-not-error.ts' });
+});
+export const trainingRun = (): Promise<RunResult> => once('training', async () => {
+  const { default: make } = await import('../../fixtures/training/dead-layer.ts');
+  return checkLayer(make, { inputSize: [8, 8, 20], suites: ['training'], epochs: 1, trainSize: 128, testSize: 50, name: 'fixtures/training/dead-layer.ts' });
 });

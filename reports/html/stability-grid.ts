@@ -120,3 +120,28 @@ export function renderStabilityGrid(v: unknown, caption = 'Input class by output
   });
   return `<table class="grid" aria-label="${escapeHtml(caption)}"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }
+
+/**
+ * One grid from the grids of several checks of a run (the stability suite's shape): columns
+ * joined by key in order, rows by input class, cells and errors of both. Null when fewer than one
+ * grid has that shape.
+ */
+export function mergeGrids(grids: unknown[]): Record<string, unknown> | null {
+  const ok = grids.filter((g): g is Record<string, unknown> => isRecord(g) && Array.isArray(g['columns']) && Array.isArray(g['rows']) && (g['rows'] as unknown[]).every((r) => isRecord(r) && isRecord(r['cells'])));
+  if (ok.length === 0) return null;
+  const columns: Record<string, unknown>[] = [];
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const g of ok) {
+    for (const c of g['columns'] as unknown[]) {
+      const key = isRecord(c) ? String(c['key'] ?? c['label']) : String(c);
+      if (!columns.some((x) => x['key'] === key)) columns.push(isRecord(c) ? { ...c, key } : { key, label: key });
+    }
+    for (const r of g['rows'] as Record<string, unknown>[]) {
+      const id = String(r['inputClass'] ?? r['name'] ?? '');
+      const had = rows.get(id);
+      const error = [had?.['error'], r['error']].filter(Boolean).join('; ');
+      rows.set(id, { ...(had ?? r), ...(error ? { error } : {}), cells: { ...((had?.['cells'] as object) ?? {}), ...(r['cells'] as object) } });
+    }
+  }
+  return { backend: ok[0]!['backend'], columns, rows: [...rows.values()] };
+}

@@ -13,12 +13,12 @@ pre { background: var(--bg2); border: 1px solid var(--line); border-radius: 6px;
 table { border-collapse: collapse; margin: 6px 0; }
 th, td { text-align: left; vertical-align: top; padding: 4px 10px; border-bottom: 1px solid var(--line); }
 th { font-weight: 600; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 .muted { color: var(--muted); }
-.verdict { display: inline-block; font-weight: 700; letter-spacing: .04em; padding: 3px 12px; border-radius: 6px; color: #fff; margin-right: 10px; }
+.verdict { display: inline-block; white-space: nowrap; font-weight: 700; letter-spacing: .04em; padding: 3px 12px; border-radius: 6px; color: #fff; margin-right: 10px; }
 .verdict.passed { background: var(--pass); } .verdict.failed { background: var(--fail); } .verdict.error { background: #6e7781; }
 .summary { font-size: 16px; margin: 8px 0 4px; }
-.status { display: inline-block; min-width: 86px; font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; padding: 1px 8px; border-radius: 10px; text-align: center; }
+.status { display: inline-block; white-space: nowrap; min-width: 86px; font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; padding: 1px 8px; border-radius: 10px; text-align: center; }
 .status.passed { color: var(--pass); background: #dafbe1; } .status.failed { color: var(--fail); background: #ffebe9; }
 .status.skipped { color: var(--skip); background: #fff8c5; } .status.incomplete { color: var(--inc); background: #fbefff; }
 table.checks { width: 100%; }
@@ -34,7 +34,7 @@ details.check[open] { padding-bottom: 10px; }
 details.check > summary { cursor: pointer; padding: 8px 0; list-style-position: outside; }
 details.check > summary code { font-weight: 600; }
 details.check.failed { border-color: #ff8182; } details.check.incomplete { border-color: #d2a8ff; }
-.message { overflow-wrap: anywhere; }
+.message { overflow-wrap: break-word; }
 ul.lines { margin: 4px 0; padding-left: 20px; } ul.lines li { overflow-wrap: anywhere; }
 .warnings { color: #9a6700; }
 .replay { margin-top: 8px; }
@@ -66,7 +66,9 @@ table.grid th { padding: 1px 10px; }
 td.state.finite { background: #dafbe1; color: var(--pass); } td.state.nan { background: #ffebe9; color: var(--fail); }
 td.state.inf { background: #ffd8b5; color: #953800; } td.state.warning { background: #fff8c5; color: #7d4e00; }
 td.state.unknown { color: var(--muted); }
-table.index td.num { text-align: right; }
+table.index td.num { text-align: right; white-space: nowrap; }
+table.index .layer-name { overflow-wrap: anywhere; }
+table.index .first-problem { font-size: 13px; margin-top: 2px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 13px; }
 @media print { details.check { break-inside: avoid; } }
 `;

@@ -25,8 +25,22 @@ function findRuns(e: Record<string, unknown>): NamedRun[] {
   if (isTrainingRun(e)) return [{ key: '', label: String(e['layer'] ?? 'layer under test'), run: e }];
   const runs = Object.entries(e)
     .filter(([, v]) => isTrainingRun(v))
-    .map(([k, v]) => ({ key: k, label: labelFor(k, v as Record<string, unknown>), run: v as Record<string, unknown> }));
-  return runs.sort((a, b) => rank(a.key) - rank(b.key));
+    .map(([k, v]) => ({ key: k, label: labelFor(k, v as Record<string, unknown>), run: v as Record<string, unknown> }))
+    .sort((a, b) => rank(a.key) - rank(b.key));
+  // The layer under test may be the reference itself (one run serves both): show it once.
+  const seen = new Map<string, NamedRun>();
+  const unique: NamedRun[] = [];
+  for (const r of runs) {
+    const same = seen.get(JSON.stringify(r.run));
+    if (same) {
+      same.label = `${same.label}, which is the reference`;
+      same.key = `${same.key}+${r.key}`;
+      continue;
+    }
+    seen.set(JSON.stringify(r.run), r);
+    unique.push(r);
+  }
+  return unique;
 }
 
 function rank(key: string): number {
@@ -56,10 +70,16 @@ export function renderTrainingEvidence(e: Record<string, unknown>): { keys: stri
     })
     .join('')}</tbody></table>`);
 
+  const judged: string[] = [];
+  if (typeof e['floor'] === 'number') judged.push(`accuracy floor ${pct(e['floor'])}`);
+  if (typeof e['margin'] === 'number') judged.push(`at most ${formatNumber(e['margin'] * 100)} points below the reference`);
+  if (typeof e['setting'] === 'string') judged.push(`${e['setting']} setting`);
+  if (judged.length) out.push(`<p>${escapeHtml(`Passes with: ${judged.join(', ')}.`)}</p>`);
+
   const settings = runs.map((r) => r.run['settings']).find(isRecord);
   if (settings) {
     const parts = [
-      settings['epochs'] !== undefined ? `${formatNumber(settings['epochs'])} epochs` : '',
+      settings['epochs'] !== undefined ? `${formatNumber(settings['epochs'])} epoch${settings['epochs'] === 1 ? '' : 's'}` : '',
       settings['miniBatchSize'] !== undefined ? `mini-batch ${formatNumber(settings['miniBatchSize'])}` : '',
       settings['learningRate'] !== undefined ? `learning rate ${formatNumber(settings['learningRate'])}` : '',
       settings['momentum'] !== undefined ? `momentum ${formatNumber(settings['momentum'])}` : '',
@@ -102,6 +122,7 @@ export function renderTrainingEvidence(e: Record<string, unknown>): { keys: stri
       .filter((d): d is string => d !== null);
     if (digits.length) out.push(`<h4>Test digits and the predictions of the network with ${escapeHtml(withSamples.label)}</h4><div class="digits">${digits.join('')}</div>`);
   }
-  const keys = runs.map((r) => r.key).filter(Boolean);
+  const keys = runs.flatMap((r) => r.key.split('+')).filter(Boolean);
+  if (judged.length) keys.push('floor', 'margin', 'setting', 'subjectIsReference');
   return { keys: keys.length ? keys : Object.keys(e).filter((k) => ['curve', 'confusion', 'samples', 'table', 'perClassAccuracy', 'testAccuracy', 'testLoss', 'iterations', 'imagesPerSecond', 'device', 'backend', 'data', 'settings', 'layer', 'seconds', 'seed', 'stopped'].includes(k)), html: out.join('\n') };
 }

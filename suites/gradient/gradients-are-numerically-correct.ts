@@ -5,14 +5,13 @@
  * harness/numerics/probe.ts). X and dLdZ are drawn by fast-check from the seed; a failure is
  * shrunk to a small counterexample that replays with the same --seed.
  */
-import fc from 'fast-check';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
-import { compareGradients, analyticGradients, INPUT, type Comparison, type ParameterComparison } from '../../harness/numerics/compare-gradients.ts';
-import { caseShape, describeCase, GradientCaseArbitrary, upstreamValues, type GradientCase } from '../../harness/numerics/gradient-case.ts';
-import { withWeightsRestored } from '../../harness/numerics/preserve-weights.ts';
-import { SAFETY } from '../../harness/numerics/probe.ts';
+import { analyticGradients, INPUT, type Comparison, type ParameterComparison } from '../../harness/numerics/compare-gradients.ts';
+import { caseShape, describeCase, type GradientCase } from '../../harness/numerics/gradient-case.ts';
+import { MAX_REFINEMENTS, REFINE_FACTOR, SAFETY } from '../../harness/numerics/probe.ts';
 import { ALL_UP_TO, COORDINATES, DIRECTIONS } from '../../harness/numerics/sampling.ts';
-import { STEP } from '../../harness/numerics/step.ts';
+import { BATCH, failedParameters, searchFailure } from '../../harness/numerics/search-failure.ts';
+import { DIRECTION_STEP, STEP } from '../../harness/numerics/step.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
 import { diagnose } from './diagnose.ts';
@@ -20,29 +19,17 @@ import { excess, num, probeName, summarizeParameter, unravel, type Counterexampl
 
 export type { GradientCheckEvidence, ParameterGradientEvidence, CounterexampleEvidence, ScatterPair, WorstProbe } from './gradient-evidence.ts';
 
-/** Observations in the drawn case: more than one, so a missing sum over observations shows. */
-export const BATCH = 2;
-/** Shrinking candidates tried at most after a failure. */
-export const MAX_SHRINK_CANDIDATES = 40;
-
+/** How the numeric derivatives are made, in one line (reported in the evidence). */
 export const METHOD =
-  `L = sum(Z * dLdZ) with Z in float32, summed in float64; steps ${STEP} x max(|value|, RMS of the parameter); ` +
-  `5-point central estimate with error |D(h) - D(2h)|, one-sided 4-point estimates at kinks, steps / 8 twice where a kink is seen; ` +
-  `tolerance ${SAFETY} x (error + rounding noise) + float32 rounding of the analytic value; ` +
-  `probes: every element of parameters up to ${ALL_UP_TO} elements, else the first, the last and ${COORDINATES.input} (input) or ${COORDINATES.learnable} (learnable) random elements, plus ${DIRECTIONS} random directions`;
-
-interface Failure {
-  c: GradientCase;
-  comparison: Comparison;
-}
-
-function failedNames(c: Comparison): string[] {
-  return c.parameters.filter((p) => p.points.some((q) => !q.passed)).map((p) => p.name);
-}
+  `L = sum(Z * dLdZ), Z in float32, the sum in float64; per-element step ${STEP} x max(|value|, RMS of the parameter) (directions ${DIRECTION_STEP}); ` +
+  `5-point central estimate, error |D(h) - D(2h)| + rounding noise; where an output responds non-smoothly (a kink), one-sided 4-point estimates ` +
+  `(a subgradient between them passes at a kink on the point) and steps / ${REFINE_FACTOR} up to ${MAX_REFINEMENTS} times; ` +
+  `tolerance ${SAFETY} x (error + noise) + float32 rounding of the analytic value; ` +
+  `probes: every element of parameters up to ${ALL_UP_TO} elements, else the first, the last and ${COORDINATES.input} (input) or ${COORDINATES.learnable} (learnable) random elements, plus ${DIRECTIONS} random directions; batch ${BATCH}`;
 
 async function diagnoses(ctx: CheckContext, c: GradientCase, comparison: Comparison): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
-  const failed = comparison.parameters.filter((p) => p.points.some((q) => !q.passed));
+  const failed = failedParameters(comparison);
   if (failed.length === 0) return out;
   let doubled: Record<string, Float32Array> | null = null;
   const X = tf.tensor(Float32Array.from(c.x), caseShape(c), 'float32');
@@ -82,64 +69,22 @@ export const gradientsAreNumericallyCorrect: Check = {
   title: 'The derivatives with respect to the input and every learnable match float32 finite differences (error-estimated, kink-aware).',
   dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
   async run(ctx: CheckContext): Promise<CheckOutcome> {
-    const { subject } = ctx;
     const caseSeed = deriveSeed(ctx.seed, 'gradientsAreNumericallyCorrect') | 0;
-    const arbitrary = fc.limitShrink(new GradientCaseArbitrary(BATCH, ctx.inputSize, true), MAX_SHRINK_CANDIDATES);
-    let main: Failure | null = null;
-    let mainError: unknown = null;
-    let last: Failure | null = null;
-    let failing: string[] = [];
-
-    const details = await withWeightsRestored(subject.layer, async () => {
-      const run = await fc.check(
-        fc.asyncProperty(arbitrary, async (c) => {
-          const common = { subject, x: Float32Array.from(c.x), xShape: caseShape(c), upstream: (s: number[]) => upstreamValues(c, s), seed: ctx.seed };
-          if (!main) {
-            try {
-              const comparison = await compareGradients({ ...common, exhaustive: ctx.options.exhaustive });
-              main = { c, comparison };
-            } catch (e) {
-              mainError = e;
-              return true;
-            }
-            failing = failedNames(main.comparison);
-            if (failing.length === 0) return true;
-            last = main;
-            return false;
-          }
-          // Shrinking: does this smaller case still fail for a parameter that failed? A size the
-          // layer does not accept is not a counterexample.
-          let comparison: Comparison;
-          try {
-            comparison = await compareGradients({ ...common, exhaustive: false, only: failing, stopAtFirstFailure: true });
-          } catch {
-            return true;
-          }
-          if (failedNames(comparison).length === 0) return true;
-          last = { c, comparison };
-          return false;
-        }),
-        { seed: caseSeed, numRuns: 1 },
-      );
-      return run;
-    });
-    if (mainError) throw mainError;
-    const m = main as Failure | null;
-    if (!m) throw new Error('fast-check drew no case');
-    const { c, comparison } = m;
+    const search = await searchFailure(ctx.subject, ctx.inputSize, ctx.seed, caseSeed, ctx.options.exhaustive);
+    const { c, comparison } = search.drawn;
     const diag = await diagnoses(ctx, c, comparison);
     const parameters = comparison.parameters.map((p) => summarizeParameter(p, diag.get(p.name) ?? null));
     const kinks = parameters.reduce((s, p) => s + p.kinks, 0);
     const points = parameters.reduce((s, p) => s + p.coordinates + p.directions, 0);
     let counterexample: CounterexampleEvidence | null = null;
-    const lastFailure = last as Failure | null;
-    if (lastFailure && lastFailure !== m) {
-      const failed = lastFailure.comparison.parameters.find((p) => p.points.some((q) => !q.passed))!;
+    const shrunk = search.counterexample;
+    if (shrunk && shrunk !== search.drawn) {
+      const failed = failedParameters(shrunk.comparison)[0]!;
       const w = worstProbe(failed);
       counterexample = {
-        shrinks: details.numShrinks,
-        inputShape: caseShape(lastFailure.c),
-        description: describeCase(lastFailure.c, lastFailure.comparison.outputShape),
+        shrinks: search.shrinks,
+        inputShape: caseShape(shrunk.c),
+        description: describeCase(shrunk.c, shrunk.comparison.outputShape),
         parameter: failed.name,
         probe: probeName(failed.name, failed.shape, w.index, w.direction),
         index: w.index,
@@ -205,4 +150,4 @@ function excess2(p: ParameterGradientEvidence): number {
   return w.tolerance > 0 ? e / w.tolerance : Infinity;
 }
 
-export { INPUT };
+export { INPUT, BATCH };

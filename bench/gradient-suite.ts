@@ -1,0 +1,38 @@
+/**
+ * Benchmark: the gradient suite (all three checks) on the reference ELU, input size 8x8x20, cpu
+ * backend, seed 1, in this process, timed from a built layer to the last result (imports and
+ * backend start-up excluded; the first run, so JIT warm-up included). Prints one JSON line.
+ * Target: under 3 s on the project's 2-core machine.
+ *
+ *   npx tsx bench/gradient-suite.ts
+ */
+import { DEFAULT_CHECK_OPTIONS } from '../harness/check.ts';
+import { LayerUnderTest } from '../harness/layer-under-test.ts';
+import { runChecks } from '../harness/run-checks.ts';
+import { tf } from '../harness/tf.ts';
+import { EluLayer } from '../reference-layers/elu-layer.ts';
+import type { GradientCheckEvidence } from '../suites/gradient/gradients-are-numerically-correct.ts';
+import { gradientChecks } from '../suites/gradient/index.ts';
+
+const TARGET_SECONDS = 3;
+const SEED = 1;
+
+await tf.setBackend('cpu');
+await tf.ready();
+const started = performance.now();
+const subject = LayerUnderTest.create({ kind: 'factory', value: () => new EluLayer() }, [8, 8, 20], SEED);
+const results = await runChecks({ subject, checks: gradientChecks, seed: SEED, options: DEFAULT_CHECK_OPTIONS });
+const seconds = (performance.now() - started) / 1000;
+const failed = results.filter((r) => r.status !== 'passed' && r.status !== 'skipped');
+if (failed.length) console.error(failed.map((r) => `${r.id}: ${r.status}: ${r.message}`).join('\n'));
+const evidence = results[0]!.evidence as unknown as GradientCheckEvidence;
+console.log(
+  JSON.stringify({
+    bench: 'gradient-suite',
+    seconds: Number(seconds.toFixed(3)),
+    target: TARGET_SECONDS,
+    met: seconds < TARGET_SECONDS && failed.length === 0,
+    backend: tf.getBackend(),
+    forwardPasses: evidence.forwardPasses,
+  }),
+);

@@ -1,0 +1,98 @@
+/**
+ * Draws a case with fast-check from the seed, compares the layer's derivatives with finite
+ * differences on it, and when some parameter fails, shrinks the case (see gradient-case.ts) to
+ * a small one that still fails. Deterministic: the same seed gives the same case, verdict and
+ * counterexample (the shrinking budget counts candidates and forward passes, not time).
+ */
+import fc from 'fast-check';
+import type { LayerUnderTest } from '../layer-under-test.ts';
+import { compareGradients, type Comparison, type ParameterComparison } from './compare-gradients.ts';
+import { caseShape, GradientCaseArbitrary, upstreamValues, type GradientCase } from './gradient-case.ts';
+import { withWeightsRestored } from './preserve-weights.ts';
+
+/** Observations in the drawn case: more than one, so a missing sum over observations shows. */
+export const BATCH = 2;
+/** Shrinking candidates tried at most after a failure. */
+export const MAX_SHRINK_CANDIDATES = 24;
+/** While shrinking, elements probed per failing parameter (those that failed last first). */
+export const SHRINK_COORDINATES = 12;
+/** Shrinking stops once it has spent this many times the forward passes of the drawn case. */
+export const SHRINK_PASS_BUDGET = 2;
+
+export interface CaseComparison {
+  c: GradientCase;
+  comparison: Comparison;
+}
+
+export interface SearchResult {
+  /** The drawn case and its full comparison. */
+  drawn: CaseComparison;
+  /** The smallest failing case found (the drawn one when shrinking found nothing smaller), or null when all passed. */
+  counterexample: CaseComparison | null;
+  shrinks: number;
+  /** fast-check's seed. */
+  caseSeed: number;
+}
+
+export function failedParameters(c: Comparison): ParameterComparison[] {
+  return c.parameters.filter((p) => p.points.some((q) => !q.passed));
+}
+
+export async function searchFailure(subject: LayerUnderTest, inputSize: number[], seed: number, caseSeed: number, exhaustive: boolean): Promise<SearchResult> {
+  const arbitrary = fc.limitShrink(new GradientCaseArbitrary(BATCH, inputSize, true), MAX_SHRINK_CANDIDATES);
+  let drawn: CaseComparison | null = null;
+  let drawnError: unknown = null;
+  let last: CaseComparison | null = null;
+  let failing: string[] = [];
+  let shrinkPasses = 0;
+
+  const property = async (c: GradientCase): Promise<boolean> => {
+    const common = { subject, x: Float32Array.from(c.x), xShape: caseShape(c), upstream: (s: number[]) => upstreamValues(c, s), seed };
+    if (!drawn) {
+      try {
+        drawn = { c, comparison: await compareGradients({ ...common, exhaustive }) };
+      } catch (e) {
+        drawnError = e;
+        return true;
+      }
+      failing = failedParameters(drawn.comparison).map((p) => p.name);
+      if (failing.length === 0) return true;
+      last = drawn;
+      return false;
+    }
+    // Shrinking: does this smaller case still fail for a parameter that failed? A size the layer
+    // does not accept is not a counterexample. Cheap probes (a missed failure only means a missed
+    // shrink): the elements that failed last time first, no directions unless only one failed.
+    if (shrinkPasses > SHRINK_PASS_BUDGET * drawn.comparison.forwardPasses) return true;
+    const previous = last!;
+    const sameShape = caseShape(previous.c).join() === caseShape(c).join();
+    const prefer: Record<string, number[]> = {};
+    let onlyDirections = true;
+    for (const p of previous.comparison.parameters) {
+      const bad = p.points.filter((q) => !q.passed && q.index !== null).map((q) => q.index!);
+      if (bad.length) onlyDirections = false;
+      if (p.role === 'learnable' || sameShape) prefer[p.name] = bad;
+    }
+    let comparison: Comparison;
+    try {
+      comparison = await compareGradients({
+        ...common,
+        exhaustive: false,
+        only: failing,
+        stopAtFirstFailure: true,
+        focus: { prefer, maxCoordinates: SHRINK_COORDINATES, directions: onlyDirections ? 1 : 0 },
+      });
+    } catch {
+      return true;
+    }
+    shrinkPasses += comparison.forwardPasses;
+    if (failedParameters(comparison).length === 0) return true;
+    last = { c, comparison };
+    return false;
+  };
+
+  const details = await withWeightsRestored(subject.layer, () => fc.check(fc.asyncProperty(arbitrary, property), { seed: caseSeed, numRuns: 1 }));
+  if (drawnError) throw drawnError;
+  if (!drawn) throw new Error('fast-check drew no case');
+  return { drawn, counterexample: last, shrinks: details.numShrinks, caseSeed };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { CustomLayer, type BackwardResult } from '../../harness/custom-layer.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
+import { backwardMatchesAutodiff } from './backward-matches-autodiff.ts';
+import { BROKEN, CORRECT, runCheck, SEEDS } from './test-support.ts';
+
+/** A correct layer whose forward TensorFlow.js cannot differentiate (a comparison has no gradient). */
+class StepForward extends CustomLayer {
+  static override className = 'TestStepForward';
+  predict(X: Tensor): Tensor {
+    return tf.tidy(() => tf.mul(X, tf.cast(tf.greater(X, 0), 'float32')));
+  }
+  override backward(X: Tensor, _Z: Tensor, dLdZ: Tensor): BackwardResult {
+    return { dLdX: tf.tidy(() => tf.mul(dLdZ, tf.step(X, 0))) };
+  }
+}
+
+/** Form B without backward. */
+class NoBackward extends CustomLayer {
+  static override className = 'TestNoBackward';
+  predict(X: Tensor): Tensor {
+    return tf.tidy(() => tf.tanh(X));
+  }
+}
+
+describe('backwardMatchesAutodiff', () => {
+  it('fails every broken hand-written backward (20 seeds for the 2% error and the swap, 3 for the others)', async () => {
+    for (const l of BROKEN) {
+      const seeds = l.name.includes('2%') || l.name.includes('swapped') ? SEEDS : SEEDS.slice(0, 3);
+      for (const seed of seeds) {
+        const r = await runCheck(backwardMatchesAutodiff, l, seed);
+        expect(r.status, `${l.name}, seed ${seed}: ${r.message}`).toBe('failed');
+        expect(r.message).toMatch(/^backward differs from autodiff of forward for .*: at .* autodiff gives .*, backward .* \(tolerance .*\)$/);
+      }
+    }
+  });
+
+  it('passes the correct Form B layers with a backward, for each of 20 seeds', async () => {
+    for (const l of CORRECT) {
+      for (const seed of SEEDS) {
+        const r = await runCheck(backwardMatchesAutodiff, l, seed);
+        expect(['passed', 'skipped'], `${l.name}, seed ${seed}: ${r.message}`).toContain(r.status);
+        if (l.name.includes('own backward') || l.name === 'reference ELU' || l.name === '3x3 convolution') expect(r.status).toBe('passed');
+      }
+    }
+  });
+
+  it('is skipped, with the reason, for Form A, for Form B without backward, and when forward is not differentiable', async () => {
+    const formA = await runCheck(backwardMatchesAutodiff, { name: 'relu', make: () => tf.layers.reLU(), inputSize: [2, 2, 3] }, 1);
+    expect(formA).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^Form A layer/) });
+    const none = await runCheck(backwardMatchesAutodiff, { name: 'tanh', make: () => new NoBackward(), inputSize: [2, 2, 3] }, 1);
+    expect(none).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^no backward/) });
+    const step = await runCheck(backwardMatchesAutodiff, { name: 'step', make: () => new StepForward(), inputSize: [2, 2, 3] }, 1);
+    expect(step.status).toBe('skipped');
+    expect(step.message).toMatch(/^forward is not differentiable by automatic differentiation \(.*gradient function not found.*\)/i);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { tf } from '../../harness/tf.ts';
+import { ClipKinks } from '../../fixtures/gradient/correct/clip-kinks-layer.ts';
+import { gradientsAreNumericallyCorrect, type GradientCheckEvidence } from './gradients-are-numerically-correct.ts';
+import { CORRECT, runCheck, SEEDS } from './test-support.ts';
+
+const evidenceOf = (r: { evidence?: Record<string, unknown> }) => r.evidence as unknown as GradientCheckEvidence;
+
+describe('gradientsAreNumericallyCorrect passes correct layers', () => {
+  for (const l of CORRECT) {
+    it(`${l.name}, for each of ${SEEDS.length} seeds`, async () => {
+      for (const seed of SEEDS) {
+        const r = await runCheck(gradientsAreNumericallyCorrect, l, seed);
+        expect(r.status, `seed ${seed}: ${r.message}`).toBe('passed');
+      }
+    });
+  }
+});
+
+describe('gradientsAreNumericallyCorrect evidence', () => {
+  const clip = CORRECT.find((l) => l.name.startsWith('clip') && l.name.includes('own backward'))!;
+
+  it('recognises the kinks the drawn inputs hit exactly, and counts them', async () => {
+    let kinks = 0;
+    for (const seed of SEEDS) {
+      const ev = evidenceOf(await runCheck(gradientsAreNumericallyCorrect, clip, seed));
+      expect(ev.kinks).toBe(ev.parameters.reduce((s, p) => s + p.kinks, 0));
+      kinks += ev.kinks;
+    }
+    expect(kinks).toBeGreaterThan(SEEDS.length);
+  });
+
+  it('reports every parameter on its own, with errors, the worst probe, pairs and the forward passes', async () => {
+    const conv = CORRECT.find((l) => l.name === '3x3 convolution')!;
+    const r = await runCheck(gradientsAreNumericallyCorrect, conv, 5);
+    const ev = evidenceOf(r);
+    expect(ev.parameters.map((p) => p.parameter)).toEqual(['input', 'weights', 'bias']);
+    expect(ev.batch).toBe(2);
+    expect(ev.inputShape).toEqual([2, 5, 5, 2]);
+    for (const p of ev.parameters) {
+      expect(p.passed).toBe(true);
+      expect(p.pairs.length).toBe(Math.min(200, p.coordinates + p.directions));
+      expect(p.worst!.tolerance).toBeGreaterThan(0);
+      expect(p.maxAbsError).toBeLessThanOrEqual(p.worst!.tolerance * 1e3);
+      expect(p.forwardPasses).toBeGreaterThanOrEqual(4 * (p.coordinates + p.directions));
+    }
+    // The 36 filter taps and 2 biases are all probed; the 100 input elements are sampled.
+    expect(ev.parameters[1]!.coordinates).toBe(36);
+    expect(ev.parameters[2]!.coordinates).toBe(2);
+    expect(ev.parameters[0]!.coordinates).toBe(50);
+    expect(ev.forwardPasses).toBe(1 + ev.parameters.reduce((s, p) => s + p.forwardPasses, 0));
+    expect(r.message).toMatch(/^derivatives of input, weights, bias match finite differences at \d+ probes \(\d+ kinks, \d+ forward passes\)$/);
+  });
+
+  it('probes every element with the exhaustive option', async () => {
+    const elu = CORRECT[0]!;
+    const ev = evidenceOf(await runCheck(gradientsAreNumericallyCorrect, elu, 3, { exhaustive: true }));
+    expect(ev.parameters[0]!.coordinates).toBe(2 * 4 * 4 * 3);
+    expect(ev.exhaustive).toBe(true);
+  });
+
+  it('gives the same result for the same seed and leaves the layer as it was', async () => {
+    const l = { name: 'clip', make: () => new ClipKinks(), inputSize: [4, 4, 3] };
+    const a = await runCheck(gradientsAreNumericallyCorrect, l, 9);
+    const b = await runCheck(gradientsAreNumericallyCorrect, l, 9);
+    expect(evidenceOf(a)).toEqual(evidenceOf(b));
+    const before = tf.memory().numTensors;
+    await runCheck(gradientsAreNumericallyCorrect, CORRECT[0]!, 9);
+    // The layer's own weights stay (a fresh layer per run); nothing else is left behind.
+    expect(tf.memory().numTensors - before).toBe(1);
+  });
+});
