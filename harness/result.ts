@@ -25,6 +25,8 @@ export interface FailureLocation {
 export interface CheckResult {
   id: string;
   suite: SuiteId;
+  /** One sentence: what the check verifies. */
+  title?: string;
   status: CheckStatus;
   /** One line: what passed, or what was expected and what was seen. */
   message: string;

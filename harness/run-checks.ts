@@ -39,7 +39,7 @@ export async function runChecks(args: RunChecksArgs): Promise<CheckResult[]> {
 
 export async function runOneCheck(check: Check, args: RunChecksArgs, earlier: Map<string, CheckResult>): Promise<CheckResult> {
   const started = performance.now();
-  const base = { id: check.id, suite: check.suite, replay: args.replay?.(check.id) };
+  const base = { id: check.id, suite: check.suite, title: check.title, replay: args.replay?.(check.id) };
   const blocker = (check.dependsOn ?? []).map((id) => earlier.get(id)).find((r) => r && (r.status === 'failed' || r.status === 'incomplete'));
   if (blocker) {
     const root = rootCause(blocker, earlier);

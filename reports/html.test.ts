@@ -210,6 +210,11 @@ describe('defensive rendering', () => {
     const run: RunResult = structuredClone(base);
     run.checks[0] = { ...run.checks[0]!, evidence: { tolerance: 0.001, seen: 'NaN' } };
     expect(renderHtml(run)).toContain('<tr><th scope="row">tolerance</th><td><code>0.001</code></td></tr>');
+    // A list of flat records (per-parameter findings) is a table with a column per key.
+    run.checks[0] = { ...run.checks[0]!, evidence: { findings: [{ parameter: 'input', mismatches: 0 }, { parameter: 'alpha', mismatches: 3, worst: [1, 2] }] } };
+    expect(renderHtml(run)).toContain(
+      '<h5>findings</h5><div class="scroll"><table class="kv records"><thead><tr><th scope="col">parameter</th><th scope="col">mismatches</th><th scope="col">worst</th></tr></thead><tbody><tr><td>input</td><td>0</td><td></td></tr><tr><td>alpha</td><td>3</td><td>[1,2]</td></tr></tbody></table></div>',
+    );
   });
 
   it('does not throw when optional parts of the run are missing', async () => {

@@ -1,12 +1,12 @@
 /** The index page of a run over several layer files, on real runs: one row per file, its verdict, counts and a link. */
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from './html/escape.ts';
-import { failingRun, notALayerRun, passingRun } from './html/real-runs-for-tests.ts';
+import { notALayerRun, passingRun, predictThrowsRun } from './html/real-runs-for-tests.ts';
 import { renderIndex, safeHref } from './index-page.ts';
 
 describe('index page', () => {
   it('lists every layer file with its verdict, counts, first problem and a link to its report', async () => {
-    const runs = [await passingRun(), await failingRun(), await notALayerRun()];
+    const runs = [await passingRun(), await predictThrowsRun(), await notALayerRun()];
     const entries = runs.map((run, i) => ({ file: run.layer.file, reportHref: `layer-${i}.html`, run }));
     const html = renderIndex(entries);
     const rows = [...html.matchAll(/<tr><td><span class="verdict (\w+)">[^<]*<\/span><\/td><td><a href="([^"]+)">/g)].map((m) => [m[1], m[2]]);

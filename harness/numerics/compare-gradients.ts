@@ -159,6 +159,7 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
       }
       const directions = chooseDirections(values.length, directionCount, deriveSeed(sampleSeed, 'directions'));
       const hold = role === 'input' ? isSpecialValue : undefined;
+      const floor = role === 'input' ? 'output' : 'changed';
       const points: ProbePoint[] = [];
       let passes = 0;
       const run = async (point: () => Promise<ProbePoint>) => {
@@ -169,11 +170,11 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
       };
       let going = true;
       for (const index of coords) {
-        going = await run(async () => ({ ...(await runProbe(base, coordinateTarget(values, grad, index, scale, evaluateWith))), index, direction: null }));
+        going = await run(async () => ({ ...(await runProbe(base, coordinateTarget(values, grad, index, scale, evaluateWith, floor))), index, direction: null }));
         if (!going) break;
       }
       for (let d = 0; going && d < directions.length; d++) {
-        going = await run(async () => ({ ...(await runProbe(base, directionTarget(values, grad, directions[d]!, scale, evaluateWith, hold))), index: null, direction: d }));
+        going = await run(async () => ({ ...(await runProbe(base, directionTarget(values, grad, directions[d]!, scale, evaluateWith, floor, hold))), index: null, direction: d }));
       }
       forwardPasses += passes;
       parameters.push({ name, role, shape, points, forwardPasses: passes });

@@ -144,7 +144,7 @@ export function drawCase(seed: number, batch: number, size: number[], specials: 
 }
 
 /** Values as a short, exact list: `[-0.5, 1, 2.3456789]` (float32, shortest decimals), elided past `max`. */
-export function formatValues(values: ArrayLike<number>, max = 48): string {
+export function formatValues(values: ArrayLike<number>, max = 24): string {
   const n = values.length;
   const shown = Array.from({ length: Math.min(n, max) }, (_, i) => String(shortestFloat32(values[i]!)));
   return `[${shown.join(', ')}${n > max ? `, ... (${n} values)` : ''}]`;

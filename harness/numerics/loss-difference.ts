@@ -50,9 +50,9 @@ export interface LossDifferences {
   /**
    * Estimated standard deviation of the rounding noise of one L evaluation, over the output
    * elements the perturbation changed: the larger of a model (ROUNDINGS_PER_OUTPUT float32
-   * roundings of each changed output, at least zFloor in size) and, when the five central points
-   * are there, the noise measured by each element's fourth difference (zero for a cubic, so what
-   * remains is rounding), leaving out elements whose fourth difference is beyond NOISE_CEILING.
+   * roundings of each changed output, at least the floor in size, see NoiseFloor) and the
+   * noise measured by each element's fourth difference (zero for a cubic, so what remains is
+   * rounding), leaving out elements whose fourth difference is beyond NOISE_CEILING.
    */
   sigma: number;
   /** Output elements that changed. */
@@ -75,6 +75,18 @@ export interface LossDifferences {
 }
 
 /**
+ * Where the magnitude floor of the rounding model comes from:
+ * - `output`: a quarter of the RMS of the whole output (base.zFloor). For the input: an output
+ *   near zero made by a cancellation (alpha * (exp(x) - 1) at x near 0) carries the rounding of
+ *   intermediates as large as typical outputs.
+ * - `changed`: a quarter of the RMS of the outputs this probe changes. For a learnable: it scales
+ *   or shifts the branch it sits in, whose intermediates are of the size of that branch's outputs
+ *   (a small alpha makes a small alpha * (exp(x) - 1) from intermediates of size 1 times alpha);
+ *   the whole output's RMS would swamp a small learnable's differences in assumed noise.
+ */
+export type NoiseFloor = 'output' | 'changed';
+
+/**
  * L differences and noise for the evaluations of one probe. `offsets[k]` is the actual offset of
  * `zs[k]`; `central` gives the indices of the points at -2, -1, +1, +2 steps, `outer` those at -3
  * and +3 steps when evaluated.
@@ -85,22 +97,15 @@ export function lossDifferences(
   zs: readonly Float32Array[],
   central: readonly [number, number, number, number],
   outer: readonly [number, number] | null = null,
+  floor: NoiseFloor = 'output',
 ): LossDifferences {
-  const { g, z0, zFloor, firstObservationSize } = base;
+  const { g, z0, firstObservationSize } = base;
   const n = z0.length;
   const dL = new Array<number>(zs.length).fill(0);
   const dLFirst = new Array<number>(zs.length).fill(0);
-  let model = 0;
-  let measured = 0;
-  let changed = 0;
-  let kinked = 0;
-  let kinkedLeft = 0;
-  let kinkedRight = 0;
-  let termMagnitude = 0;
-  const zm3 = outer ? zs[outer[0]]! : null;
-  const zp3 = outer ? zs[outer[1]]! : null;
-  const [zm2, zm1, zp1, zp2] = central.map((k) => zs[k]!) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  const width = offsets[central[2]]! - offsets[central[1]]!;
+  // Pass 1: the differences, and which elements changed (with their largest magnitude).
+  const changedIndex: number[] = [];
+  const changedMagnitude: number[] = [];
   for (let i = 0; i < n; i++) {
     const base0 = z0[i]!;
     let differs = false;
@@ -116,10 +121,32 @@ export function lossDifferences(
         if (a > mag) mag = a;
       }
     }
-    if (!differs) continue;
-    changed++;
+    if (differs) {
+      changedIndex.push(i);
+      changedMagnitude.push(mag);
+    }
+  }
+  let zFloor = base.zFloor;
+  if (floor === 'changed') {
+    let ss = 0;
+    for (const m of changedMagnitude) ss += m * m;
+    zFloor = changedMagnitude.length ? 0.25 * Math.sqrt(ss / changedMagnitude.length) : 0;
+  }
+  // Pass 2: rounding noise (model and measured), kinks, and the size of the analytic sum's terms.
+  let model = 0;
+  let measured = 0;
+  let kinked = 0;
+  let kinkedLeft = 0;
+  let kinkedRight = 0;
+  let termMagnitude = 0;
+  const [zm2, zm1, zp1, zp2] = central.map((k) => zs[k]!) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const zm3 = outer ? zs[outer[0]]! : null;
+  const zp3 = outer ? zs[outer[1]]! : null;
+  const width = offsets[central[2]]! - offsets[central[1]]!;
+  changedIndex.forEach((i, j) => {
+    const base0 = z0[i]!;
     const gi = g[i]!;
-    const unit = Math.max(mag, zFloor);
+    const unit = Math.max(changedMagnitude[j]!, zFloor);
     model += unit * gi * unit * gi;
     const ceiling = NOISE_CEILING * EPS32 * unit;
     const d4 = zm2[i]! - 4 * zm1[i]! + 6 * base0 - 4 * zp1[i]! + zp2[i]!;
@@ -130,9 +157,9 @@ export function lossDifferences(
       if (Math.abs(zp3[i]! - 3 * zp2[i]! + 3 * zp1[i]! - base0) > ceiling) kinkedRight++;
     }
     termMagnitude += Math.abs((gi * (zp1[i]! - zm1[i]!)) / width);
-  }
+  });
   const sigmaModel = ROUNDINGS_PER_OUTPUT * EPS32 * Math.sqrt(model);
   // A fourth difference of independent noise has variance 1 + 16 + 36 + 16 + 1 = 70 times one value's.
   const sigmaMeasured = Math.sqrt(measured / 70);
-  return { dL, dLFirst, sigma: Math.max(sigmaModel, sigmaMeasured), changed, kinked, kinkedLeft, kinkedRight, termMagnitude };
+  return { dL, dLFirst, sigma: Math.max(sigmaModel, sigmaMeasured), changed: changedIndex.length, kinked, kinkedLeft, kinkedRight, termMagnitude };
 }

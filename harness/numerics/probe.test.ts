@@ -19,6 +19,7 @@ function target(f: (x: number) => number, x0: number, analytic: number): { base:
       analytic,
       perturbationRounding: 0,
       step: coordinateStep(x, 1),
+      floor: 'output',
       async evaluate(t) {
         const moved = f32(x + t);
         return { offset: moved - x, z: Float32Array.of(f(moved)) };

@@ -30,7 +30,7 @@
  */
 import { EPS32 } from './float32.ts';
 import { firstDerivativeWeights } from './fornberg.ts';
-import { lossDifferences, type LossBase } from './loss-difference.ts';
+import { lossDifferences, type LossBase, type NoiseFloor } from './loss-difference.ts';
 
 /** Multiplies every error estimate. */
 export const SAFETY = 5;
@@ -51,6 +51,8 @@ export interface ProbeTarget {
   perturbationRounding: number;
   /** Nominal step h. */
   step: number;
+  /** Floor of the rounding model: `output` for the input, `changed` for a learnable (see NoiseFloor). */
+  floor: NoiseFloor;
 }
 
 /** Which estimate the analytic value was judged against. */
@@ -126,7 +128,7 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
     };
     const central4 = [await add(-2 * h), await add(-h), await add(h), await add(2 * h)] as const;
     const [m2, m1, p1, p2] = central4;
-    let diffs = lossDifferences(base, offsets, zs, central4);
+    let diffs = lossDifferences(base, offsets, zs, central4, null, target.floor);
     const analyticRounding = EPS32 * (8 + 2 * Math.sqrt(diffs.changed)) * diffs.termMagnitude;
     const extra = (e: Estimate) => analyticRounding + target.perturbationRounding * e.weightSum;
 
@@ -156,7 +158,7 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
     // A kink within 2h: one-sided estimates, with two more points.
     const outer = [await add(-3 * h), await add(3 * h)] as const;
     const [m3, p3] = outer;
-    diffs = lossDifferences(base, offsets, zs, central4, outer);
+    diffs = lossDifferences(base, offsets, zs, central4, outer, target.floor);
     const leftClean = diffs.kinkedLeft === 0 || lastLevel;
     const rightClean = diffs.kinkedRight === 0 || lastLevel;
     const L3 = estimate([BASE, m1, m2, m3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);

@@ -17,7 +17,7 @@ export const MAX_SHRINK_CANDIDATES = 24;
 /** While shrinking, elements probed per failing parameter (those that failed last first). */
 export const SHRINK_COORDINATES = 12;
 /** Shrinking stops once it has spent this many times the forward passes of the drawn case. */
-export const SHRINK_PASS_BUDGET = 2;
+export const SHRINK_PASS_BUDGET = 1;
 
 export interface CaseComparison {
   c: GradientCase;

@@ -4,17 +4,19 @@
  * parameter replaced by the given float32 values (and puts the original back).
  */
 import { f32, ulp32 } from './float32.ts';
+import type { NoiseFloor } from './loss-difference.ts';
 import type { ProbeTarget } from './probe.ts';
 import { DIRECTION_STEP, coordinateStep } from './step.ts';
 
 export type EvaluateWith = (values: Float32Array) => Promise<Float32Array>;
 
-export function coordinateTarget(values: Float32Array, analytic: Float32Array, index: number, scale: number, evaluateWith: EvaluateWith): ProbeTarget {
+export function coordinateTarget(values: Float32Array, analytic: Float32Array, index: number, scale: number, evaluateWith: EvaluateWith, floor: NoiseFloor): ProbeTarget {
   const x = values[index]!;
   return {
     analytic: analytic[index]!,
     perturbationRounding: 0,
     step: coordinateStep(x, scale),
+    floor,
     async evaluate(t) {
       const moved = values.slice();
       moved[index] = f32(x + t);
@@ -42,6 +44,7 @@ export function directionTarget(
   direction: Float64Array,
   scale: number,
   evaluateWith: EvaluateWith,
+  floor: NoiseFloor,
   /** Elements the direction leaves still (values sitting exactly on likely kinks). */
   hold: (value: number) => boolean = () => false,
 ): ProbeTarget {
@@ -58,6 +61,7 @@ export function directionTarget(
     analytic: dot,
     perturbationRounding: rounding,
     step: DIRECTION_STEP,
+    floor,
     async evaluate(t) {
       const moved = new Float32Array(n);
       for (let j = 0; j < n; j++) moved[j] = values[j]! + t * v[j]!;

@@ -6,6 +6,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Vite's cache under the project's own node_modules, not a new one in this folder.
+  cacheDir: '../../node_modules/.vite/vitest-fixture',
   test: {
     include: ['*.check.ts'],
     pool: 'forks',

@@ -18,9 +18,10 @@
  * One [M, 25] x [25, 20] product forward and one [25, M] x [M, 20] product backward replace the
  * convolution, two passes for the statistics, the normalisation passes and the filter gradient.
  * The results equal tf.conv2d followed by tf.moments and tf.batchNorm, differentiated by
- * TensorFlow.js, to float32 rounding (see stem.test.ts). The variance is computed from the
- * patch Gram matrix: the images are zero-centred, so the mean is small against the spread and
- * E[z^2] - mean^2 loses no significant digits here.
+ * TensorFlow.js, to float32 rounding (see stem.test.ts: 3e-6 relative on real digits). The
+ * variance is computed from the patch Gram matrix as E[z^2] - mean^2; the images are zero-centred,
+ * so a mini-batch's mean is about a tenth of its spread and the subtraction loses a few bits, not
+ * the result.
  */
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { BN_EPSILON, CONV_FILTERS, CONV_FILTER_SIZE } from './seed-network.ts';

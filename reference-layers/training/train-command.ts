@@ -52,6 +52,6 @@ export function summaryLines(ev: TrainingEvidence): string[] {
     ...(ev.stopped ? [`Training stopped early: ${ev.stopped}`] : []),
     `Test accuracy: ${pct(ev.testAccuracy)} (${right} of ${ev.data.testSize} test digits), test loss ${ev.testLoss === null ? 'not finite' : ev.testLoss.toFixed(4)}`,
     `Per digit: ${ev.perClassAccuracy.map((v, c) => `${c} ${v === null ? '-' : pct(v)}`).join(', ')}`,
-    `Layer ${ev.layer}; ${ev.iterations} iterations, ${ev.settings.epochs} epochs of ${ev.data.trainSize} digits in ${ev.seconds.toFixed(1)} s (${ev.imagesPerSecond} images/s) on ${ev.device}; seed ${ev.seed}`,
+    `Layer ${ev.layer}; ${ev.iterations} iterations, ${ev.settings.epochs} epoch${ev.settings.epochs === 1 ? '' : 's'} of ${ev.data.trainSize} digits in ${ev.seconds.toFixed(1)} s (${ev.imagesPerSecond} images/s) on ${ev.device}; seed ${ev.seed}`,
   ];
 }

@@ -208,9 +208,11 @@ export function forwardTrain(net: SeedNetwork, patches: Patches): Tensor {
 /**
  * logits = h W + b with a hand-written backward that avoids wasm's slow transposed products
  * (matMul with transposeA or transposeB runs ~10x slower than on explicitly transposed operands):
- *   dh = dy W',  dW = (dy' h)',  db = colsum(dy).
- * Measured on wasm (CPU ms, h [128, 11520]): (dy' h)' 2, h' dy with an explicit transpose 9,
- * matMul(h, dy, transposeA) 28; dy times an explicit W' 5, matMul(dy, W, false, true) 26.
+ *   dh = dy W',  dW = h' dy,  db = colsum(dy).
+ * wasm multiplies with XNNPACK only without transpose flags (else a naive loop, ~10x slower), and
+ * packs the right operand on first use of each new tensor (cached by tensor): a new [128, 11520]
+ * right operand costs ~20 ms to pack, so the big operand goes on the left, transposed explicitly
+ * (~10 ms), and the small dy [128, 10] on the right.
  */
 function fullyConnectedTrain(h: Tensor, W: Tensor, b: Tensor): Tensor {
   const op = tf.customGrad(((h: Tensor, W: Tensor, b: Tensor, save: (t: Tensor[]) => void) => {
@@ -219,7 +221,7 @@ function fullyConnectedTrain(h: Tensor, W: Tensor, b: Tensor): Tensor {
       value: tf.fused.matMul({ a: h as tf.Tensor2D, b: W as tf.Tensor2D, bias: b }),
       gradFunc: (dy: Tensor, [sh, sW]: Tensor[]) => [
         tf.matMul(dy as tf.Tensor2D, tf.transpose(sW!) as tf.Tensor2D),
-        tf.transpose(tf.matMul(tf.transpose(dy) as tf.Tensor2D, sh as tf.Tensor2D)),
+        tf.matMul(tf.transpose(sh!) as tf.Tensor2D, dy as tf.Tensor2D),
         tf.sum(dy, 0),
       ],
     };

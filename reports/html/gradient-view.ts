@@ -15,6 +15,8 @@ export function renderGradientEvidence(e: Record<string, unknown>): { keys: stri
   const params = e['parameters'];
   if (!Array.isArray(params) || params.length === 0 || !params.every(isRecord)) return null;
   const ps = params as Record<string, unknown>[];
+  // gradientsAreNumericallyCorrect's shape: probes per parameter. Other checks' parameter lists go to the table.
+  if (!ps.some((p) => Array.isArray(p['pairs']) || typeof p['coordinates'] === 'number')) return null;
   const out: string[] = [];
   const lead: string[] = [];
   if (typeof e['method'] === 'string') lead.push(e['method']);

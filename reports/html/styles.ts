@@ -8,6 +8,9 @@ h1 { font-size: 24px; margin: 0 0 6px; overflow-wrap: anywhere; }
 h2 { font-size: 19px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 h3 { font-size: 16px; margin: 22px 0 8px; }
 h4 { font-size: 14px; margin: 14px 0 6px; }
+h5 { font-size: 13px; margin: 10px 0 4px; color: var(--muted); font-weight: 600; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.records { font-size: 13px; } table.records td, table.records th { padding: 2px 8px; white-space: nowrap; }
 code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 13px; }
 pre { background: var(--bg2); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; margin: 6px 0; }
 table { border-collapse: collapse; margin: 6px 0; }

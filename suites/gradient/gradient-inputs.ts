@@ -10,7 +10,7 @@ import { caseShape, drawCase, upstreamValues, type GradientCase } from '../../ha
 import { INPUT } from '../../harness/numerics/compare-gradients.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
-import { BATCH } from './gradients-are-numerically-correct.ts';
+import { BATCH } from '../../harness/numerics/search-failure.ts';
 
 export interface DrawnInputs {
   case: GradientCase;

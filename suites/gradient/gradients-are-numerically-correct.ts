@@ -6,7 +6,7 @@
  * shrunk to a small counterexample that replays with the same --seed.
  */
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
-import { analyticGradients, INPUT, type Comparison, type ParameterComparison } from '../../harness/numerics/compare-gradients.ts';
+import { analyticGradients, type Comparison, type ParameterComparison } from '../../harness/numerics/compare-gradients.ts';
 import { caseShape, describeCase, type GradientCase } from '../../harness/numerics/gradient-case.ts';
 import { MAX_REFINEMENTS, REFINE_FACTOR, SAFETY } from '../../harness/numerics/probe.ts';
 import { ALL_UP_TO, COORDINATES, DIRECTIONS } from '../../harness/numerics/sampling.ts';
@@ -118,13 +118,13 @@ export const gradientsAreNumericallyCorrect: Check = {
         evidence: evidence as unknown as Record<string, unknown>,
       };
     }
-    const first = failedParams.reduce((a, b) => (excess2(b) > excess2(a) ? b : a));
+    const first = failedParams.reduce((a, b) => (worstExcess(b) > worstExcess(a) ? b : a));
     const w = first.worst!;
     const where = probeName(first.parameter, first.shape, w.index, w.direction);
     const summary = failedParams.map((p) => `${p.parameter} (${p.failures}/${p.coordinates + p.directions} probes${p.diagnosis ? `; ${p.diagnosis}` : ''})`).join(', ');
     const message = `wrong derivative${failedParams.length > 1 ? 's' : ''} for ${summary}: at ${where} expected ${num(w.numeric)} +/- ${num(w.tolerance)} (finite differences), got ${num(w.analytic)}`;
     if (counterexample) {
-      const cx = counterexample as CounterexampleEvidence;
+      const cx = counterexample;
       lines.push(
         `counterexample after ${cx.shrinks} shrinks: ${cx.probe}: analytic ${num(cx.analytic)}, numeric ${num(cx.numeric)} +/- ${num(cx.tolerance)}`,
         `  ${cx.description}`,
@@ -132,7 +132,7 @@ export const gradientsAreNumericallyCorrect: Check = {
     } else {
       lines.push(`case: ${describeCase(c, comparison.outputShape)}`);
     }
-    lines.push(`replay with the same --seed ${ctx.seed} (the case is drawn by fast-check with seed ${caseSeed})`);
+    lines.push(`the case is drawn by fast-check (seed ${caseSeed}) from --seed ${ctx.seed}: the same --seed replays it and its shrinking`);
     return {
       status: 'failed',
       message,
@@ -143,11 +143,10 @@ export const gradientsAreNumericallyCorrect: Check = {
   },
 };
 
-function excess2(p: ParameterGradientEvidence): number {
+/** How far the parameter's worst probe is outside its tolerance. */
+function worstExcess(p: ParameterGradientEvidence): number {
   const w = p.worst;
   if (!w) return 0;
   const e = Math.abs(w.analytic - w.numeric);
   return w.tolerance > 0 ? e / w.tolerance : Infinity;
 }
-
-export { INPUT, BATCH };
