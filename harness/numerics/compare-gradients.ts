@@ -4,7 +4,7 @@
  * gradient path as training sees it (`subject.gradients`). Every learnable is put back exactly
  * (its float32 values) after each perturbed forward pass.
  */
-import type { LayerUnderTest } from '../layer-under-test.ts';
+import type { Gradients, LayerUnderTest } from '../layer-under-test.ts';
 import { tf, type Tensor } from '../tf.ts';
 import { makeLossBase, type LossBase } from './loss-difference.ts';
 import { runProbe, type ProbeResult } from './probe.ts';
@@ -80,9 +80,21 @@ async function forwardValues(subject: LayerUnderTest, X: Tensor): Promise<{ z: F
   }
 }
 
+/**
+ * Runs a gradient computation inside tf.tidy, keeping only the derivatives: when the layer's
+ * backward throws halfway, TensorFlow.js's gradient machinery leaves its intermediate tensors
+ * behind otherwise.
+ */
+export function tidyGradients(compute: () => Gradients): Gradients {
+  return tf.tidy(() => {
+    const g = compute();
+    return { dLdX: g.dLdX, dLdLearnables: g.dLdLearnables } as unknown as tf.TensorContainer;
+  }) as unknown as Gradients;
+}
+
 /** The layer's analytic derivatives for X and dLdZ, read back, by parameter name. */
 export async function analyticGradients(subject: LayerUnderTest, X: Tensor, dLdZ: Tensor): Promise<Record<string, Float32Array>> {
-  const grads = subject.gradients(X, dLdZ);
+  const grads = tidyGradients(() => subject.gradients(X, dLdZ));
   const out: Record<string, Float32Array> = {};
   try {
     out[INPUT] = await read(grads.dLdX);

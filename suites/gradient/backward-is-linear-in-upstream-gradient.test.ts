@@ -4,13 +4,13 @@ import { tf, type Tensor } from '../../harness/tf.ts';
 import { backwardIsLinearInUpstreamGradient } from './backward-is-linear-in-upstream-gradient.ts';
 import { BROKEN, CORRECT, runCheck, SEEDS } from './test-support.ts';
 
-/** Right for dLdZ = 1 everywhere... but it adds a term that does not vanish with dLdZ. */
+/** The right tanh derivative plus a term that does not vanish with dLdZ. */
 class AddsConstant extends CustomLayer {
   static override className = 'TestAddsConstant';
   predict(X: Tensor): Tensor {
     return tf.tidy(() => tf.tanh(X));
   }
-  override backward(X: Tensor, Z: Tensor, dLdZ: Tensor): BackwardResult {
+  override backward(_X: Tensor, Z: Tensor, dLdZ: Tensor): BackwardResult {
     return { dLdX: tf.tidy(() => tf.add(tf.mul(dLdZ, tf.sub(1, tf.square(Z))), 1e-3)) };
   }
 }
@@ -42,7 +42,7 @@ describe('backwardIsLinearInUpstreamGradient', () => {
   });
 
   it('passes the broken layers whose error is still linear in dLdZ (a few seeds)', async () => {
-    for (const l of BROKEN.filter((b) => !b.name.includes('ignores dLdZ'))) {
+    for (const l of BROKEN.filter((b) => !b.name.includes('ignores dLdZ') && !b.throws)) {
       for (const seed of SEEDS.slice(0, 3)) {
         const r = await runCheck(backwardIsLinearInUpstreamGradient, l, seed);
         expect(r.status, `${l.name}, seed ${seed}: ${r.message}`).toBe('passed');

@@ -4,6 +4,8 @@
  * training sees it (both forms). A backward that forgets dLdZ, or adds a term without it, fails.
  */
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
+import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
 import { describeCase } from '../../harness/numerics/gradient-case.ts';
 import { tf } from '../../harness/tf.ts';
 import { compareDerivatives, rms } from './compare-derivatives.ts';
@@ -43,14 +45,16 @@ export const backwardIsLinearInUpstreamGradient: Check = {
     const { subject } = ctx;
     const inputs = drawInputs(ctx, 'backwardIsLinearInUpstreamGradient');
     try {
+      const repeat = await forwardRepeats(subject, inputs.X);
+      if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
       const shapes = parameterShapes(ctx, inputs.X);
-      const base = await readGradients(subject.gradients(inputs.X, inputs.dLdZ));
+      const base = await readGradients(tidyGradients(() => subject.gradients(inputs.X, inputs.dLdZ)));
       const findings: Finding[] = [];
       for (const c of [...SCALES, 0]) {
         const scaled = tf.tensor(inputs.g.map((v) => c * v), inputs.outputShape, 'float32');
         let got: Record<string, Float32Array>;
         try {
-          got = await readGradients(subject.gradients(inputs.X, scaled));
+          got = await readGradients(tidyGradients(() => subject.gradients(inputs.X, scaled)));
         } finally {
           scaled.dispose();
         }

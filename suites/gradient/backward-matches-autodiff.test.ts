@@ -30,7 +30,7 @@ describe('backwardMatchesAutodiff', () => {
       for (const seed of seeds) {
         const r = await runCheck(backwardMatchesAutodiff, l, seed);
         expect(r.status, `${l.name}, seed ${seed}: ${r.message}`).toBe('failed');
-        expect(r.message).toMatch(/^backward differs from autodiff of forward for .*: at .* autodiff gives .*, backward .* \(tolerance .*\)$/);
+        expect(r.message).toMatch(l.throws ? /^backwardMatchesAutodiff threw: / : /^backward differs from autodiff of forward for .*: at .* autodiff gives .*, backward .* \(tolerance .*\)$/);
       }
     }
   });

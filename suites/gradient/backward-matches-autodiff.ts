@@ -6,6 +6,8 @@
  * is the judge). Inputs avoid exact kink values, where both may rightly differ.
  */
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
+import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
 import { describeCase } from '../../harness/numerics/gradient-case.ts';
 import { compareDerivatives, type DerivativeComparison } from './compare-derivatives.ts';
 import { num, probeName, unravel } from './gradient-evidence.ts';
@@ -31,16 +33,18 @@ export const backwardMatchesAutodiff: Check = {
     if (!subject.hasBackward) return { status: 'skipped', message: 'no backward: training differentiates forward automatically' };
     const inputs = drawInputs(ctx, 'backwardMatchesAutodiff');
     try {
+      const repeat = await forwardRepeats(subject, inputs.X);
+      if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
       let auto: Record<string, Float32Array>;
       try {
-        auto = await readGradients(subject.autodiffGradients(inputs.X, inputs.dLdZ));
+        auto = await readGradients(tidyGradients(() => subject.autodiffGradients(inputs.X, inputs.dLdZ)));
       } catch (e) {
         return {
           status: 'skipped',
           message: `forward is not differentiable by automatic differentiation (${(e as Error).message.split('\n')[0]}); gradientsAreNumericallyCorrect judges the backward`,
         };
       }
-      const hand = await readGradients(subject.backward(inputs.X, inputs.dLdZ));
+      const hand = await readGradients(tidyGradients(() => subject.backward(inputs.X, inputs.dLdZ)));
       const shapes = parameterShapes(ctx, inputs.X);
       const parameters = Object.keys(shapes).map((name) => {
         const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { tf } from '../../harness/tf.ts';
 import { ClipKinks } from '../../fixtures/gradient/correct/clip-kinks-layer.ts';
 import { gradientsAreNumericallyCorrect, type GradientCheckEvidence } from './gradients-are-numerically-correct.ts';
-import { CORRECT, runCheck, SEEDS } from './test-support.ts';
+import { gradientChecks } from './index.ts';
+import { CORRECT, OTHER_REFERENCE, runCheck, SEEDS } from './test-support.ts';
 
 const evidenceOf = (r: { evidence?: Record<string, unknown> }) => r.evidence as unknown as GradientCheckEvidence;
 
@@ -12,6 +13,19 @@ describe('gradientsAreNumericallyCorrect passes correct layers', () => {
       for (const seed of SEEDS) {
         const r = await runCheck(gradientsAreNumericallyCorrect, l, seed);
         expect(r.status, `seed ${seed}: ${r.message}`).toBe('passed');
+      }
+    });
+  }
+});
+
+describe('the whole gradient suite passes the other reference layers', () => {
+  for (const l of OTHER_REFERENCE) {
+    it(`${l.name}, for each of 5 seeds`, async () => {
+      for (const seed of SEEDS.slice(0, 5)) {
+        for (const check of gradientChecks) {
+          const r = await runCheck(check, l, seed);
+          expect(r.status, `${check.id}, seed ${seed}: ${r.message}`).toBe('passed');
+        }
       }
     });
   }
@@ -68,5 +82,15 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
     await runCheck(gradientsAreNumericallyCorrect, CORRECT[0]!, 9);
     // The layer's own weights stay (a fresh layer per run); nothing else is left behind.
     expect(tf.memory().numTensors - before).toBe(1);
+  });
+
+  it('skips, with the reason, a layer whose forward at training time is random (dropout)', async () => {
+    const dropout = { name: 'dropout', make: () => tf.layers.dropout({ rate: 0.5 }), inputSize: [3, 3, 2] };
+    for (const check of gradientChecks) {
+      const r = await runCheck(check, dropout, 1);
+      expect(r.status, check.id).toBe('skipped');
+      if (check.id === 'backwardMatchesAutodiff') continue; // skipped first as Form A
+      expect(r.message).toMatch(/^forward at training time is random \(two calls on the same input differ at output element \d+: .* then .*\), so derivatives cannot be checked numerically$/);
+    }
   });
 });

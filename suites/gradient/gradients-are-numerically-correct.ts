@@ -7,7 +7,8 @@
  */
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import { analyticGradients, type Comparison, type ParameterComparison } from '../../harness/numerics/compare-gradients.ts';
-import { caseShape, describeCase, type GradientCase } from '../../harness/numerics/gradient-case.ts';
+import { caseShape, describeCase, drawCase, type GradientCase } from '../../harness/numerics/gradient-case.ts';
+import { forwardRepeats, notRepeatableMessage, type Repeatability } from '../../harness/numerics/forward-repeats.ts';
 import { MAX_REFINEMENTS, REFINE_FACTOR, SAFETY } from '../../harness/numerics/probe.ts';
 import { ALL_UP_TO, COORDINATES, DIRECTIONS } from '../../harness/numerics/sampling.ts';
 import { BATCH, failedParameters, searchFailure } from '../../harness/numerics/search-failure.ts';
@@ -48,6 +49,16 @@ async function diagnoses(ctx: CheckContext, c: GradientCase, comparison: Compari
   return out;
 }
 
+async function repeatsOnDrawnInput(ctx: CheckContext, caseSeed: number): Promise<Repeatability> {
+  const c = drawCase(caseSeed, BATCH, ctx.inputSize, true);
+  const X = tf.tensor(Float32Array.from(c.x), caseShape(c), 'float32');
+  try {
+    return await forwardRepeats(ctx.subject, X);
+  } finally {
+    X.dispose();
+  }
+}
+
 function worstProbe(p: ParameterComparison) {
   return p.points.reduce((w, q) => (excess(q) > excess(w) ? q : w));
 }
@@ -70,6 +81,8 @@ export const gradientsAreNumericallyCorrect: Check = {
   dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const caseSeed = deriveSeed(ctx.seed, 'gradientsAreNumericallyCorrect') | 0;
+    const repeat = await repeatsOnDrawnInput(ctx, caseSeed);
+    if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
     const search = await searchFailure(ctx.subject, ctx.inputSize, ctx.seed, caseSeed, ctx.options.exhaustive);
     const { c, comparison } = search.drawn;
     const diag = await diagnoses(ctx, c, comparison);

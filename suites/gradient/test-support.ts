@@ -16,9 +16,12 @@ import * as alphaFirst from '../../fixtures/gradient/elu-alpha-first-observation
 import * as alphaMean from '../../fixtures/gradient/elu-alpha-mean.ts';
 import * as alphaTwoPercent from '../../fixtures/gradient/elu-alpha-two-percent.ts';
 import * as ignoresUpstream from '../../fixtures/gradient/elu-ignores-upstream.ts';
+import * as layerForAlpha from '../../fixtures/gradient/elu-layer-for-alpha.ts';
 import * as negativeSign from '../../fixtures/gradient/elu-negative-sign.ts';
 import * as onePlusZ from '../../fixtures/gradient/elu-one-plus-z.ts';
 import * as swapped from '../../fixtures/gradient/swapped-learnables.ts';
+import * as referenceBatchNorm from '../../reference-layers/batch-norm-layer.ts';
+import * as referenceConv from '../../reference-layers/conv2d-layer.ts';
 import * as referenceElu from '../../reference-layers/elu-layer.ts';
 
 export interface TestLayer {
@@ -30,6 +33,8 @@ export interface TestLayer {
 export interface BrokenLayer extends TestLayer {
   /** The diagnosis each seed must give for the named parameter (null: none expected). */
   diagnosis: { parameter: string; pattern: RegExp } | null;
+  /** Its backward throws (the check fails with the error) instead of returning wrong values. */
+  throws?: boolean;
 }
 
 const layer = (name: string, m: { default: () => unknown; inputSize: number[] }): TestLayer => ({ name, make: m.default, inputSize: m.inputSize });
@@ -37,6 +42,7 @@ const layer = (name: string, m: { default: () => unknown; inputSize: number[] })
 /** Must fail gradientsAreNumericallyCorrect for every seed. */
 export const BROKEN: BrokenLayer[] = [
   { ...layer('typo (1 + Z) for (alpha + Z)', onePlusZ), diagnosis: null },
+  { ...layer('typo (layer + Z) for (alpha + Z)', layerForAlpha), diagnosis: null, throws: true },
   { ...layer('backward ignores dLdZ', ignoresUpstream), diagnosis: { parameter: 'input', pattern: /^upstream gradient not applied/ } },
   { ...layer('dLdAlpha 2% too large', alphaTwoPercent), diagnosis: { parameter: 'alpha', pattern: /^off by a constant factor: analytic = 1\.020?\d* x numeric/ } },
   { ...layer('sign error on the negative side', negativeSign), diagnosis: { parameter: 'input', pattern: /^sign flipped at the \d+ failing elements/ } },
@@ -56,6 +62,9 @@ export const CORRECT: TestLayer[] = [
   layer('3x3 convolution', conv),
   layer('scale and shift', scaleShift),
 ];
+
+/** The other reference layers (batch statistics couple the observations; a 5x5 convolution). */
+export const OTHER_REFERENCE: TestLayer[] = [layer('reference batch normalization', referenceBatchNorm), layer('reference 5x5 convolution', referenceConv)];
 
 export const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 

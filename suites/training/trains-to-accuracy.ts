@@ -21,23 +21,26 @@ import { LayerBuildError, runTraining } from '../../reference-layers/training/ru
 export const FULL_SETTING = { epochs: 30, trainSize: 5000 };
 
 /**
- * Accuracy floors (fractions of the test set). Measured on this project's 2-core machine, wasm,
- * split seed 1 (see the report of issue 6):
- *   - full setting, reference ELU: FILLED-IN (seeds 1..3); PyTorch with this network and data
- *     reaches about 94 to 95.5%.
- *   - the dead layer (output = 0 * X + bias) stays at chance: 8.9 to 11.6%.
- * The full-setting floor is 90%; a shortened run (--epochs / --train-size below the seed's) is
- * not comparable to the seed, and its floor is 50%: far above chance, below every run of the
- * reference ELU measured at the smallest setting (1 epoch of 1,000 digits).
+ * Floors and margins, from runs measured on this project's 2-core machine (wasm, split seed 1,
+ * test accuracy on the 5,000 test digits):
+ *
+ *   full setting (30 epochs of 5,000)   reference ELU 95.1 / 95.9 / 95.7% (seeds 1 / 2 / 3);
+ *                                       seed 1 with other correct layers: ReLU 96.0%, tf.layers.elu
+ *                                       (alpha 1) 94.1%, tanh 92.1%; the dead layer 11.1%.
+ *                                       (PyTorch, this network and data: about 94 to 95.5%.)
+ *   1 epoch of 1,000 (tested on 1,000)  reference ELU 78.8 / 83.6 / 82.6%; ReLU 73.2 / 80.7 / 80.7%;
+ *                                       tanh 80.5 / 82.3 / 80.3%; tf.layers.elu 81.7 / 84.2 / 79.8%;
+ *                                       the dead layer 8.9 / 11.6%.
+ *
+ * Full setting: floor 90%, margin 5 points (tanh, correct but weaker, lands 3 points under the
+ * reference; the dead layer 84 under). A run shortened with --epochs / --train-size is not
+ * comparable to the seed: floor 50% (far above chance, under every correct run measured) and a
+ * margin of 10 points (correct layers spread up to 5.6 points there).
  */
 export const FLOOR_FULL = 0.9;
 export const FLOOR_SHORTENED = 0.5;
-/**
- * How far below the reference ELU's test accuracy the layer's may fall (0.03 is 3 points). Short
- * runs spread more between correct layers: at 1 epoch of 1,000 digits a ReLU network scored 2 to
- * 5.6 points below the ELU one (seeds 1-3), so shortened runs allow 10 points.
- */
-export const MARGIN_FULL = 0.03;
+/** How far below the reference ELU's test accuracy the layer's may fall (0.05 is 5 points). */
+export const MARGIN_FULL = 0.05;
 export const MARGIN_SHORTENED = 0.1;
 
 export interface TrainsToAccuracyEvidence {
@@ -119,7 +122,7 @@ export const trainsToAccuracy: Check = {
         message: `expected test accuracy >= ${pct(Math.max(floor, need))}, got ${pct(acc)}: ${reasons.join(' and ')} (${what})${stopped}`,
         details: [
           `per-class accuracy: ${subject.perClassAccuracy.map((v, c) => `${c}: ${v === null ? '-' : pct(v)}`).join(', ')}`,
-          `final mini-batch loss ${subject.curve.loss[subject.curve.loss.length - 1] ?? 'n/a'}, test loss ${subject.testLoss ?? 'not finite'}`,
+          `final mini-batch loss ${subject.curve.loss[subject.curve.loss.length - 1] ?? 'not finite'}, test loss ${subject.testLoss === null ? 'not finite' : subject.testLoss.toFixed(4)}`,
         ],
         evidence: evidence as unknown as Record<string, unknown>,
       };
