@@ -130,7 +130,10 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
   closeWorker();
   const written = writeReports(runs, options.reportDir, options.formats);
   const shown = written.index ?? written.perRun[0]?.html ?? written.perRun[0]?.json;
-  if (shown) io.out(`Report: ${path.relative(process.cwd(), shown) || shown}`);
+  if (shown) {
+    const rel = path.relative(process.cwd(), shown);
+    io.out(`Report: ${rel && !rel.startsWith('..') ? rel : path.resolve(shown)}`);
+  }
   if (runs.length > 1) {
     const total = summarize(runs.flatMap((r) => r.checks), runs.reduce((a, r) => a + r.summary.durationMs, 0));
     io.out(`All ${runs.length} layers: ${summaryLine(total)}`);

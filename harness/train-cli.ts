@@ -23,7 +23,7 @@ export async function runTrainFromCli(argv: string[], io: Out): Promise<number> 
     .option('epochs', { type: 'string', describe: 'Epochs', default: String(DEFAULT_RUN_OPTIONS.epochs) })
     .option('train-size', { type: 'string', describe: 'Training digits', default: String(DEFAULT_RUN_OPTIONS.trainSize) })
     .option('test-size', { type: 'string', describe: 'Test digits', default: String(DEFAULT_RUN_OPTIONS.testSize) })
-    .option('seed', { type: 'string', describe: 'Seed for the split, initial weights and shuffling', default: String(DEFAULT_RUN_OPTIONS.seed) })
+    .option('seed', { type: 'string', describe: 'Seed for the initial weights and the shuffling (the 5,000/5,000 split of the digits is fixed)', default: String(DEFAULT_RUN_OPTIONS.seed) })
     .option('verbose', { type: 'boolean', describe: 'Show stack traces' })
     .example('check-layer train', 'the seed walkthrough: 30 epochs of 5,000 digits with the reference ELU')
     .example('check-layer train --layer ./myLayer.ts --epochs 5', 'your layer, shortened')
