@@ -11,7 +11,8 @@ import { isLayer, type LayerSource } from './layer-under-test.ts';
 import { resolveRunOptions, selectChecks, type RunOptions } from './options.ts';
 import type { RunResult, SuiteId } from './result.ts';
 import { runChecks } from './run-checks.ts';
-import { assembleRun, describeLayer, enterBackend, makeSubject, unknownLayer } from './run-layer.ts';
+import { assembleRun, unknownLayer } from './assemble-run.ts';
+import { describeLayer, enterBackend, makeSubject } from './run-layer.ts';
 import { tf } from './tf.ts';
 import { ALL_CHECKS } from '../suites/index.ts';
 

@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { tf } from './tf.ts';
 
-export type BackendName = 'cpu' | 'wasm' | 'webgpu';
-export type BackendChoice = BackendName | 'auto';
-export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
+import type { BackendChoice, BackendName } from './backend-names.ts';
+
+export { BACKENDS, type BackendChoice, type BackendName } from './backend-names.ts';
 
 export interface BackendStatus {
   name: BackendName;

@@ -51,6 +51,9 @@ export interface CheckContext {
   progress: (line: string) => void;
 }
 
+/** What the CLI's main thread knows of a check (it does not load the checks themselves). */
+export type CheckInfo = Pick<Check, 'id' | 'suite' | 'title'>;
+
 export interface Check {
   /** Stable id, as listed in DESIGN.md. */
   id: string;

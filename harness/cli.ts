@@ -7,11 +7,10 @@ import path from 'node:path';
 import yargs, { type Options as YargsOption } from 'yargs';
 import { formatCheckLine, formatHeader, formatSummary, type ConsoleStyle } from '../reports/console.ts';
 import { writeReports } from '../reports/write-reports.ts';
-import { ALL_CHECKS } from '../suites/index.ts';
 import { UsageError } from './errors.ts';
 import { DEFAULT_RUN_OPTIONS, DEFAULT_SUITES, FORMATS, resolveRunOptions, selectChecks, type RunOptions } from './options.ts';
 import { summaryLine, SUITES, summarize, type RunResult } from './result.ts';
-import { closeWorker, runFileIsolated, setSuiteLookup } from './run-file.ts';
+import { closeWorker, fetchCatalog, runFileIsolated, setSuiteLookup } from './run-file.ts';
 import { TOOL_VERSION } from './version.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
@@ -41,6 +40,7 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
     if (argv[0] === 'train') return await trainCommand(argv.slice(1), io);
     return await checkCommand(argv, io);
   } catch (e) {
+    closeWorker();
     if (e instanceof UsageError) {
       io.err(`check-layer: ${e.message}`);
       if (e.hint) io.err(`  ${e.hint}`);
@@ -93,18 +93,20 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
     io.out(helpText);
     return 0;
   }
+  const files = ((args['files'] as unknown[] | undefined) ?? []).map(String);
+  if (files.length === 0 && !args['list-checks']) throw new UsageError('no layer file given; usage: check-layer ./myLayer.ts (see check-layer --help)');
+  const catalog = await fetchCatalog();
   if (args['list-checks']) {
     for (const suite of SUITES) {
       io.out(`${suite}:`);
-      for (const c of ALL_CHECKS.filter((x) => x.suite === suite)) io.out(`  ${c.id.padEnd(38)} ${c.title}`);
+      for (const c of catalog.filter((x) => x.suite === suite)) io.out(`  ${c.id.padEnd(38)} ${c.title}`);
     }
+    closeWorker();
     return 0;
   }
-  const files = ((args['files'] as unknown[] | undefined) ?? []).map(String);
-  if (files.length === 0) throw new UsageError('no layer file given; usage: check-layer ./myLayer.ts (see check-layer --help)');
-  const options = resolveRunOptions(looseOptions(args), ALL_CHECKS);
-  const checks = selectChecks(ALL_CHECKS, options);
-  setSuiteLookup((id) => ALL_CHECKS.find((c) => c.id === id)?.suite ?? 'shape');
+  const options = resolveRunOptions(looseOptions(args), catalog);
+  const checks = selectChecks(catalog, options);
+  setSuiteLookup((id) => catalog.find((c) => c.id === id)?.suite ?? 'shape');
   const style: ConsoleStyle = { color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && !process.env['CI'] };
   const runs: RunResult[] = [];
   for (const file of files) {

@@ -2,8 +2,8 @@
  * Options, resolved once at the edge: loose values from the command line or the programmatic API
  * in, a fully typed object out, and a one-line `UsageError` naming the option and the fix.
  */
-import { BACKENDS, type BackendChoice } from './backends.ts';
-import { DEFAULT_CHECK_OPTIONS, type Check, type CheckOptions } from './check.ts';
+import { BACKENDS, type BackendChoice } from './backend-names.ts';
+import { DEFAULT_CHECK_OPTIONS, type CheckInfo, type CheckOptions } from './check.ts';
 import { UsageError } from './errors.ts';
 import { SUITES, type SuiteId } from './result.ts';
 
@@ -60,7 +60,7 @@ export function parseSuites(v: unknown): SuiteId[] {
   return SUITES.filter((s) => items.includes(s));
 }
 
-export function parseChecks(v: unknown, all: readonly Check[]): string[] {
+export function parseChecks(v: unknown, all: readonly CheckInfo[]): string[] {
   const items = listOf(v);
   const ids = all.map((c) => c.id);
   for (const id of items) {
@@ -106,7 +106,7 @@ export function parseNumber(v: unknown, option: string, { min, integer }: { min:
 }
 
 /** Loose options (from yargs or a user's code) to a resolved RunOptions. */
-export function resolveRunOptions(loose: Partial<Record<keyof RunOptions, unknown>>, allChecks: readonly Check[]): RunOptions {
+export function resolveRunOptions(loose: Partial<Record<keyof RunOptions, unknown>>, allChecks: readonly CheckInfo[]): RunOptions {
   const d = DEFAULT_RUN_OPTIONS;
   const has = (k: keyof RunOptions) => loose[k] !== undefined && loose[k] !== null;
   const checks = parseChecks(loose.checks, allChecks);
@@ -133,7 +133,7 @@ export function resolveRunOptions(loose: Partial<Record<keyof RunOptions, unknow
 }
 
 /** The checks a run will do, in order. */
-export function selectChecks(all: readonly Check[], options: Pick<RunOptions, 'suites' | 'checks'>): Check[] {
+export function selectChecks<C extends CheckInfo>(all: readonly C[], options: Pick<RunOptions, 'suites' | 'checks'>): C[] {
   if (options.checks.length) return all.filter((c) => options.checks.includes(c.id));
   return all.filter((c) => options.suites.includes(c.suite));
 }

@@ -6,8 +6,9 @@
 import { Worker } from 'node:worker_threads';
 import type { RunOptions } from './options.ts';
 import type { CheckResult, EnvironmentInfo, LayerInfo, RunResult } from './result.ts';
-import { assembleRun, unknownLayer } from './run-layer.ts';
-import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
+import { assembleRun, unknownLayer } from './assemble-run.ts';
+import type { CheckInfo } from './check.ts';
+import type { WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 
 export interface RunFileHooks {
   onLoaded?: (layer: LayerInfo, environment: EnvironmentInfo) => void;
@@ -122,6 +123,23 @@ class LayerWorker {
 
 const layerWorker = new LayerWorker();
 
+/**
+ * The checks, as the worker knows them: the main thread never loads TensorFlow.js or the checks
+ * (one copy of TensorFlow.js in memory, not two).
+ */
+export function fetchCatalog(): Promise<CheckInfo[]> {
+  return new Promise((resolve, reject) => {
+    layerWorker.listener = (m) => {
+      if (m.type !== 'catalog') return;
+      layerWorker.listener = null;
+      layerWorker.onFailure = null;
+      resolve(m.checks);
+    };
+    layerWorker.onFailure = (message) => reject(new Error(`the check worker failed to start: ${message}`));
+    layerWorker.get().postMessage({ type: 'catalog' } satisfies WorkerRequest);
+  });
+}
+
 /** Ends the shared worker (at the end of a run). */
 export function closeWorker(): void {
   layerWorker.stop();
@@ -181,6 +199,6 @@ function runWorker(input: WorkerInput, timeoutMs: number, hooks: Required<Pick<R
     };
     layerWorker.onFailure = (message) => finish({ kind: 'crashed', current, message, elapsedMs: Date.now() - startedAt });
     arm();
-    layerWorker.get().postMessage(input);
+    layerWorker.get().postMessage({ type: 'run', input } satisfies WorkerRequest);
   });
 }

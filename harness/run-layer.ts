@@ -7,7 +7,7 @@ import { useBackend, type BackendStatus } from './backends.ts';
 import { LayerLoadError } from './errors.ts';
 import { LayerUnderTest, NotALayerError, type LayerSource } from './layer-under-test.ts';
 import type { RunOptions } from './options.ts';
-import { REPORT_SCHEMA_VERSION, summarize, type CheckResult, type EnvironmentInfo, type LayerInfo, type RunResult } from './result.ts';
+import type { EnvironmentInfo, LayerInfo } from './result.ts';
 import { tf } from './tf.ts';
 import { TOOL_VERSION } from './version.ts';
 
@@ -71,35 +71,4 @@ export function describeLayer(subject: LayerUnderTest): LayerInfo {
   const info = subject.describe();
   const response = elementwiseResponse(subject);
   return { ...info, elementwise: response !== null, ...(response ? { response } : {}) };
-}
-
-export function unknownLayer(file: string, exportName: string, inputSize: number[] | null): LayerInfo {
-  return { file, exportName, form: 'unknown', className: '', name: '', type: '', description: '', inputSize, learnables: [] };
-}
-
-export function assembleRun(args: {
-  startedAt: Date;
-  options: RunOptions;
-  layer: LayerInfo;
-  environment: EnvironmentInfo | null;
-  checks: CheckResult[];
-  loadError?: { message: string; hint?: string };
-}): RunResult {
-  const durationMs = Date.now() - args.startedAt.getTime();
-  const summary = summarize(args.checks, durationMs);
-  const exitCode = args.loadError ? 2 : summary.failed + summary.incomplete > 0 ? 1 : 0;
-  const { reportDir: _r, verbose: _v, ...shown } = args.options;
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'check-layer', version: TOOL_VERSION },
-    startedAt: args.startedAt.toISOString(),
-    seed: args.options.seed,
-    options: shown as Record<string, unknown>,
-    layer: args.layer,
-    environment: args.environment,
-    ...(args.loadError ? { loadError: args.loadError } : {}),
-    checks: args.checks,
-    summary,
-    exitCode,
-  };
 }

@@ -1,4 +1,5 @@
 /** Messages between the CLI's main thread and the worker that runs one layer file's checks. */
+import type { CheckInfo } from './check.ts';
 import type { RunOptions } from './options.ts';
 import type { CheckResult, EnvironmentInfo, LayerInfo } from './result.ts';
 
@@ -13,7 +14,12 @@ export interface WorkerInput {
   replayPrefix: string;
 }
 
+/** Main thread to worker: the list of checks, or one file to run. */
+export type WorkerRequest = { type: 'catalog' } | { type: 'run'; input: WorkerInput };
+
+/** Worker to main thread. */
 export type WorkerMessage =
+  | { type: 'catalog'; checks: CheckInfo[] }
   | { type: 'loaded'; layer: LayerInfo; environment: EnvironmentInfo }
   | { type: 'load-error'; message: string; environment: EnvironmentInfo | null }
   | { type: 'start'; id: string }

@@ -9,7 +9,7 @@ import { replayFlags } from './options.ts';
 import type { CheckResult, EnvironmentInfo } from './result.ts';
 import { runOneCheck } from './run-checks.ts';
 import { describeLayer, enterBackend, makeSubject } from './run-layer.ts';
-import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
+import type { WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 import { ALL_CHECKS } from '../suites/index.ts';
 
 const post = (m: WorkerMessage) => parentPort!.postMessage(m);
@@ -63,6 +63,10 @@ async function runFile(input: WorkerInput): Promise<void> {
 // One file at a time, in the order the main thread sends them; the worker lives for the whole
 // run unless a check hangs and the main thread stops it.
 let queue = Promise.resolve();
-parentPort!.on('message', (input: WorkerInput) => {
-  queue = queue.then(() => runFile(input));
+parentPort!.on('message', (request: WorkerRequest) => {
+  if (request.type === 'catalog') {
+    post({ type: 'catalog', checks: ALL_CHECKS.map(({ id, suite, title }) => ({ id, suite, title })) });
+    return;
+  }
+  queue = queue.then(() => runFile(request.input));
 });
