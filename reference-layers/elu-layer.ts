@@ -37,22 +37,32 @@ export class EluLayer extends CustomLayer {
   }
 
   predict(X: Tensor): Tensor {
-    return tf.tidy(() => {
-      const { alpha } = this.learnables;
-      // relu(X) is X where X > 0; the second term is 0 there because exp(min(X, 0)) - 1 = 0.
-      return tf.add(tf.relu(X), tf.mul(alpha!, tf.sub(tf.exp(tf.minimum(X, 0)), 1)));
-    });
+    return tf.tidy(() => this.outputFrom(X, negativePart(X)));
   }
 
-  override backward(X: Tensor, Z: Tensor, dLdZ: Tensor): BackwardResult {
+  /** Training time: the same output, and exp(min(X, 0)) - 1 kept as memory for backward. */
+  override forward(X: Tensor): { Z: Tensor; memory: Tensor } {
+    const E = negativePart(X);
+    const Z = tf.tidy(() => this.outputFrom(X, E));
+    return { Z, memory: E };
+  }
+
+  /** Z = relu(X) + alpha * E: relu(X) is X where X > 0, and E = exp(min(X, 0)) - 1 is 0 there. */
+  private outputFrom(X: Tensor, E: Tensor): Tensor {
+    const { alpha } = this.learnables;
+    return tf.add(tf.relu(X), tf.mul(alpha!, E));
+  }
+
+  override backward(X: Tensor, Z: Tensor, dLdZ: Tensor, memory?: Tensor | Tensor[]): BackwardResult {
     return tf.tidy(() => {
       const { alpha } = this.learnables;
       // For X <= 0, dZ/dX = alpha * exp(X) = alpha + Z (since Z = alpha * exp(X) - alpha).
       const positive = tf.step(X, 0);
       const nonPositive = tf.sub(1, positive);
       const dLdX = tf.mul(dLdZ, tf.add(positive, tf.mul(tf.add(alpha!, Z), nonPositive)));
-      // dZ/dalpha = exp(min(X, 0)) - 1, zero for X > 0; summed over observations, rows and columns.
-      const dZdAlpha = tf.sub(tf.exp(tf.minimum(X, 0)), 1);
+      // dZ/dalpha = exp(min(X, 0)) - 1 (forward's memory), zero for X > 0; summed over
+      // observations, rows and columns.
+      const dZdAlpha = memory instanceof tf.Tensor ? memory : negativePart(X);
       const axes = [...Array(X.rank - 1).keys()];
       const dLdAlpha = tf.sum(tf.mul(dZdAlpha, dLdZ), axes);
       return { dLdX, dLdLearnables: { alpha: dLdAlpha } };
@@ -64,6 +74,11 @@ export class EluLayer extends CustomLayer {
   }
 }
 tf.serialization.registerClass(EluLayer);
+
+/** exp(min(X, 0)) - 1: the negative side of the ELU before alpha; min keeps exp from overflowing. */
+function negativePart(X: Tensor): Tensor {
+  return tf.tidy(() => tf.sub(tf.exp(tf.minimum(X, 0)), 1));
+}
 
 /** The default export `check-layer` loads: an ELU layer (channels inferred from the input). */
 export default () => new EluLayer();
