@@ -69,7 +69,26 @@ describe('check-layer CLI', () => {
     copyFileSync(path.join(root, loading('folder with spaces/named-export elu.ts')), file);
     const run = cli([file, '--export', 'softsign', '--suites', 'shape'], { cwd: dir });
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(reportOf(run, 'my-softsign').layer.className).toBe('SoftsignLayer');
+    const report = reportOf(run, 'my-softsign');
+    expect(report.layer.className).toBe('SoftsignLayer');
+    // Its `check-layer` import reaches a second (CommonJS) copy of CustomLayer: still Form B.
+    expect(report.layer.form).toBe('B');
+  });
+
+  it("passes the README's two layer examples, each in its form", () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes('export default'));
+    expect(examples.length).toBe(2);
+    const dir = mkdtempSync(path.join(tmpdir(), 'readme-examples-'));
+    const files = examples.map((code, i) => {
+      const file = path.join(dir, `example-${i + 1}.ts`);
+      writeFileSync(file, code);
+      return file;
+    });
+    const run = cli([...files, '--suites', 'shape,gradient,stability'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(reportOf(run, 'example-1').layer.form).toBe('A');
+    expect(reportOf(run, 'example-2').layer.form).toBe('B');
   });
 
   it('takes a plain JavaScript Form A layer', () => {

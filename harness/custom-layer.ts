@@ -214,14 +214,38 @@ export abstract class CustomLayer extends tf.layers.Layer {
   }
 }
 
-let initializerSeed = 1;
+/**
+ * A layer file may reach a second copy of this module (a CommonJS `require('check-layer')`, or
+ * check-layer installed in the user's own node_modules): recognise CustomLayers by a brand, not
+ * by class identity.
+ */
+const BRAND = Symbol.for('check-layer.CustomLayer');
+const BASE_CALL = Symbol.for('check-layer.CustomLayer.call');
+Object.defineProperty(CustomLayer.prototype, BRAND, { value: true });
+Object.defineProperty(CustomLayer.prototype.call, BASE_CALL, { value: true });
+
+/** True for an instance of any copy of CustomLayer. */
+export function isCustomLayer(x: unknown): x is CustomLayer {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** True when `fn` is CustomLayer's own `call` (of any copy), i.e. the subclass did not override it. */
+export function isCustomLayerCall(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[BASE_CALL] === true;
+}
+
+/** The initializer seed lives on globalThis so that every copy of this module draws from it. */
+const SEED_KEY = Symbol.for('check-layer.initializerSeed');
+const seedHolder = globalThis as unknown as Record<symbol, number>;
+seedHolder[SEED_KEY] ??= 1;
+
 /** Makes the random initial values of the next `CustomLayer`s reproducible. */
 export function seedInitializers(seed: number): void {
-  initializerSeed = seed >>> 0 || 1;
+  seedHolder[SEED_KEY] = seed >>> 0 || 1;
 }
 function nextSeed(): number {
-  initializerSeed = (Math.imul(initializerSeed, 1664525) + 1013904223) >>> 0;
-  return initializerSeed;
+  seedHolder[SEED_KEY] = (Math.imul(seedHolder[SEED_KEY]!, 1664525) + 1013904223) >>> 0;
+  return seedHolder[SEED_KEY]!;
 }
 
 function toInitializer(initial: InitialValue): Initializer {

@@ -2,8 +2,7 @@
  * One view over both layer forms, so every check is written once. Form A is a plain
  * `tf.layers.Layer`; Form B is a `CustomLayer` with `predict`, `forward` and maybe `backward`.
  */
-import { CustomLayer } from './custom-layer.ts';
-import { seedInitializers } from './custom-layer.ts';
+import { isCustomLayer, seedInitializers, type CustomLayer } from './custom-layer.ts';
 import { tf, type Tensor } from './tf.ts';
 import type { LayerInfo } from './result.ts';
 import { withSeededMathRandom } from './random.ts';
@@ -39,7 +38,7 @@ export class LayerUnderTest {
     readonly exportName: string,
   ) {
     this.layer = layer;
-    this.form = layer instanceof CustomLayer ? 'B' : 'A';
+    this.form = isCustomLayer(layer) ? 'B' : 'A';
   }
 
   /**
@@ -65,7 +64,7 @@ export class LayerUnderTest {
 
   /** The layer as a CustomLayer, or null for Form A. */
   get custom(): CustomLayer | null {
-    return this.layer instanceof CustomLayer ? this.layer : null;
+    return isCustomLayer(this.layer) ? this.layer : null;
   }
 
   get hasBackward(): boolean {
