@@ -75,9 +75,14 @@ export class EluLayer extends CustomLayer {
 }
 tf.serialization.registerClass(EluLayer);
 
-/** exp(min(X, 0)) - 1: the negative side of the ELU before alpha; min keeps exp from overflowing. */
+/**
+ * exp(min(X, 0)) - 1: the negative side of the ELU before alpha; min keeps exp from overflowing.
+ * min(X, 0) is computed as -relu(-X), the same value for every input, Infinity included (on the
+ * wasm backend `minimum` with a scalar takes about 31 ms for 128x24x24x20 values, the three
+ * passes of -relu(-X) about 10 ms).
+ */
 function negativePart(X: Tensor): Tensor {
-  return tf.tidy(() => tf.sub(tf.exp(tf.minimum(X, 0)), 1));
+  return tf.tidy(() => tf.sub(tf.exp(tf.neg(tf.relu(tf.neg(X)))), 1));
 }
 
 /** The default export `check-layer` loads: an ELU layer (channels inferred from the input). */
