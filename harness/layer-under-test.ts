@@ -128,7 +128,7 @@ export class LayerUnderTest {
   autodiffGradients(X: Tensor, dLdZ: Tensor): Gradients {
     const custom = this.custom;
     if (!custom) return this.gradients(X, dLdZ);
-    return this.gradientsOf(X, dLdZ, (x) => custom.withLearnables(custom.learnables, () => custom.runForward(x).Z));
+    return this.gradientsOf(X, dLdZ, (x) => custom.withLearnables(custom.learnables, () => custom.runForward(x).Z), true);
   }
 
   /** Form B with a backward: calls it directly with the forward's output and memory. */
@@ -141,13 +141,24 @@ export class LayerUnderTest {
     }) as unknown as Gradients;
   }
 
-  private gradientsOf(X: Tensor, dLdZ: Tensor, f: (x: Tensor) => Tensor): Gradients {
+  /**
+   * With `requireAll`, a parameter that automatic differentiation does not reach (forward reads it
+   * with dataSync, or does not use it) is an error naming it, instead of a silent zero.
+   */
+  private gradientsOf(X: Tensor, dLdZ: Tensor, f: (x: Tensor) => Tensor, requireAll = false): Gradients {
     const names = this.learnableNames();
     const vars = names.map((n) => this.learnableVariable(n));
     const x = tf.variable(X, true, `checkLayerInput${++inputCounter}`);
     try {
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(f(x), dLdZ)), [x, ...vars]);
       value.dispose();
+      if (requireAll) {
+        const missing = [...(grads[x.name] ? [] : ['the input']), ...names.filter((_, i) => !grads[vars[i]!.name])];
+        if (missing.length) {
+          Object.values(grads).forEach((g) => g.dispose());
+          throw new Error(`automatic differentiation of forward does not reach ${missing.join(', ')} (unused, or read with dataSync/arraySync)`);
+        }
+      }
       const out: Gradients = { dLdX: grads[x.name] ?? tf.zerosLike(X), dLdLearnables: {} };
       names.forEach((n, i) => {
         out.dLdLearnables[n] = grads[vars[i]!.name] ?? tf.zerosLike(vars[i]!);
