@@ -1,25 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../harness/tf.ts';
 import { BatchNormLayer } from './batch-norm-layer.ts';
+import { relDiff } from './rel-diff.ts';
 
 // Tolerance for float32 (the statistics and sums are computed in different orders):
 // max |ours - tf's| <= 1e-5 * max |tf's| over each tensor. Measured here on cpu: at most 1.2e-7.
 const RTOL = 1e-5;
 
-/** max |a - b| / max |b|; NaN anywhere gives NaN (never close). */
-function relDiff(a: Tensor, b: Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (Number.isNaN(x[i]!) || Number.isNaN(y[i]!)) return NaN;
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-    scale = Math.max(scale, Math.abs(y[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 /** Derivatives of sum(layer(x) * dLdZ) with respect to x and every trainable weight (training mode). */
 function grads(layer: tf.layers.Layer, X: Tensor, dLdZ: Tensor): Tensor[] {

@@ -1,26 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../harness/tf.ts';
 import { Conv2dLayer, conv2dFilterGradientByConvolution, type Conv2dPadding } from './conv2d-layer.ts';
+import { relDiff } from './rel-diff.ts';
 
 // Tolerance for float32 (both sides sum the same products in different orders):
 // max |ours - tf's| <= 1e-5 * max |tf's| over each tensor. Measured here on cpu: 0 for the layer
 // (the same kernels), at most 3.4e-7 for the filter gradient computed as a convolution.
 const RTOL = 1e-5;
 
-/** max |a - b| / max |b|; NaN anywhere gives NaN (never close). */
-function relDiff(a: Tensor, b: Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-    scale = Math.max(scale, Math.abs(y[i]!));
-    if (Number.isNaN(x[i]!) || Number.isNaN(y[i]!)) return NaN;
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 /** Output and derivatives of sum(layer(x) * dLdZ) with respect to x and every trainable weight. */
 function valueAndGrads(layer: tf.layers.Layer, X: Tensor, dLdZ: Tensor): { Z: Tensor; grads: Tensor[] } {

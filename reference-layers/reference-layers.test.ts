@@ -4,23 +4,10 @@ import { tf, type Tensor } from '../harness/tf.ts';
 import { BatchNormLayer } from './batch-norm-layer.ts';
 import { Conv2dLayer } from './conv2d-layer.ts';
 import { EluLayer } from './elu-layer.ts';
+import { relDiff } from './rel-diff.ts';
 
 const mnist = createRequire(import.meta.url)('mnist') as Record<number, { get(i: number): number[] }>;
 
-/** max |a - b| / max |b|; NaN anywhere gives NaN (never close). */
-function relDiff(a: Tensor, b: Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (Number.isNaN(x[i]!) || Number.isNaN(y[i]!)) return NaN;
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-    scale = Math.max(scale, Math.abs(y[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 /** The first `perDigit` samples of each digit from the mnist package (real digits, fixed order). */
 function digits(perDigit: number): { X: Tensor; Y: Tensor } {
