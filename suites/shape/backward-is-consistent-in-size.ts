@@ -4,12 +4,10 @@
  * batch, [N, C] for a [C] parameter, is the classic slip).
  */
 import type { Check, CheckOutcome } from '../../harness/check.ts';
-import type { Gradients } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
 import { shapeText } from './describe-value.ts';
-import { gradientTensors, layerGradients, upstreamGradient } from './gradient-path.ts';
+import { gradientsOfRandomInput, gradientTensors } from './gradient-path.ts';
 import { backwardName } from './method-names.ts';
-import { randomInput } from './random-input.ts';
 
 export const backwardIsConsistentInSize: Check = {
   id: 'backwardIsConsistentInSize',
@@ -18,15 +16,8 @@ export const backwardIsConsistentInSize: Check = {
   dependsOn: ['backwardDoesNotError'],
   run(ctx): CheckOutcome {
     const { subject } = ctx;
-    const X = randomInput(ctx);
-    const dLdZ = upstreamGradient(subject, X, ctx.random);
-    let g: Gradients;
-    try {
-      g = layerGradients(subject, X, dLdZ);
-    } finally {
-      tf.dispose([X, dLdZ]);
-    }
-    const rows: { parameter: string; expected: number[]; seen: number[] }[] = [{ parameter: 'input', expected: X.shape, seen: g.dLdX.shape }];
+    const { g, inputShape } = gradientsOfRandomInput(ctx);
+    const rows: { parameter: string; expected: number[]; seen: number[] }[] = [{ parameter: 'input', expected: inputShape, seen: g.dLdX.shape }];
     for (const name of subject.learnableNames()) {
       const d = g.dLdLearnables[name];
       rows.push({ parameter: name, expected: subject.learnableVariable(name).shape, seen: d ? d.shape : [] });

@@ -3,11 +3,9 @@
  * rejects any other dtype in training, and optimizers update float32 variables).
  */
 import type { Check, CheckOutcome } from '../../harness/check.ts';
-import type { Gradients } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
-import { gradientTensors, layerGradients, upstreamGradient } from './gradient-path.ts';
+import { gradientsOfRandomInput, gradientTensors } from './gradient-path.ts';
 import { backwardName } from './method-names.ts';
-import { randomInput } from './random-input.ts';
 
 export const backwardIsConsistentInType: Check = {
   id: 'backwardIsConsistentInType',
@@ -16,14 +14,7 @@ export const backwardIsConsistentInType: Check = {
   dependsOn: ['backwardDoesNotError'],
   run(ctx): CheckOutcome {
     const { subject } = ctx;
-    const X = randomInput(ctx);
-    const dLdZ = upstreamGradient(subject, X, ctx.random);
-    let g: Gradients;
-    try {
-      g = layerGradients(subject, X, dLdZ);
-    } finally {
-      tf.dispose([X, dLdZ]);
-    }
+    const { g } = gradientsOfRandomInput(ctx);
     const rows = [{ parameter: 'input', dtype: g.dLdX.dtype as string }];
     for (const [name, d] of Object.entries(g.dLdLearnables)) rows.push({ parameter: name, dtype: d.dtype });
     tf.dispose(gradientTensors(g));

@@ -8,7 +8,8 @@
  */
 import type { Gradients, LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
-import { randomNormal } from './random-input.ts';
+import type { CheckContext } from '../../harness/check.ts';
+import { randomInput, randomNormal } from './random-input.ts';
 
 /** Derivatives for the input X and a random upstream gradient dLdZ (the forward output's shape). */
 export function layerGradients(subject: LayerUnderTest, X: Tensor, dLdZ: Tensor): Gradients {
@@ -26,3 +27,15 @@ export function upstreamGradient(subject: LayerUnderTest, X: Tensor, random: () 
 export function gradientTensors(g: Gradients): Tensor[] {
   return [g.dLdX, ...Object.values(g.dLdLearnables)];
 }
+
+/** Derivatives for a random batch and a random upstream gradient (both disposed); with the input's shape. */
+export function gradientsOfRandomInput(ctx: CheckContext): { g: Gradients; inputShape: number[] } {
+  const X = randomInput(ctx);
+  const dLdZ = upstreamGradient(ctx.subject, X, ctx.random);
+  try {
+    return { g: layerGradients(ctx.subject, X, dLdZ), inputShape: X.shape };
+  } finally {
+    tf.dispose([X, dLdZ]);
+  }
+}
+
