@@ -7,14 +7,33 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import '../harness/register-loader.mjs';
-import { main } from '../harness/cli.ts';
+import { main } from '../entry/cli.ts';
 
 const reportDir = mkdtempSync(path.join(tmpdir(), 'bench-run-'));
 const lines: string[] = [];
 const started = performance.now();
-const code = await main(['reference-layers/elu-layer.ts', '--backend', 'cpu', '--report-dir', reportDir], { out: (s) => lines.push(s), err: (s) => lines.push(s) });
+const code = await main(['reference-layers/elu-layer.ts', '--backend', 'cpu', '--report-dir', reportDir], {
+  out: (s) => lines.push(s),
+  err: (s) => lines.push(s),
+});
 const seconds = (performance.now() - started) / 1000;
 const peakMB = process.resourceUsage().maxRSS / 1024;
 const summary = lines.find((l) => /Passed, .* Failed/.test(l)) ?? '';
-console.log(JSON.stringify({ bench: 'check-layer-run', layer: 'reference-layers/elu-layer.ts', inputSize: [8, 8, 20], backend: 'cpu', seconds: Number(seconds.toFixed(2)), target: 10, met: seconds < 10, peakRssMB: Math.round(peakMB), rssTargetMB: 400, rssMet: peakMB < 400, exitCode: code, summary, machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}` }));
+console.log(
+  JSON.stringify({
+    bench: 'check-layer-run',
+    layer: 'reference-layers/elu-layer.ts',
+    inputSize: [8, 8, 20],
+    backend: 'cpu',
+    seconds: Number(seconds.toFixed(2)),
+    target: 10,
+    met: seconds < 10,
+    peakRssMB: Math.round(peakMB),
+    rssTargetMB: 400,
+    rssMet: peakMB < 400,
+    exitCode: code,
+    summary,
+    machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`,
+  }),
+);
 process.exit(0);

@@ -36,9 +36,16 @@ const TARGET = 3400;
 
 async function speed(name: string, layer?: () => unknown) {
   const cpuBefore = process.cpuUsage();
-  const ev = await runTraining({ layer, seed, epochs, trainSize: 5000, testSize: 5000, device: status.device, live: false });
+  const ev = await runTraining({
+    layer,
+    seed,
+    epochs,
+    trainSize: 5000,
+    testSize: 5000,
+    device: status.device,
+    live: false,
+  });
   const cpu = process.cpuUsage(cpuBefore);
-  const images = ev.iterations * ev.settings.miniBatchSize;
   console.log(
     JSON.stringify({
       bench: name,
@@ -63,7 +70,14 @@ async function speed(name: string, layer?: () => unknown) {
 await speed('train-cpu');
 await speed('train-cpu-identity-layer', () => new IdentityLayer({}));
 if (full) {
-  const ev = await runTraining({ seed, epochs: 30, trainSize: 5000, testSize: 5000, device: status.device, live: false });
+  const ev = await runTraining({
+    seed,
+    epochs: 30,
+    trainSize: 5000,
+    testSize: 5000,
+    device: status.device,
+    live: false,
+  });
   console.log(
     JSON.stringify({
       bench: 'train-cpu-accuracy',
@@ -83,5 +97,7 @@ if (full) {
   );
 }
 const peakMB = process.resourceUsage().maxRSS / 1024;
-console.log(JSON.stringify({ bench: 'train-cpu-memory', peakRssMB: Math.round(peakMB), target: 1536, met: peakMB < 1536 }));
+console.log(
+  JSON.stringify({ bench: 'train-cpu-memory', peakRssMB: Math.round(peakMB), target: 1536, met: peakMB < 1536 }),
+);
 process.exit(0);

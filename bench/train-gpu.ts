@@ -29,18 +29,36 @@ try {
   console.log(JSON.stringify({ bench: 'train-gpu', error: (e as Error).message, backend: tf.getBackend() }));
   process.exit(1);
 }
-console.log(JSON.stringify({ bench: 'train-gpu-setup', backend: tf.getBackend(), device: status.device, hardware: status.hardware ?? false }));
+console.log(
+  JSON.stringify({
+    bench: 'train-gpu-setup',
+    backend: tf.getBackend(),
+    device: status.device,
+    hardware: status.hardware ?? false,
+  }),
+);
 if (tf.getBackend() !== 'webgpu') {
   console.log(JSON.stringify({ bench: 'train-gpu', error: `backend is ${tf.getBackend()}, not webgpu` }));
   process.exit(1);
 }
 
 const started = performance.now();
-const ev = await runTraining({ seed, epochs, trainSize, testSize, device: status.device, out: (line) => console.error(line), live: false });
+const ev = await runTraining({
+  seed,
+  epochs,
+  trainSize,
+  testSize,
+  device: status.device,
+  out: (line) => console.error(line),
+  live: false,
+});
 const total = (performance.now() - started) / 1000;
 // Time from the first table row (iteration 1, shaders compiled) to the end: the steady state.
 const first = ev.table[0];
-const steady = first && ev.iterations > first.iteration ? ((ev.iterations - first.iteration) * ev.settings.miniBatchSize) / (ev.seconds - first.seconds) : null;
+const steady =
+  first && ev.iterations > first.iteration
+    ? ((ev.iterations - first.iteration) * ev.settings.miniBatchSize) / (ev.seconds - first.seconds)
+    : null;
 console.log(
   JSON.stringify({
     bench: 'train-gpu',

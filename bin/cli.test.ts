@@ -10,13 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import formatsPlugin from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../harness/result.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'check-layer.mjs');
 const schema = JSON.parse(readFileSync(path.join(root, 'reports', 'report.schema.json'), 'utf8'));
 const ajv = new Ajv({ allErrors: true, strict: true });
 // ajv-formats is CommonJS: its function is the module's default property.
-const addFormats = ((formatsPlugin as unknown as { default?: typeof formatsPlugin }).default ?? formatsPlugin) as unknown as (a: Ajv) => void;
+const addFormats = ((formatsPlugin as unknown as { default?: typeof formatsPlugin }).default ??
+  formatsPlugin) as unknown as (a: Ajv) => void;
 addFormats(ajv);
 const validate = ajv.compile(schema);
 
@@ -29,17 +31,21 @@ interface CliRun {
 
 function cli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliRun {
   const reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-report-'));
-  const r = spawnSync(process.execPath, [bin, ...args, ...(args.includes('--report-dir') ? [] : ['--report-dir', reportDir])], {
-    cwd: opts.cwd ?? root,
-    encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 90_000,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [bin, ...args, ...(args.includes('--report-dir') ? [] : ['--report-dir', reportDir])],
+    {
+      cwd: opts.cwd ?? root,
+      encoding: 'utf8',
+      timeout: opts.timeoutMs ?? 90_000,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, reportDir };
 }
 
-function reportOf(run: CliRun, stem: string): Record<string, any> {
-  const report = JSON.parse(readFileSync(path.join(run.reportDir, `${stem}.json`), "utf8")) as Record<string, any>;
+function reportOf(run: CliRun, stem: string): RunResult {
+  const report = JSON.parse(readFileSync(path.join(run.reportDir, `${stem}.json`), 'utf8')) as RunResult;
   const ok = validate(report);
   if (!ok) throw new Error(`report ${stem}.json does not match the schema: ${ajv.errorsText(validate.errors)}`);
   return report;
@@ -77,7 +83,9 @@ describe('check-layer CLI', () => {
 
   it("passes the README's two layer examples, each in its form", () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-    const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes('export default'));
+    const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .filter((b) => b.includes('export default'));
     expect(examples.length).toBe(2);
     const dir = mkdtempSync(path.join(tmpdir(), 'readme-examples-'));
     const files = examples.map((code, i) => {
@@ -100,13 +108,48 @@ describe('check-layer CLI', () => {
   // Layer files that cannot be loaded, all in one run (each gets its own line and report).
   const unloadable: { name: string; file: string; message: RegExp; stem: string }[] = [
     { name: 'no such file', file: 'fixtures/loading/nope.ts', message: /nope\.ts: no such file/, stem: 'nope' },
-    { name: 'a syntax error (gives file:line)', file: loading('syntax-error.ts'), message: /syntax-error\.ts:6:\d+: syntax error/, stem: 'syntax-error' },
-    { name: 'no default export (suggests --export)', file: loading('no-layer-export.ts'), message: /no default export.*--export myRelu/, stem: 'no-layer-export' },
-    { name: 'a default export that is not a layer', file: loading('default-not-a-layer.ts'), message: /default export is a number \(42\), not a layer/, stem: 'default-not-a-layer' },
-    { name: 'a factory that returns no layer', file: loading('factory-returns-not-a-layer.ts'), message: /not a tf\.layers\.Layer or CustomLayer/, stem: 'factory-returns-not-a-layer' },
-    { name: 'no input size', file: loading('no-input-size.ts'), message: /no input size.*--input-size/, stem: 'no-input-size' },
-    { name: 'a constructor that throws', file: loading('constructor-throws.ts'), message: /constructing or building the layer .* threw: numChannels is required/, stem: 'constructor-throws' },
-    { name: 'a module that throws on import', file: loading('import-throws.ts'), message: /import-throws\.ts:\d+:\d+: loading the file threw: cannot initialise this module/, stem: 'import-throws' },
+    {
+      name: 'a syntax error (gives file:line)',
+      file: loading('syntax-error.ts'),
+      message: /syntax-error\.ts:6:\d+: syntax error/,
+      stem: 'syntax-error',
+    },
+    {
+      name: 'no default export (suggests --export)',
+      file: loading('no-layer-export.ts'),
+      message: /no default export.*--export myRelu/,
+      stem: 'no-layer-export',
+    },
+    {
+      name: 'a default export that is not a layer',
+      file: loading('default-not-a-layer.ts'),
+      message: /default export is a number \(42\), not a layer/,
+      stem: 'default-not-a-layer',
+    },
+    {
+      name: 'a factory that returns no layer',
+      file: loading('factory-returns-not-a-layer.ts'),
+      message: /not a tf\.layers\.Layer or CustomLayer/,
+      stem: 'factory-returns-not-a-layer',
+    },
+    {
+      name: 'no input size',
+      file: loading('no-input-size.ts'),
+      message: /no input size.*--input-size/,
+      stem: 'no-input-size',
+    },
+    {
+      name: 'a constructor that throws',
+      file: loading('constructor-throws.ts'),
+      message: /constructing or building the layer .* threw: numChannels is required/,
+      stem: 'constructor-throws',
+    },
+    {
+      name: 'a module that throws on import',
+      file: loading('import-throws.ts'),
+      message: /import-throws\.ts:\d+:\d+: loading the file threw: cannot initialise this module/,
+      stem: 'import-throws',
+    },
   ];
   it('exits 2 with one clear line per file that cannot be loaded, and still writes each report', () => {
     const run = cli([...unloadable.map((u) => u.file), '--suites', 'shape']);
@@ -118,15 +161,31 @@ describe('check-layer CLI', () => {
       expect(lines[i], u.name).toMatch(u.message);
       const report = reportOf(run, u.stem);
       expect(report.exitCode).toBe(2);
-      expect(report.loadError.message, u.name).toMatch(u.message);
+      expect(report.loadError?.message, u.name).toMatch(u.message);
     });
   });
 
   const badOptions: { name: string; args: string[]; message: RegExp }[] = [
-    { name: '--input-size 0,0,0', args: [loading('no-input-size.ts'), '--input-size', '0,0,0'], message: /--input-size: "0,0,0" is not a size/ },
-    { name: '--input-size abc', args: [loading('no-input-size.ts'), '--input-size', 'abc'], message: /--input-size: "abc" is not a size/ },
-    { name: 'an unknown --suites name', args: ['reference-layers/elu-layer.ts', '--suites', 'shapes'], message: /--suites: unknown suite "shapes"/ },
-    { name: 'an unknown option', args: ['reference-layers/elu-layer.ts', '--sead', '3'], message: /Unknown argument: sead/ },
+    {
+      name: '--input-size 0,0,0',
+      args: [loading('no-input-size.ts'), '--input-size', '0,0,0'],
+      message: /--input-size: "0,0,0" is not a size/,
+    },
+    {
+      name: '--input-size abc',
+      args: [loading('no-input-size.ts'), '--input-size', 'abc'],
+      message: /--input-size: "abc" is not a size/,
+    },
+    {
+      name: 'an unknown --suites name',
+      args: ['reference-layers/elu-layer.ts', '--suites', 'shapes'],
+      message: /--suites: unknown suite "shapes"/,
+    },
+    {
+      name: 'an unknown option',
+      args: ['reference-layers/elu-layer.ts', '--sead', '3'],
+      message: /Unknown argument: sead/,
+    },
     { name: 'no file at all', args: [], message: /no layer file given/ },
   ];
   for (const c of badOptions) {
@@ -142,15 +201,21 @@ describe('check-layer CLI', () => {
 
   it('fails each shape fixture on its own check only (exit 1), all in one run', () => {
     const dir = path.join(root, 'fixtures', 'shape');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .sort();
     expect(files.length).toBe(14);
-    const run = cli([...files.map((f) => path.join('fixtures', 'shape', f)), '--suites', 'shape'], { timeoutMs: 240_000 });
+    const run = cli([...files.map((f) => path.join('fixtures', 'shape', f)), '--suites', 'shape'], {
+      timeoutMs: 240_000,
+    });
     expect(run.code, run.stderr).toBe(1);
     for (const f of files) {
       const stem = f.replace(/\.ts$/, '');
       const expectedId = stem.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
       const report = reportOf(run, stem);
-      const failed = report.checks.filter((c: { status: string }) => c.status === 'failed').map((c: { id: string }) => c.id);
+      const failed = report.checks
+        .filter((c: { status: string }) => c.status === 'failed')
+        .map((c: { id: string }) => c.id);
       expect(failed, f).toEqual([expectedId]);
       expect(report.exitCode).toBe(1);
     }
@@ -159,7 +224,13 @@ describe('check-layer CLI', () => {
   it('exits 2 naming --report-dir when it cannot be written', () => {
     const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'blocker-')), 'a-file');
     writeFileSync(blocker, 'not a folder');
-    const run = cli(['reference-layers/elu-layer.ts', '--suites', 'shape', '--report-dir', path.join(blocker, 'reports')]);
+    const run = cli([
+      'reference-layers/elu-layer.ts',
+      '--suites',
+      'shape',
+      '--report-dir',
+      path.join(blocker, 'reports'),
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/check-layer: --report-dir .*: cannot create it \(ENOTDIR\); choose a writable folder/);
   });
@@ -176,10 +247,19 @@ describe('check-layer CLI', () => {
   }, 180_000);
 
   it('runs several files in one call, writes an index page, and exits with the worst code', () => {
-    const run = cli(['reference-layers/elu-layer.ts', loading('default-not-a-layer.ts'), '--suites', 'shape', '--format', 'html,json,junit']);
+    const run = cli([
+      'reference-layers/elu-layer.ts',
+      loading('default-not-a-layer.ts'),
+      '--suites',
+      'shape',
+      '--format',
+      'html,json,junit',
+    ]);
     expect(run.code).toBe(2);
     expect(existsSync(path.join(run.reportDir, 'index.html'))).toBe(true);
-    expect(readdirSync(run.reportDir)).toEqual(expect.arrayContaining(['elu-layer.json', 'elu-layer.junit.xml', 'default-not-a-layer.json']));
+    expect(readdirSync(run.reportDir)).toEqual(
+      expect.arrayContaining(['elu-layer.json', 'elu-layer.junit.xml', 'default-not-a-layer.json']),
+    );
     expect(run.stdout).toMatch(/All 2 layers: /);
   });
 

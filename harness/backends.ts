@@ -55,7 +55,11 @@ async function prepareWebgpu(): Promise<BackendStatus> {
   try {
     webgpu = await import('webgpu');
   } catch (e) {
-    return { name: 'webgpu', available: false, reason: `the webgpu package (Dawn) failed to load: ${(e as Error).message}` };
+    return {
+      name: 'webgpu',
+      available: false,
+      reason: `the webgpu package (Dawn) failed to load: ${(e as Error).message}`,
+    };
   }
   Object.assign(globalThis, webgpu.globals);
   // First a real GPU (Vulkan), then Mesa's software OpenGL ES adapter in compatibility mode.
@@ -74,8 +78,8 @@ async function prepareWebgpu(): Promise<BackendStatus> {
     let gpu: GPU;
     let adapter: (GPUAdapter & AdapterLike) | null = null;
     try {
-      gpu = webgpu.create(a.options) as GPU;
-      adapter = (await gpu.requestAdapter(a.featureLevel ? ({ featureLevel: a.featureLevel } as GPURequestAdapterOptions) : undefined)) as (GPUAdapter & AdapterLike) | null;
+      gpu = webgpu.create(a.options);
+      adapter = await gpu.requestAdapter(a.featureLevel ? { featureLevel: a.featureLevel } : undefined);
     } catch (e) {
       tried.push(`${a.label}: ${(e as Error).message.split('\n')[0]}`);
       continue;
@@ -85,12 +89,18 @@ async function prepareWebgpu(): Promise<BackendStatus> {
       continue;
     }
     const info = adapter.info ?? {};
-    const software = /llvmpipe|swiftshader|softpipe|lavapipe/i.test(`${info.device} ${info.description} ${info.architecture}`);
+    const software = /llvmpipe|swiftshader|softpipe|lavapipe/i.test(
+      `${info.device} ${info.description} ${info.architecture}`,
+    );
     const request = gpu.requestAdapter.bind(gpu);
     // tfjs-backend-webgpu calls navigator.gpu.requestAdapter itself: give it the same options.
     (gpu as { requestAdapter: GPU['requestAdapter'] }).requestAdapter = (o?: GPURequestAdapterOptions) =>
-      request({ ...(a.featureLevel ? { featureLevel: a.featureLevel } : {}), ...(o ?? {}) } as GPURequestAdapterOptions);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true, writable: true });
+      request({ ...(a.featureLevel ? { featureLevel: a.featureLevel } : {}), ...(o ?? {}) });
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu, userAgent: 'node' },
+      configurable: true,
+      writable: true,
+    });
     try {
       await import('@tensorflow/tfjs-backend-webgpu');
       const previous = tf.getBackend();
@@ -106,7 +116,12 @@ async function prepareWebgpu(): Promise<BackendStatus> {
     }
     const name = [info.description, info.device, info.vendor].find((s) => s && s.trim()) ?? 'unknown adapter';
     const hardware = a.hardware && !software;
-    return { name: 'webgpu', available: true, hardware, device: `WebGPU (${name}, ${a.label}${hardware ? '' : ', software'})` };
+    return {
+      name: 'webgpu',
+      available: true,
+      hardware,
+      device: `WebGPU (${name}, ${a.label}${hardware ? '' : ', software'})`,
+    };
   }
   return {
     name: 'webgpu',
@@ -116,7 +131,14 @@ async function prepareWebgpu(): Promise<BackendStatus> {
 }
 
 function hasVulkanLoader(): boolean {
-  const dirs = [...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  const dirs = [
+    ...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
   return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
 }
 
@@ -128,13 +150,16 @@ export async function useBackend(choice: BackendChoice): Promise<BackendStatus> 
   let status: BackendStatus;
   if (choice === 'auto') {
     // A real GPU is reached through Vulkan only; without its loader, don't probe (Dawn is noisy).
-    const gpu: BackendStatus = hasVulkanLoader() ? await prepareBackend('webgpu') : { name: 'webgpu', available: false };
+    const gpu: BackendStatus = hasVulkanLoader()
+      ? await prepareBackend('webgpu')
+      : { name: 'webgpu', available: false };
     status = gpu.available && gpu.hardware ? gpu : await prepareBackend('wasm');
     if (!status.available) status = await prepareBackend('cpu');
   } else {
     status = await prepareBackend(choice);
   }
-  if (!status.available) throw new BackendUnavailableError(`--backend ${choice}: ${status.reason}; use --backend cpu or wasm`);
+  if (!status.available)
+    throw new BackendUnavailableError(`--backend ${choice}: ${status.reason}; use --backend cpu or wasm`);
   await tf.setBackend(status.name);
   await tf.ready();
   return status;

@@ -55,7 +55,7 @@ export abstract class CustomLayer extends tf.layers.Layer {
   private bound: Record<string, Tensor> | null = null;
 
   constructor(args: CustomLayerArgs = {}) {
-    super(args as ConstructorParameters<typeof tf.layers.Layer>[0]);
+    super(args);
   }
 
   /** Prediction-time output. */
@@ -101,7 +101,10 @@ export abstract class CustomLayer extends tf.layers.Layer {
   /** Replaces a state value (for example a running mean updated in `forward`). */
   protected setState(name: string, value: Tensor): void {
     const v = this.stateVars.get(name);
-    if (!v) throw new ContractError(`${this.getClassName()}.setState: no state named "${name}"; declare it with addState in build`);
+    if (!v)
+      throw new ContractError(
+        `${this.getClassName()}.setState: no state named "${name}"; declare it with addState in build`,
+      );
     // assign shares the data with a reference count: the caller may dispose `value` afterwards.
     v.write(value);
   }
@@ -114,7 +117,10 @@ export abstract class CustomLayer extends tf.layers.Layer {
   /** The variable behind a learnable, for tools that perturb it. */
   learnableVariable(name: string): tf.LayerVariable {
     const v = this.learnableVars.get(name);
-    if (!v) throw new ContractError(`${this.getClassName()}: no learnable named "${name}"; declared: ${this.learnableNames().join(', ') || 'none'}`);
+    if (!v)
+      throw new ContractError(
+        `${this.getClassName()}: no learnable named "${name}"; declared: ${this.learnableNames().join(', ') || 'none'}`,
+      );
     return v;
   }
 
@@ -144,7 +150,12 @@ export abstract class CustomLayer extends tf.layers.Layer {
    * Calls the hand-written `backward` and checks what it returns against the contract: one
    * derivative for the input and one per learnable, named as the learnables, each a Tensor.
    */
-  runBackward(X: Tensor, Z: Tensor, dLdZ: Tensor, memory: Tensor | Tensor[] | undefined): { dLdX: Tensor; dLdLearnables: Record<string, Tensor> } {
+  runBackward(
+    X: Tensor,
+    Z: Tensor,
+    dLdZ: Tensor,
+    memory: Tensor | Tensor[] | undefined,
+  ): { dLdX: Tensor; dLdLearnables: Record<string, Tensor> } {
     if (!this.backward) throw new ContractError(`${this.getClassName()} has no backward`);
     const r = this.backward(X, Z, dLdZ, memory);
     const cls = this.getClassName();
@@ -164,7 +175,8 @@ export abstract class CustomLayer extends tf.layers.Layer {
       );
     }
     for (const n of names) {
-      if (!(given[n] instanceof tf.Tensor)) throw new ContractError(`${cls}.backward: dLdLearnables.${n} is not a Tensor`);
+      if (!(given[n] instanceof tf.Tensor))
+        throw new ContractError(`${cls}.backward: dLdLearnables.${n} is not a Tensor`);
     }
     return { dLdX: r.dLdX, dLdLearnables: given };
   }
@@ -178,7 +190,7 @@ export abstract class CustomLayer extends tf.layers.Layer {
     if (!training) return this.withLearnables(current, () => this.predict(X));
     // No backward: automatic differentiation of forward, straight through the variables.
     if (!this.backward) return this.withLearnables(current, () => this.runForward(X).Z);
-    const op = tf.customGrad(((...args: unknown[]) => {
+    const op = tf.customGrad((...args: unknown[]) => {
       const x = args[0] as Tensor;
       const params = args.slice(1, 1 + names.length) as Tensor[];
       const save = args[1 + names.length] as (ts: Tensor[]) => void;
@@ -198,7 +210,7 @@ export abstract class CustomLayer extends tf.layers.Layer {
           return [r.dLdX, ...names.map((n) => r.dLdLearnables[n]!)];
         },
       };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    });
     return op(X, ...values);
   }
 
@@ -245,16 +257,22 @@ export function seedInitializers(seed: number): void {
 }
 function nextSeed(): number {
   seedHolder[SEED_KEY] = (Math.imul(seedHolder[SEED_KEY]!, 1664525) + 1013904223) >>> 0;
-  return seedHolder[SEED_KEY]!;
+  return seedHolder[SEED_KEY];
 }
 
 function toInitializer(initial: InitialValue): Initializer {
-  if (typeof initial === 'object' && 'apply' in initial) return initial as Initializer;
+  if (typeof initial === 'object' && 'apply' in initial) return initial;
   if (initial === 'zeros') return tf.initializers.zeros();
   if (initial === 'ones') return tf.initializers.ones();
   if (typeof initial === 'number') return tf.initializers.constant({ value: initial });
-  if ('uniform' in initial) return tf.initializers.randomUniform({ minval: initial.uniform[0], maxval: initial.uniform[1], seed: nextSeed() });
-  if ('normal' in initial) return tf.initializers.randomNormal({ mean: initial.normal.mean ?? 0, stddev: initial.normal.stddev, seed: nextSeed() });
+  if ('uniform' in initial)
+    return tf.initializers.randomUniform({ minval: initial.uniform[0], maxval: initial.uniform[1], seed: nextSeed() });
+  if ('normal' in initial)
+    return tf.initializers.randomNormal({
+      mean: initial.normal.mean ?? 0,
+      stddev: initial.normal.stddev,
+      seed: nextSeed(),
+    });
   const { fanIn, fanOut } = initial.glorotUniform;
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   return tf.initializers.randomUniform({ minval: -limit, maxval: limit, seed: nextSeed() });

@@ -16,7 +16,10 @@ class TapeBreakingScale extends CustomLayer {
     return tf.tidy(() => tf.mul(X, tf.tensor1d(scale)));
   }
   override backward(X: Tensor, _Z: Tensor, dLdZ: Tensor): BackwardResult {
-    return tf.tidy(() => ({ dLdX: tf.mul(dLdZ, this.learnables['scale']!), dLdLearnables: { scale: tf.sum(tf.mul(dLdZ, X), [0, 1, 2]) } }));
+    return tf.tidy(() => ({
+      dLdX: tf.mul(dLdZ, this.learnables['scale']!),
+      dLdLearnables: { scale: tf.sum(tf.mul(dLdZ, X), [0, 1, 2]) },
+    }));
   }
 }
 

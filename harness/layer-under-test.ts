@@ -45,7 +45,13 @@ export class LayerUnderTest {
    * Makes the layer from its source and builds it for `[null, ...inputSize]`, with random
    * initial values drawn from `seed`. Throws what the layer's constructor or build throws.
    */
-  static create(source: LayerSource, inputSize: number[], seed: number, file = '<inline>', exportName = 'default'): LayerUnderTest {
+  static create(
+    source: LayerSource,
+    inputSize: number[],
+    seed: number,
+    file = '<inline>',
+    exportName = 'default',
+  ): LayerUnderTest {
     const layer = makeLayer(source, seed);
     const lut = new LayerUnderTest(layer, source, inputSize, seed, file, exportName);
     lut.ensureBuilt();
@@ -128,7 +134,12 @@ export class LayerUnderTest {
   autodiffGradients(X: Tensor, dLdZ: Tensor): Gradients {
     const custom = this.custom;
     if (!custom) return this.gradients(X, dLdZ);
-    return this.gradientsOf(X, dLdZ, (x) => custom.withLearnables(custom.learnables, () => custom.runForward(x).Z), true);
+    return this.gradientsOf(
+      X,
+      dLdZ,
+      (x) => custom.withLearnables(custom.learnables, () => custom.runForward(x).Z),
+      true,
+    );
   }
 
   /** Form B with a backward: calls it directly with the forward's output and memory. */
@@ -137,8 +148,8 @@ export class LayerUnderTest {
     if (!custom || !custom.backward) throw new Error('backward() needs a Form B layer with a backward method');
     return tf.tidy(() => {
       const { Z, memory } = custom.withLearnables(custom.learnables, () => custom.runForward(X));
-      return custom.withLearnables(custom.learnables, () => custom.runBackward(X, Z, dLdZ, memory)) as unknown as tf.TensorContainer;
-    }) as unknown as Gradients;
+      return custom.withLearnables(custom.learnables, () => custom.runBackward(X, Z, dLdZ, memory));
+    });
   }
 
   /**
@@ -156,7 +167,9 @@ export class LayerUnderTest {
         const missing = [...(grads[x.name] ? [] : ['the input']), ...names.filter((_, i) => !grads[vars[i]!.name])];
         if (missing.length) {
           Object.values(grads).forEach((g) => g.dispose());
-          throw new Error(`automatic differentiation of forward does not reach ${missing.join(', ')} (unused, or read with dataSync/arraySync)`);
+          throw new Error(
+            `automatic differentiation of forward does not reach ${missing.join(', ')} (unused, or read with dataSync/arraySync)`,
+          );
         }
       }
       const out: Gradients = { dLdX: grads[x.name] ?? tf.zerosLike(X), dLdLearnables: {} };
@@ -211,7 +224,8 @@ function safe<T>(f: () => T, fallback: T): T {
 function makeLayer(source: LayerSource, seed: number): tf.layers.Layer {
   return withSeededMathRandom(seed, () => {
     seedInitializers(seed);
-    const made = source.kind === 'instance' ? source.value : source.kind === 'factory' ? source.value() : new source.value();
+    const made =
+      source.kind === 'instance' ? source.value : source.kind === 'factory' ? source.value() : new source.value();
     if (!isLayer(made)) throw new NotALayerError(describeValue(made));
     return made;
   });
@@ -228,6 +242,6 @@ export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
   if (typeof v === 'function') return `a function${v.name ? ` (${v.name})` : ''}`;
-  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'Object'})`;
   return `a ${typeof v} (${String(v).slice(0, 40)})`;
 }

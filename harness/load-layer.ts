@@ -27,10 +27,15 @@ export async function loadLayerFile(file: string, exportName = 'default'): Promi
   const abs = path.resolve(file);
   const shown = file;
   if (!existsSync(abs)) throw new LayerLoadError(`${shown}: no such file (check the path; quote it if it has spaces)`);
-  if (statSync(abs).isDirectory()) throw new LayerLoadError(`${shown}: is a folder; give the layer file itself, e.g. ${path.join(shown, 'myLayer.ts')}`);
+  if (statSync(abs).isDirectory())
+    throw new LayerLoadError(
+      `${shown}: is a folder; give the layer file itself, e.g. ${path.join(shown, 'myLayer.ts')}`,
+    );
   const ext = path.extname(abs);
   if (!(LAYER_FILE_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new LayerLoadError(`${shown}: unsupported file type "${ext || '(none)'}"; a layer file is ${LAYER_FILE_EXTENSIONS.join(', ')}`);
+    throw new LayerLoadError(
+      `${shown}: unsupported file type "${ext || '(none)'}"; a layer file is ${LAYER_FILE_EXTENSIONS.join(', ')}`,
+    );
   }
   let mod: Record<string, unknown>;
   try {
@@ -43,10 +48,13 @@ export async function loadLayerFile(file: string, exportName = 'default'): Promi
   const names = Object.keys(exportsOf).filter((k) => k !== '__esModule');
   if (!(exportName in exportsOf) || exportsOf[exportName] === undefined) {
     const layerish = names.filter((n) => n !== 'inputSize' && isLayerish(exportsOf[n]));
-    const hint = exportName === 'default'
-      ? `export default a layer (instance, factory or class)${layerish.length ? `, or pass --export ${layerish[0]}` : ''}`
-      : `pass --export with one of: ${names.join(', ') || '(no exports)'}`;
-    throw new LayerLoadError(`${shown}: no ${exportName === 'default' ? 'default export' : `export named "${exportName}"`} (exports: ${names.join(', ') || 'none'}); ${hint}`);
+    const hint =
+      exportName === 'default'
+        ? `export default a layer (instance, factory or class)${layerish.length ? `, or pass --export ${layerish[0]}` : ''}`
+        : `pass --export with one of: ${names.join(', ') || '(no exports)'}`;
+    throw new LayerLoadError(
+      `${shown}: no ${exportName === 'default' ? 'default export' : `export named "${exportName}"`} (exports: ${names.join(', ') || 'none'}); ${hint}`,
+    );
   }
   const value = exportsOf[exportName];
   const source = toSource(value, shown, exportName);
@@ -56,18 +64,26 @@ export async function loadLayerFile(file: string, exportName = 'default'): Promi
 
 function unwrapCommonJs(mod: Record<string, unknown>): Record<string, unknown> {
   const d = mod['default'] as Record<string, unknown> | undefined;
-  if (d && typeof d === 'object' && !isLayer(d) && ('__esModule' in d || Object.keys(mod).length === 1 || 'module.exports' in mod)) {
+  if (
+    d &&
+    typeof d === 'object' &&
+    !isLayer(d) &&
+    ('__esModule' in d || Object.keys(mod).length === 1 || 'module.exports' in mod)
+  ) {
     if ('default' in d || 'inputSize' in d) return d;
   }
   return mod;
 }
 
 function isLayerish(v: unknown): boolean {
-  return isLayer(v) || (typeof v === 'function');
+  return isLayer(v) || typeof v === 'function';
 }
 
 function isLayerClass(v: unknown): v is new () => unknown {
-  return typeof v === 'function' && (v.prototype instanceof tf.layers.Layer || /^class[\s{]/.test(Function.prototype.toString.call(v)));
+  return (
+    typeof v === 'function' &&
+    (v.prototype instanceof tf.layers.Layer || /^class[\s{]/.test(Function.prototype.toString.call(v)))
+  );
 }
 
 function toSource(value: unknown, shown: string, exportName: string): LayerSource {
@@ -75,18 +91,24 @@ function toSource(value: unknown, shown: string, exportName: string): LayerSourc
   if (isLayer(value)) return { kind: 'instance', value };
   if (isLayerClass(value)) {
     if (!(value.prototype instanceof tf.layers.Layer)) {
-      throw new LayerLoadError(`${shown}: ${what} is a class (${value.name}) that does not extend tf.layers.Layer or CustomLayer; extend one of them`);
+      throw new LayerLoadError(
+        `${shown}: ${what} is a class (${value.name}) that does not extend tf.layers.Layer or CustomLayer; extend one of them`,
+      );
     }
     return { kind: 'class', value };
   }
   if (typeof value === 'function') return { kind: 'factory', value: value as () => unknown };
-  throw new LayerLoadError(`${shown}: ${what} is ${describeValue(value)}, not a layer; export a layer instance, a factory () => layer, or a layer class`);
+  throw new LayerLoadError(
+    `${shown}: ${what} is ${describeValue(value)}, not a layer; export a layer instance, a factory () => layer, or a layer class`,
+  );
 }
 
 /** Validates a size given by a file's `inputSize` export or by `--input-size`. */
 export function checkInputSize(v: unknown, where: string): number[] {
   if (!Array.isArray(v) || v.length === 0 || !v.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0)) {
-    throw new LayerLoadError(`${where}: input size must be positive whole numbers such as 24,24,20 (height, width, channels); got ${JSON.stringify(v)}`);
+    throw new LayerLoadError(
+      `${where}: input size must be positive whole numbers such as 24,24,20 (height, width, channels); got ${JSON.stringify(v)}`,
+    );
   }
   return v as number[];
 }

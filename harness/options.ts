@@ -45,7 +45,10 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
 /** Splits "a,b c" and arrays of such into trimmed, non-empty items. */
 export function listOf(v: unknown): string[] {
   const items = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
-  return items.flatMap((x) => String(x).split(/[,\s]+/)).map((s) => s.trim()).filter(Boolean);
+  return items
+    .flatMap((x) => String(x).split(/[,\s]+/))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function parseSuites(v: unknown): SuiteId[] {
@@ -66,7 +69,9 @@ export function parseChecks(v: unknown, all: readonly CheckInfo[]): string[] {
   for (const id of items) {
     if (!ids.includes(id)) {
       const near = ids.filter((x) => x.toLowerCase().includes(id.toLowerCase().slice(0, 6)));
-      throw new UsageError(`--checks: unknown check "${id}"${near.length ? `; did you mean ${near.slice(0, 3).join(', ')}?` : '; run check-layer --list-checks to see them'}`);
+      throw new UsageError(
+        `--checks: unknown check "${id}"${near.length ? `; did you mean ${near.slice(0, 3).join(', ')}?` : '; run check-layer --list-checks to see them'}`,
+      );
     }
   }
   return items;
@@ -74,10 +79,16 @@ export function parseChecks(v: unknown, all: readonly CheckInfo[]): string[] {
 
 export function parseInputSize(v: unknown, option = '--input-size'): number[] | null {
   if (v === undefined || v === null || v === '') return null;
-  const parts = Array.isArray(v) ? v.map(String) : String(v).split(/[,x\s]+/).filter(Boolean);
+  const parts = Array.isArray(v)
+    ? v.map(String)
+    : String(v)
+        .split(/[,x\s]+/)
+        .filter(Boolean);
   const nums = parts.map((p) => Number(p));
   if (parts.length === 0 || nums.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new UsageError(`${option}: "${Array.isArray(v) ? v.join(',') : String(v)}" is not a size; give positive whole numbers such as 24,24,20 (height, width, channels)`);
+    throw new UsageError(
+      `${option}: "${Array.isArray(v) ? v.join(',') : String(v)}" is not a size; give positive whole numbers such as 24,24,20 (height, width, channels)`,
+    );
   }
   return nums;
 }
@@ -92,7 +103,8 @@ export function parseFormats(v: unknown): ReportFormat[] {
   const items = listOf(v);
   if (items.length === 0) return [...DEFAULT_RUN_OPTIONS.formats];
   for (const f of items) {
-    if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format: unknown format "${f}"; choose from ${FORMATS.join(', ')}`);
+    if (!(FORMATS as readonly string[]).includes(f))
+      throw new UsageError(`--format: unknown format "${f}"; choose from ${FORMATS.join(', ')}`);
   }
   return FORMATS.filter((f) => items.includes(f));
 }
@@ -106,18 +118,27 @@ export function parseNumber(v: unknown, option: string, { min, integer }: { min:
 }
 
 /** Loose options (from yargs or a user's code) to a resolved RunOptions. */
-export function resolveRunOptions(loose: Partial<Record<keyof RunOptions, unknown>>, allChecks: readonly CheckInfo[]): RunOptions {
+export function resolveRunOptions(
+  loose: Partial<Record<keyof RunOptions, unknown>>,
+  allChecks: readonly CheckInfo[],
+): RunOptions {
   const d = DEFAULT_RUN_OPTIONS;
   const has = (k: keyof RunOptions) => loose[k] !== undefined && loose[k] !== null;
   const checks = parseChecks(loose.checks, allChecks);
   // Naming checks selects their suites too.
-  const suites = has('suites') ? parseSuites(loose.suites) : checks.length ? [...new Set(checks.map((id) => allChecks.find((c) => c.id === id)!.suite))] : [...d.suites];
+  const suites = has('suites')
+    ? parseSuites(loose.suites)
+    : checks.length
+      ? [...new Set(checks.map((id) => allChecks.find((c) => c.id === id)!.suite))]
+      : [...d.suites];
   return {
     suites,
     checks,
     seed: has('seed') ? parseNumber(loose.seed, '--seed', { min: 0, integer: true }) : d.seed,
     backend: has('backend') ? parseBackend(loose.backend) : d.backend,
-    timeoutSeconds: has('timeoutSeconds') ? parseNumber(loose.timeoutSeconds, '--timeout', { min: 1 }) : d.timeoutSeconds,
+    timeoutSeconds: has('timeoutSeconds')
+      ? parseNumber(loose.timeoutSeconds, '--timeout', { min: 1 })
+      : d.timeoutSeconds,
     reportDir: has('reportDir') ? String(loose.reportDir) : d.reportDir,
     formats: has('formats') ? parseFormats(loose.formats) : [...d.formats],
     inputSize: parseInputSize(loose.inputSize),
@@ -125,7 +146,9 @@ export function resolveRunOptions(loose: Partial<Record<keyof RunOptions, unknow
     verbose: loose.verbose === true,
     exhaustive: loose.exhaustive === true,
     epochs: has('epochs') ? parseNumber(loose.epochs, '--epochs', { min: 1, integer: true }) : d.epochs,
-    trainSize: has('trainSize') ? parseNumber(loose.trainSize, '--train-size', { min: 128, integer: true }) : d.trainSize,
+    trainSize: has('trainSize')
+      ? parseNumber(loose.trainSize, '--train-size', { min: 128, integer: true })
+      : d.trainSize,
     testSize: has('testSize') ? parseNumber(loose.testSize, '--test-size', { min: 10, integer: true }) : d.testSize,
     trainBackend: has('trainBackend') ? parseBackend(loose.trainBackend) : d.trainBackend,
     compareBackends: [...d.compareBackends],
@@ -133,7 +156,10 @@ export function resolveRunOptions(loose: Partial<Record<keyof RunOptions, unknow
 }
 
 /** The checks a run will do, in order. */
-export function selectChecks<C extends CheckInfo>(all: readonly C[], options: Pick<RunOptions, 'suites' | 'checks'>): C[] {
+export function selectChecks<C extends CheckInfo>(
+  all: readonly C[],
+  options: Pick<RunOptions, 'suites' | 'checks'>,
+): C[] {
   if (options.checks.length) return all.filter((c) => options.checks.includes(c.id));
   return all.filter((c) => options.suites.includes(c.suite));
 }

@@ -18,7 +18,11 @@ const rootUrl = new URL('../package.json', import.meta.url).href;
 register('./resolve-hooks.mjs', import.meta.url, { data: { root: rootUrl } });
 
 const shared = (s) =>
-  s === 'check-layer' || s.startsWith('check-layer/') || s === '@tensorflow/tfjs' || s.startsWith('@tensorflow/tfjs-') || s.startsWith('@tensorflow/tfjs/');
+  s === 'check-layer' ||
+  s.startsWith('check-layer/') ||
+  s === '@tensorflow/tfjs' ||
+  s.startsWith('@tensorflow/tfjs-') ||
+  s.startsWith('@tensorflow/tfjs/');
 
 const rootModule = new Module(fileURLToPath(rootUrl));
 rootModule.filename = fileURLToPath(rootUrl);

@@ -8,8 +8,13 @@ export function initialize(data) {
 }
 
 export function isShared(specifier) {
-  return specifier === 'check-layer' || specifier.startsWith('check-layer/') ||
-    specifier === '@tensorflow/tfjs' || specifier.startsWith('@tensorflow/tfjs-') || specifier.startsWith('@tensorflow/tfjs/');
+  return (
+    specifier === 'check-layer' ||
+    specifier.startsWith('check-layer/') ||
+    specifier === '@tensorflow/tfjs' ||
+    specifier.startsWith('@tensorflow/tfjs-') ||
+    specifier.startsWith('@tensorflow/tfjs/')
+  );
 }
 
 export async function resolve(specifier, context, nextResolve) {

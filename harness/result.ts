@@ -106,7 +106,13 @@ export interface RunResult {
 
 export function summarize(checks: readonly CheckResult[], durationMs: number): RunSummary {
   const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length;
-  return { passed: count('passed'), failed: count('failed'), incomplete: count('incomplete'), skipped: count('skipped'), durationMs };
+  return {
+    passed: count('passed'),
+    failed: count('failed'),
+    incomplete: count('incomplete'),
+    skipped: count('skipped'),
+    durationMs,
+  };
 }
 
 /** MATLAB's summary line: `3 Passed, 1 Failed, 0 Incomplete, 2 Skipped. Time elapsed: 1.23 s`. */

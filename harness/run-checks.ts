@@ -37,13 +37,25 @@ export async function runChecks(args: RunChecksArgs): Promise<CheckResult[]> {
   return results;
 }
 
-export async function runOneCheck(check: Check, args: RunChecksArgs, earlier: Map<string, CheckResult>): Promise<CheckResult> {
+export async function runOneCheck(
+  check: Check,
+  args: RunChecksArgs,
+  earlier: Map<string, CheckResult>,
+): Promise<CheckResult> {
   const started = performance.now();
   const base = { id: check.id, suite: check.suite, title: check.title, replay: args.replay?.(check.id) };
-  const blocker = (check.dependsOn ?? []).map((id) => earlier.get(id)).find((r) => r && (r.status === 'failed' || r.status === 'incomplete'));
+  const blocker = (check.dependsOn ?? [])
+    .map((id) => earlier.get(id))
+    .find((r) => r && (r.status === 'failed' || r.status === 'incomplete'));
   if (blocker) {
     const root = rootCause(blocker, earlier);
-    return { ...base, status: 'incomplete', message: `not judged: ${root.id} failed (${root.message})`, where: root.where, durationMs: 0 };
+    return {
+      ...base,
+      status: 'incomplete',
+      message: `not judged: ${root.id} failed (${root.message})`,
+      where: root.where,
+      durationMs: 0,
+    };
   }
   const ctx: CheckContext = {
     tf,
@@ -66,7 +78,12 @@ export async function runOneCheck(check: Check, args: RunChecksArgs, earlier: Ma
       ...base,
       status: 'failed',
       message: `${check.id} threw: ${err?.message ?? String(e)}`,
-      details: err?.stack ? err.stack.split('\n').slice(1, 6).map((l) => l.trim()) : undefined,
+      details: err?.stack
+        ? err.stack
+            .split('\n')
+            .slice(1, 6)
+            .map((l) => l.trim())
+        : undefined,
       durationMs: performance.now() - started,
     };
   }

@@ -5,14 +5,27 @@ import { tf } from './tf.ts';
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 /** dL/dW of sum(conv2d(x, w) * dy) on one backend, through tf.grad (so through the Conv2DBackpropFilter kernel). */
-async function filterGradient(backend: string, x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], stride: number | [number, number], pad: Pad): Promise<Float32Array> {
+async function filterGradient(
+  backend: string,
+  x: Float32Array,
+  xShape: number[],
+  w: Float32Array,
+  wShape: number[],
+  stride: number | [number, number],
+  pad: Pad,
+): Promise<Float32Array> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
     const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
     const wt = tf.tensor4d(w, wShape as [number, number, number, number]);
     const y = tf.conv2d(xt, wt, stride, pad);
-    const dy = tf.tensor(Float32Array.from({ length: y.size }, (_, i) => Math.sin(i * 0.7) + 0.1), y.shape);
-    return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt, v as tf.Tensor4D, stride, pad), dy)))(wt).dataSync() as Float32Array;
+    const dy = tf.tensor(
+      Float32Array.from({ length: y.size }, (_, i) => Math.sin(i * 0.7) + 0.1),
+      y.shape,
+    );
+    return tf
+      .grad((v: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt, v as tf.Tensor4D, stride, pad), dy)))(wt)
+      .dataSync() as Float32Array;
   });
 }
 
@@ -34,7 +47,18 @@ describe('registerWasmTrainingKernels: Conv2DBackpropFilter on wasm', () => {
     ['stride 1, padding 1', [2, 8, 7, 2], [3, 3, 2, 3], 1, 1],
     // Not a number padding with unequal strides: tfjs-core then computes the output width with the
     // height's stride (getPadAndOutInfo), and wasm's Conv2D writes past its output buffer.
-    ['stride [2, 1], explicit padding', [2, 8, 7, 2], [3, 3, 2, 3], [2, 1], [[0, 0], [1, 2], [0, 1], [0, 0]]],
+    [
+      'stride [2, 1], explicit padding',
+      [2, 8, 7, 2],
+      [3, 3, 2, 3],
+      [2, 1],
+      [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ],
+    ],
   ];
   for (const [name, xShape, wShape, stride, pad] of cases) {
     it(`matches the cpu backend's kernel: ${name}`, async () => {

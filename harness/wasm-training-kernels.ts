@@ -20,7 +20,11 @@
 import { tf } from './tf.ts';
 
 type TensorInfo = { dataId: object; shape: number[]; dtype: string };
-type KernelFunc = (args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: Record<string, unknown> }) => TensorInfo | TensorInfo[];
+type KernelFunc = (args: {
+  inputs: Record<string, TensorInfo>;
+  backend: unknown;
+  attrs?: Record<string, unknown>;
+}) => TensorInfo | TensorInfo[];
 interface WasmBackendLike {
   disposeData(dataId: object): boolean;
 }
@@ -32,7 +36,11 @@ export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
-    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc });
+    tf.registerKernel({
+      kernelName: 'Conv2DBackpropFilter',
+      backendName: 'wasm',
+      kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
+    });
   }
 }
 
@@ -42,7 +50,11 @@ function wasmKernel(name: string): KernelFunc {
   return k.kernelFunc as unknown as KernelFunc;
 }
 
-function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackendLike; attrs: Record<string, unknown> }): TensorInfo {
+function conv2dBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: Record<string, unknown>;
+}): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as {
@@ -52,9 +64,26 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
     dimRoundingMode?: 'floor' | 'round' | 'ceil';
     filterShape: [number, number, number, number];
   };
-  if (dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropFilter supports dataFormat NHWC only (as wasm Conv2D)');
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow, inHeight: h, inWidth: w } = info;
+  if (dataFormat === 'NCHW')
+    throw new Error('wasm Conv2DBackpropFilter supports dataFormat NHWC only (as wasm Conv2D)');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: kh,
+    filterWidth: kw,
+    outHeight: oh,
+    outWidth: ow,
+    inHeight: h,
+    inWidth: w,
+  } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   // Rows and columns of x below/right of the last window are never used; padding makes the
@@ -69,7 +98,16 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
     let xs: TensorInfo = x;
     if (bottom < 0 || right < 0) {
       const slice = wasmKernel('Slice');
-      xs = keep(slice({ inputs: { x }, backend, attrs: { begin: [0, 0, 0, 0], size: [x.shape[0]!, h + Math.min(bottom, 0), w + Math.min(right, 0), x.shape[3]!] } }) as TensorInfo);
+      xs = keep(
+        slice({
+          inputs: { x },
+          backend,
+          attrs: {
+            begin: [0, 0, 0, 0],
+            size: [x.shape[0]!, h + Math.min(bottom, 0), w + Math.min(right, 0), x.shape[3]!],
+          },
+        }) as TensorInfo,
+      );
     }
     const xT = keep(transpose({ inputs: { x: xs }, backend, attrs: { perm: [3, 1, 2, 0] } }) as TensorInfo);
     const dyT = keep(transpose({ inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } }) as TensorInfo);
@@ -79,7 +117,13 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
       [left, Math.max(right, 0)],
       [0, 0],
     ];
-    const corr = keep(conv({ inputs: { x: xT, filter: dyT }, backend, attrs: { strides: [1, 1], pad: padding, dataFormat: 'NHWC', dilations: [sh, sw], dimRoundingMode: undefined } }) as TensorInfo);
+    const corr = keep(
+      conv({
+        inputs: { x: xT, filter: dyT },
+        backend,
+        attrs: { strides: [1, 1], pad: padding, dataFormat: 'NHWC', dilations: [sh, sw], dimRoundingMode: undefined },
+      }) as TensorInfo,
+    );
     return transpose({ inputs: { x: corr }, backend, attrs: { perm: [1, 2, 0, 3] } }) as TensorInfo;
   } finally {
     for (const t of temporaries) backend.disposeData(t.dataId);

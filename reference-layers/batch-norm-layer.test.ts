@@ -1,18 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../harness/tf.ts';
 import { BatchNormLayer } from './batch-norm-layer.ts';
-import { relDiff } from './rel-diff.ts';
+import { relDiff } from '../test-support/rel-diff.ts';
 
 // Tolerance for float32 (the statistics and sums are computed in different orders):
 // max |ours - tf's| <= 1e-5 * max |tf's| over each tensor. Measured here on cpu: at most 1.2e-7.
 const RTOL = 1e-5;
 
-
 /** Derivatives of sum(layer(x) * dLdZ) with respect to x and every trainable weight (training mode). */
 function grads(layer: tf.layers.Layer, X: Tensor, dLdZ: Tensor): Tensor[] {
   const x = tf.variable(X, true);
   const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads: g } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as Tensor, dLdZ)), [x, ...vars]);
+  const { value, grads: g } = tf.variableGrads(
+    () => tf.sum(tf.mul(layer.apply(x, { training: true }) as Tensor, dLdZ)),
+    [x, ...vars],
+  );
   value.dispose();
   x.dispose();
   return [g[x.name]!, ...vars.map((v) => g[v.name]!)];
@@ -53,7 +55,10 @@ describe('reference BatchNormLayer against tf.layers.batchNormalization', () => 
         // Channels with different means and spreads, away from zero.
         const X = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 35), 3), 5);
         const dLdZ = tf.randomNormal(shape, 0, 1, 'float32', 36);
-        expect(relDiff(ours.apply(X, { training: true }) as Tensor, theirs.apply(X, { training: true }) as Tensor), 'output').toBeLessThan(RTOL);
+        expect(
+          relDiff(ours.apply(X, { training: true }) as Tensor, theirs.apply(X, { training: true }) as Tensor),
+          'output',
+        ).toBeLessThan(RTOL);
         const a = grads(ours, X, dLdZ);
         const e = grads(theirs, X, dLdZ);
         ['dLdX', 'dLdScale', 'dLdOffset'].forEach((name, i) => expect(relDiff(a[i]!, e[i]!), name).toBeLessThan(RTOL));
@@ -78,7 +83,9 @@ describe('reference BatchNormLayer against tf.layers.batchNormalization', () => 
       const { ours, theirs } = pair(shape);
       tf.tidy(() => {
         const X = tf.randomNormal(shape, 1, 2, 'float32', 38);
-        expect(relDiff(ours.apply(X, { training: false }) as Tensor, theirs.apply(X, { training: false }) as Tensor)).toBeLessThan(RTOL);
+        expect(
+          relDiff(ours.apply(X, { training: false }) as Tensor, theirs.apply(X, { training: false }) as Tensor),
+        ).toBeLessThan(RTOL);
         expect(relDiff(ours.apply(X) as Tensor, theirs.apply(X) as Tensor)).toBeLessThan(RTOL);
       });
     });
@@ -86,10 +93,15 @@ describe('reference BatchNormLayer against tf.layers.batchNormalization', () => 
 
   it('describes itself as MATLAB does and round-trips its config', () => {
     const layer = new BatchNormLayer({ epsilon: 1e-3, momentum: 0.8 });
-    tf.tidy(() => { layer.apply(tf.zeros([1, 2, 2, 20])); });
+    tf.tidy(() => {
+      layer.apply(tf.zeros([1, 2, 2, 20]));
+    });
     expect(layer.type).toBe('Batch Normalization');
     expect(layer.description).toBe('Batch normalization with 20 channels');
-    const copy = tf.serialization.SerializationMap.getMap().classNameMap['BatchNormLayer']![1](BatchNormLayer as never, layer.getConfig()) as BatchNormLayer;
+    const copy = tf.serialization.SerializationMap.getMap().classNameMap['BatchNormLayer']![1](
+      BatchNormLayer,
+      layer.getConfig(),
+    ) as BatchNormLayer;
     expect([copy.epsilon, copy.momentum, copy.numChannels]).toEqual([1e-3, 0.8, 20]);
   });
 });

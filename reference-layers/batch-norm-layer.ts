@@ -18,7 +18,14 @@ import { tf, type Shape, type Tensor } from '../harness/tf.ts';
 const batchAxes = (X: Tensor): number[] => [...Array(X.rank - 1).keys()];
 
 /** Prediction: normalise with given (running) statistics. */
-export function batchNormPredict(X: Tensor, scale: Tensor, offset: Tensor, mean: Tensor, variance: Tensor, epsilon: number): Tensor {
+export function batchNormPredict(
+  X: Tensor,
+  scale: Tensor,
+  offset: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  epsilon: number,
+): Tensor {
   return tf.tidy(() => tf.add(tf.mul(tf.mul(tf.sub(X, mean), tf.rsqrt(tf.add(variance, epsilon))), scale), offset));
 }
 
@@ -94,7 +101,8 @@ export class BatchNormLayer extends CustomLayer {
     this.momentum = args.momentum ?? 0.9;
     this.numChannels = args.numChannels ?? undefined; // null from a round-tripped config
     if (!(this.epsilon > 0)) throw new Error(`BatchNormLayer: epsilon must be positive, got ${args.epsilon}`);
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`BatchNormLayer: momentum must be in [0, 1], got ${args.momentum}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new Error(`BatchNormLayer: momentum must be in [0, 1], got ${args.momentum}`);
     this.type = 'Batch Normalization';
     this.describe();
   }
@@ -141,7 +149,12 @@ export class BatchNormLayer extends CustomLayer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon, momentum: this.momentum, numChannels: this.numChannels ?? null };
+    return {
+      ...super.getConfig(),
+      epsilon: this.epsilon,
+      momentum: this.momentum,
+      numChannels: this.numChannels ?? null,
+    };
   }
 }
 tf.serialization.registerClass(BatchNormLayer);

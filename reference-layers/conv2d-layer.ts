@@ -42,9 +42,21 @@ export interface Conv2dGradients {
  *   gradient (kernel Conv2DBackpropFilter, tfjs-core's conv2DBackpropFilter).
  * - dL/db[f] = sum_{n, y, x} dLdZ[n, y, x, f]: every output position adds b[f] once.
  */
-export function conv2dBackward(X: Tensor, dLdZ: Tensor, weights: Tensor, hasBias: boolean, g: Conv2dGeometry): Conv2dGradients {
+export function conv2dBackward(
+  X: Tensor,
+  dLdZ: Tensor,
+  weights: Tensor,
+  hasBias: boolean,
+  g: Conv2dGeometry,
+): Conv2dGradients {
   return tf.tidy(() => {
-    const dLdX = tf.conv2dTranspose(dLdZ as tf.Tensor4D, weights as tf.Tensor4D, X.shape as [number, number, number, number], g.stride, g.padding);
+    const dLdX = tf.conv2dTranspose(
+      dLdZ as tf.Tensor4D,
+      weights as tf.Tensor4D,
+      X.shape as [number, number, number, number],
+      g.stride,
+      g.padding,
+    );
     const dLdWeights = filterGradient(X, dLdZ, weights.shape as [number, number, number, number], g);
     return hasBias ? { dLdX, dLdWeights, dLdBias: tf.sum(dLdZ, [0, 1, 2]) } : { dLdX, dLdWeights };
   });
@@ -55,10 +67,16 @@ export function conv2dBackward(X: Tensor, dLdZ: Tensor, weights: Tensor, hasBias
  * tfjs-core's conv2DBackpropFilter does; the wasm backend has none, and there the same sum is
  * computed as a convolution (`conv2dFilterGradientByConvolution`).
  */
-function filterGradient(X: Tensor, dLdZ: Tensor, filterShape: [number, number, number, number], g: Conv2dGeometry): Tensor {
-  if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) return conv2dFilterGradientByConvolution(X, dLdZ, filterShape, g);
+function filterGradient(
+  X: Tensor,
+  dLdZ: Tensor,
+  filterShape: [number, number, number, number],
+  g: Conv2dGeometry,
+): Tensor {
+  if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend()))
+    return conv2dFilterGradientByConvolution(X, dLdZ, filterShape, g);
   const attrs = { strides: g.stride, pad: g.padding, dataFormat: 'NHWC', filterShape };
-  return tf.engine().runKernel('Conv2DBackpropFilter', { x: X, dy: dLdZ }, attrs as unknown as tf.NamedAttrMap) as Tensor;
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x: X, dy: dLdZ }, attrs) as Tensor;
 }
 
 /**
@@ -72,7 +90,12 @@ function filterGradient(X: Tensor, dLdZ: Tensor, filterShape: [number, number, n
  * right only as far as needed (never negative) gives at least fh x fw outputs; the first fh x fw
  * are dL/dW, transposed back to [fh, fw, cin, F].
  */
-export function conv2dFilterGradientByConvolution(X: Tensor, dLdZ: Tensor, filterShape: [number, number, number, number], g: Conv2dGeometry): Tensor {
+export function conv2dFilterGradientByConvolution(
+  X: Tensor,
+  dLdZ: Tensor,
+  filterShape: [number, number, number, number],
+  g: Conv2dGeometry,
+): Tensor {
   return tf.tidy(() => {
     const [fh, fw] = filterShape;
     const [, H, W] = X.shape as number[];
@@ -83,14 +106,25 @@ export function conv2dFilterGradientByConvolution(X: Tensor, dLdZ: Tensor, filte
     const right = Math.max(0, fw + (ow! - 1) * sw - W! - left);
     const A = tf.transpose(X, [3, 1, 2, 0]) as tf.Tensor4D;
     const B = tf.transpose(dLdZ, [1, 2, 0, 3]) as tf.Tensor4D;
-    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ];
     const full = tf.conv2d(A, B, 1, pad, 'NHWC', [sh, sw]);
     return tf.transpose(tf.slice(full, [0, 0, 0, 0], [-1, fh, fw, -1]), [1, 2, 0, 3]);
   });
 }
 
 /** Top and left zero padding: none for 'valid'; TensorFlow's 'same' puts the odd pixel at the bottom and right. */
-function leadingPadding(g: Conv2dGeometry, H: number, W: number, fh: number, fw: number): { top: number; left: number } {
+function leadingPadding(
+  g: Conv2dGeometry,
+  H: number,
+  W: number,
+  fh: number,
+  fw: number,
+): { top: number; left: number } {
   if (g.padding === 'valid') return { top: 0, left: 0 };
   const [sh, sw] = g.stride;
   const total = (size: number, f: number, s: number) => Math.max((Math.ceil(size / s) - 1) * s + f - size, 0);
@@ -131,9 +165,12 @@ export class Conv2dLayer extends CustomLayer {
     this.useBias = args.useBias ?? true;
     this.numChannels = args.numChannels ?? undefined; // null from a round-tripped config
     if (!(this.numFilters >= 1) || ![...this.filterSize, ...this.stride].every((v) => Number.isInteger(v) && v >= 1)) {
-      throw new Error(`Conv2dLayer: filterSize, numFilters and stride must be positive integers, got filterSize ${args.filterSize}, numFilters ${args.numFilters}, stride ${args.stride ?? 1}`);
+      throw new Error(
+        `Conv2dLayer: filterSize, numFilters and stride must be positive integers, got filterSize ${args.filterSize}, numFilters ${args.numFilters}, stride ${args.stride ?? 1}`,
+      );
     }
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`Conv2dLayer: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
+    if (this.padding !== 'valid' && this.padding !== 'same')
+      throw new Error(`Conv2dLayer: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
     this.type = 'Convolution';
     this.describe();
   }

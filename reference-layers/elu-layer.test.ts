@@ -4,7 +4,9 @@ import { EluLayer } from './elu-layer.ts';
 
 function built(channels: number, alpha: number[]): EluLayer {
   const layer = new EluLayer({ numChannels: channels });
-  tf.tidy(() => { layer.apply(tf.zeros([1, 2, 2, channels])); });
+  tf.tidy(() => {
+    layer.apply(tf.zeros([1, 2, 2, channels]));
+  });
   layer.learnableVariable('alpha').write(tf.keep(tf.tensor1d(alpha)));
   return layer;
 }
@@ -21,12 +23,17 @@ describe('reference ELU', () => {
     const alpha = [0.25, 0.5, 0.9];
     const layer = built(3, alpha);
     const x = [-3, -0.5, 0, 0.5, 2, 100];
-    const X = tf.tensor(x.flatMap((v) => [v, v, v]), [1, 1, x.length, 3]);
+    const X = tf.tensor(
+      x.flatMap((v) => [v, v, v]),
+      [1, 1, x.length, 3],
+    );
     const Z = (layer.apply(X) as tf.Tensor).dataSync();
-    x.forEach((v, i) => alpha.forEach((a, c) => {
-      const expected = v > 0 ? v : a * (Math.exp(v) - 1);
-      expect(Z[i * 3 + c]).toBeCloseTo(expected, 5);
-    }));
+    x.forEach((v, i) =>
+      alpha.forEach((a, c) => {
+        const expected = v > 0 ? v : a * (Math.exp(v) - 1);
+        expect(Z[i * 3 + c]).toBeCloseTo(expected, 5);
+      }),
+    );
   });
 
   it('describes itself as in the seed', () => {

@@ -4,10 +4,9 @@ import { tf, type Tensor } from '../harness/tf.ts';
 import { BatchNormLayer } from './batch-norm-layer.ts';
 import { Conv2dLayer } from './conv2d-layer.ts';
 import { EluLayer } from './elu-layer.ts';
-import { relDiff } from './rel-diff.ts';
+import { relDiff } from '../test-support/rel-diff.ts';
 
 const mnist = createRequire(import.meta.url)('mnist') as Record<number, { get(i: number): number[] }>;
-
 
 /** The first `perDigit` samples of each digit from the mnist package (real digits, fixed order). */
 function digits(perDigit: number): { X: Tensor; Y: Tensor } {
@@ -42,7 +41,9 @@ describe('reference ELU against tf.layers.elu (alpha = 1)', () => {
       const e = tf.variableGrads(() => tf.sum(tf.mul(theirs.apply(x, { training: true }) as Tensor, dLdZ)), [x]);
       expect(relDiff(ours.apply(X) as Tensor, theirs.apply(X) as Tensor), 'output').toBeLessThan(1e-5);
       expect(relDiff(a.grads[x.name]!, e.grads[x.name]!), 'dLdX').toBeLessThan(1e-5);
-      const oracle = tf.grad((al: Tensor) => tf.sum(tf.mul(tf.mul(al, tf.sub(tf.exp(tf.minimum(X, 0)), 1)), dLdZ)))(tf.ones([4]));
+      const oracle = tf.grad((al: Tensor) => tf.sum(tf.mul(tf.mul(al, tf.sub(tf.exp(tf.minimum(X, 0)), 1)), dLdZ)))(
+        tf.ones([4]),
+      );
       expect(relDiff(a.grads[alpha.name]!, oracle), 'dLdAlpha').toBeLessThan(1e-5);
       x.dispose();
     });
@@ -72,8 +73,11 @@ describe('the three reference layers train inside tf.sequential + model.fit (the
     await model.fit(X, Y, { epochs: 1, batchSize: N, shuffle: false, verbose: 0 });
     // One step from running mean 0 and variance 1 with momentum 0.9: 0.1 * batch, 0.9 + 0.1 * batch.
     tf.tidy(() => {
-      expect(relDiff(bn.state['runningMean']!, tf.mul(mean!, 0.1)), 'running mean after one step').toBeLessThan(1e-5);
-      expect(relDiff(bn.state['runningVariance']!, tf.add(tf.mul(variance!, 0.1), 0.9)), 'running variance after one step').toBeLessThan(1e-5);
+      expect(relDiff(bn.state['runningMean']!, tf.mul(mean, 0.1)), 'running mean after one step').toBeLessThan(1e-5);
+      expect(
+        relDiff(bn.state['runningVariance']!, tf.add(tf.mul(variance, 0.1), 0.9)),
+        'running variance after one step',
+      ).toBeLessThan(1e-5);
     });
 
     const history = await model.fit(X, Y, { epochs: 3, batchSize: N, shuffle: false, verbose: 0 });
@@ -90,7 +94,7 @@ describe('the three reference layers train inside tf.sequential + model.fit (the
     const p3 = model.predict(X) as Tensor;
     expect(relDiff(p2, p1)).toBeGreaterThan(1e-3);
     expect(relDiff(p3, p1)).toBe(0);
-    tf.dispose([X, Y, mean!, variance!, p1, p2, p3, ...saved]);
+    tf.dispose([X, Y, mean, variance, p1, p2, p3, ...saved]);
     model.dispose();
   });
 });

@@ -8,7 +8,12 @@ export interface ConsoleStyle {
   color: boolean;
 }
 
-const MARK: Record<CheckResult['status'], string> = { passed: 'PASS', failed: 'FAIL', incomplete: 'INCOMPLETE', skipped: 'SKIP' };
+const MARK: Record<CheckResult['status'], string> = {
+  passed: 'PASS',
+  failed: 'FAIL',
+  incomplete: 'INCOMPLETE',
+  skipped: 'SKIP',
+};
 const COLOR: Record<CheckResult['status'], string> = { passed: '32', failed: '31', incomplete: '33', skipped: '90' };
 
 function paint(s: string, code: string, style: ConsoleStyle): string {
@@ -20,8 +25,13 @@ export function formatCheckLine(r: CheckResult, style: ConsoleStyle): string {
   const secs = `${(r.durationMs / 1000).toFixed(2)} s`;
   const lines = [`  ${mark} ${r.suite}/${r.id} (${secs}): ${r.message}`];
   if (r.status === 'failed' || r.status === 'incomplete') {
-    const where = r.where ? Object.entries(r.where).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length)) : [];
-    if (where.length) lines.push(`             where: ${where.map(([k, v]) => `${k} ${Array.isArray(v) ? `[${v.join(',')}]` : v}`).join(', ')}`);
+    const where = r.where
+      ? Object.entries(r.where).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length))
+      : [];
+    if (where.length)
+      lines.push(
+        `             where: ${where.map(([k, v]) => `${k} ${Array.isArray(v) ? `[${v.join(',')}]` : v}`).join(', ')}`,
+      );
     for (const d of r.details ?? []) lines.push(`             ${d}`);
     if (r.replay && r.status === 'failed') lines.push(`             replay: ${r.replay}`);
   }
@@ -32,7 +42,13 @@ export function formatCheckLine(r: CheckResult, style: ConsoleStyle): string {
 
 export function formatHeader(run: Pick<RunResult, 'layer' | 'environment' | 'seed'>): string {
   const l = run.layer;
-  const what = [l.className, l.type && l.type !== l.className ? `"${l.type}"` : '', l.form !== 'unknown' ? `Form ${l.form}` : ''].filter(Boolean).join(', ');
+  const what = [
+    l.className,
+    l.type && l.type !== l.className ? `"${l.type}"` : '',
+    l.form !== 'unknown' ? `Form ${l.form}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const env = run.environment ? `${run.environment.backend} (${run.environment.device})` : 'no backend';
   return `check-layer ${l.file}${what ? `: ${what}` : ''}\n  input size [${(l.inputSize ?? []).join(',')}], learnables: ${l.learnables.map((p) => `${p.name} [${p.shape.join(',')}]`).join(', ') || 'none'}; on ${env}; seed ${run.seed}`;
 }

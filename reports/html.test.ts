@@ -3,14 +3,12 @@
  * worker path, a layer whose names are HTML, a file that could not run) and on evidence nobody
  * planned for. What a browser makes of it is html-in-browser.test.ts.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, RunResult } from '../harness/result.ts';
 import { DESCRIPTION, IMG_TYPE, SCRIPT_NAME } from '../fixtures/reports/script-in-names.ts';
 import { anchor, renderHtml } from './html.ts';
 import { escapeHtml } from './html/escape.ts';
-import { failingRun, notALayerRun, passingRun, ROOT, scriptRun, trainingRun } from './html/real-runs-for-tests.ts';
+import { failingRun, notALayerRun, passingRun, scriptRun, trainingRun } from '../test-support/real-runs.ts';
 
 /**
  * Everything in the page's markup that could load or run something: elements that fetch or run,
@@ -21,16 +19,35 @@ function externalReferences(html: string): string[] {
   const found: string[] = [];
   for (const tag of html.match(/<[a-zA-Z][^>]*>/g) ?? []) {
     const name = /^<([a-zA-Z0-9-]+)/.exec(tag)![1]!.toLowerCase();
-    if (['script', 'iframe', 'object', 'embed', 'link', 'img', 'image', 'audio', 'video', 'source', 'base', 'form', 'use'].includes(name)) found.push(tag);
+    if (
+      [
+        'script',
+        'iframe',
+        'object',
+        'embed',
+        'link',
+        'img',
+        'image',
+        'audio',
+        'video',
+        'source',
+        'base',
+        'form',
+        'use',
+      ].includes(name)
+    )
+      found.push(tag);
     for (const m of tag.matchAll(/\s([a-zA-Z:-]+)\s*=\s*"([^"]*)"/g)) {
       const attr = m[1]!.toLowerCase();
-      if (attr.startsWith('on') || ['src', 'srcset', 'action', 'formaction', 'poster', 'xlink:href'].includes(attr)) found.push(tag);
+      if (attr.startsWith('on') || ['src', 'srcset', 'action', 'formaction', 'poster', 'xlink:href'].includes(attr))
+        found.push(tag);
       if (attr === 'href' && !m[2]!.startsWith('#')) found.push(tag);
       if (attr === 'style' && /url\(|expression\(/i.test(m[2]!)) found.push(tag);
       if (attr === 'http-equiv' && /refresh/i.test(m[2]!)) found.push(tag);
     }
   }
-  for (const style of html.match(/<style>[\s\S]*?<\/style>/g) ?? []) if (/url\(|@import/i.test(style)) found.push('<style> with url() or @import');
+  for (const style of html.match(/<style>[\s\S]*?<\/style>/g) ?? [])
+    if (/url\(|@import/i.test(style)) found.push('<style> with url() or @import');
   return found;
 }
 
@@ -51,10 +68,18 @@ describe('HTML report of a passing run (reference ELU)', () => {
   it('describes the layer and the environment: name, form, learnables and shapes, backend, versions, seed', async () => {
     const run = await passingRun();
     const html = renderHtml(run);
-    for (const text of [run.layer.name, run.layer.className, 'B: a CustomLayer', run.environment!.backend, run.environment!.tfjsVersion, run.environment!.nodeVersion]) {
+    for (const text of [
+      run.layer.name,
+      run.layer.className,
+      'B: a CustomLayer',
+      run.environment!.backend,
+      run.environment!.tfjsVersion,
+      run.environment!.nodeVersion,
+    ]) {
       expect(html).toContain(escapeHtml(text));
     }
-    for (const l of run.layer.learnables) expect(html).toContain(`<code>${escapeHtml(l.name)}</code> [${l.shape.join(', ')}]`);
+    for (const l of run.layer.learnables)
+      expect(html).toContain(`<code>${escapeHtml(l.name)}</code> [${l.shape.join(', ')}]`);
     expect(html).toMatch(new RegExp(`<th scope="row">seed</th><td><code>${run.seed}</code>`));
   });
 
@@ -74,7 +99,9 @@ describe('HTML report of a passing run (reference ELU)', () => {
   it('is self-contained: no scripts, no external resources, a policy that forbids both', async () => {
     const html = renderHtml(await passingRun());
     expect(externalReferences(html)).toEqual([]);
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    );
   });
 
   it('leaves passing checks closed', async () => {
@@ -90,7 +117,10 @@ describe('HTML report of a failing run (naive-mask ELU through the CLI path)', (
     const bad = run.checks.filter((c) => c.status === 'failed' || c.status === 'incomplete');
     expect(bad.map((c) => c.id)).toEqual(['predictIsFiniteForLargeInputs', 'gradientsAreFiniteForLargeInputs']);
     expect(html).toContain('<span class="verdict failed">FAILED</span>');
-    const problems = html.slice(html.indexOf('id="problems"'), html.indexOf('</section>', html.indexOf('id="problems"')));
+    const problems = html.slice(
+      html.indexOf('id="problems"'),
+      html.indexOf('</section>', html.indexOf('id="problems"')),
+    );
     for (const c of bad) {
       expect(problems).toContain(`href="#${anchor(c)}"`);
       const details = detailsOf(html, c);
@@ -104,12 +134,18 @@ describe('HTML report of a failing run (naive-mask ELU through the CLI path)', (
   it('draws one stability grid for the suite (input class by output, dLdX and each learnable) with NaN marked where the checks saw it', async () => {
     const run = await failingRun();
     const html = renderHtml(run);
-    const section = html.slice(html.indexOf('<section class="suite" id="suite-stability">'), html.indexOf('<details', html.indexOf('<section class="suite" id="suite-stability">')));
+    const section = html.slice(
+      html.indexOf('<section class="suite" id="suite-stability">'),
+      html.indexOf('<details', html.indexOf('<section class="suite" id="suite-stability">')),
+    );
     const header = [...section.matchAll(/<th scope="col">([^<]+)<\/th>/g)].map((m) => m[1]);
     const grids = run.checks.filter((c) => c.suite === 'stability').map((c) => c.evidence!['grid'] as Grid);
     const columns = grids.flatMap((g) => g.columns);
     expect(header).toEqual(['input class', ...columns.map((c) => c.label)]);
-    const rows = [...section.matchAll(/<tr><th scope="row" class="mono">([^<]+)<\/th>(.*?)<\/tr>/g)].map((m) => ({ cls: m[1], cells: m[2]! }));
+    const rows = [...section.matchAll(/<tr><th scope="row" class="mono">([^<]+)<\/th>(.*?)<\/tr>/g)].map((m) => ({
+      cls: m[1],
+      cells: m[2]!,
+    }));
     expect(rows.map((r) => r.cls)).toEqual(grids[0]!.rows.map((r) => escapeHtml(r.inputClass)));
     rows.forEach((row, i) => {
       const states = [...row.cells.matchAll(/class="state (\w+)"/g)].map((m) => m[1]);
@@ -125,21 +161,30 @@ interface Grid {
 }
 
 describe('HTML report of a training run (dead layer, one epoch of 128 digits)', () => {
-  it('shows both networks\' accuracy, the loss and accuracy curves, the confusion matrices and the test digits with their predictions', async () => {
+  it("shows both networks' accuracy, the loss and accuracy curves, the confusion matrices and the test digits with their predictions", async () => {
     const run = await trainingRun();
     const c = run.checks.find((x) => x.id === 'trainsToAccuracy')!;
     expect(c.status).toBe('failed');
     const e = c.evidence as unknown as { subject: TrainingRun; reference: TrainingRun };
     const details = detailsOf(renderHtml(run), c);
-    for (const r of [e.subject, e.reference]) expect(details).toContain(`<strong>${(r.testAccuracy * 100).toFixed(2)}%</strong>`);
+    for (const r of [e.subject, e.reference])
+      expect(details).toContain(`<strong>${(r.testAccuracy * 100).toFixed(2)}%</strong>`);
     expect(details).toContain('aria-label="Mini-batch accuracy per iteration"');
     expect(details).toContain('aria-label="Mini-batch loss per iteration"');
     expect(details.match(/<path class="series"/g)).toHaveLength(4);
-    for (const r of [e.subject, e.reference]) expect(details).toContain(`aria-label="Confusion matrix: ${escapeHtml(r.layer)}`);
-    const digits = [...details.matchAll(/<figure class="digit">.*?<figcaption[^>]*>predicted (\d), true (\d)<\/figcaption><\/figure>/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    for (const r of [e.subject, e.reference])
+      expect(details).toContain(`aria-label="Confusion matrix: ${escapeHtml(r.layer)}`);
+    const digits = [
+      ...details.matchAll(
+        /<figure class="digit">.*?<figcaption[^>]*>predicted (\d), true (\d)<\/figcaption><\/figure>/g,
+      ),
+    ].map((m) => [Number(m[1]), Number(m[2])]);
     expect(digits).toEqual(e.subject.samples.map((s) => [s.predicted, s.label]));
     // Every pixel that is not blank is drawn.
-    const first = details.slice(details.indexOf('<figure class="digit">'), details.indexOf('</figure>', details.indexOf('<figure class="digit">')));
+    const first = details.slice(
+      details.indexOf('<figure class="digit">'),
+      details.indexOf('</figure>', details.indexOf('<figure class="digit">')),
+    );
     expect(first.match(/<rect x=/g)).toHaveLength(e.subject.samples[0]!.pixels.filter((v) => v > 0).length);
   });
 });
@@ -167,7 +212,14 @@ describe('escaping: a layer whose name, type and description are HTML', () => {
     const run = structuredClone(await failingRun());
     const evil = '<script>alert("x")</script>&amp;';
     const c = run.checks.find((x) => x.status === 'failed')!;
-    Object.assign(c, { message: evil, details: [evil], warnings: [evil], where: { parameter: evil }, replay: evil, evidence: { ...c.evidence, [evil]: evil, nested: { [evil]: [evil] } } });
+    Object.assign(c, {
+      message: evil,
+      details: [evil],
+      warnings: [evil],
+      where: { parameter: evil },
+      replay: evil,
+      evidence: { ...c.evidence, [evil]: evil, nested: { [evil]: [evil] } },
+    });
     run.layer.learnables = [{ name: evil, shape: [1] }];
     const html = renderHtml(run);
     expect(html).not.toContain('<script');
@@ -196,9 +248,19 @@ describe('defensive rendering', () => {
       { grid: 'not a grid' },
       { grid: { columns: [{ key: 'output' }], rows: [{ inputClass: 'x', cells: { output: 'weird-state' } }] } },
       { grid: { columns: 7, rows: null } },
-      { parameters: [{}, { pairs: 'no' }, { parameter: 'p', pairs: [{ numeric: 'NaN', analytic: null }], worst: { numeric: Infinity } }] },
+      {
+        parameters: [
+          {},
+          { pairs: 'no' },
+          { parameter: 'p', pairs: [{ numeric: 'NaN', analytic: null }], worst: { numeric: Infinity } },
+        ],
+      },
       { parameters: [1, 2] },
-      { curve: { loss: [null, 1, 'x'], accuracy: 'no' }, confusion: [[1, 2], [3]], samples: [{ pixels: [1, 2, 3] }, null] },
+      {
+        curve: { loss: [null, 1, 'x'], accuracy: 'no' },
+        confusion: [[1, 2], [3]],
+        samples: [{ pixels: [1, 2, 3] }, null],
+      },
       { layer: { curve: {} }, reference: { testAccuracy: NaN, confusion: [[5]] } },
       { deep: { a: { b: { c: { d: { e: 1 } } } } }, long: Array.from({ length: 5000 }, (_, i) => i) },
     ];
@@ -211,7 +273,15 @@ describe('defensive rendering', () => {
     run.checks[0] = { ...run.checks[0]!, evidence: { tolerance: 0.001, seen: 'NaN' } };
     expect(renderHtml(run)).toContain('<tr><th scope="row">tolerance</th><td><code>0.001</code></td></tr>');
     // A list of flat records (per-parameter findings) is a table with a column per key.
-    run.checks[0] = { ...run.checks[0]!, evidence: { findings: [{ parameter: 'input', mismatches: 0 }, { parameter: 'alpha', mismatches: 3, worst: [1, 2] }] } };
+    run.checks[0] = {
+      ...run.checks[0],
+      evidence: {
+        findings: [
+          { parameter: 'input', mismatches: 0 },
+          { parameter: 'alpha', mismatches: 3, worst: [1, 2] },
+        ],
+      },
+    };
     expect(renderHtml(run)).toContain(
       '<h5>findings</h5><div class="scroll"><table class="kv records"><thead><tr><th scope="col">parameter</th><th scope="col">mismatches</th><th scope="col">worst</th></tr></thead><tbody><tr><td>input</td><td>0</td><td></td></tr><tr><td>alpha</td><td>3</td><td>[1,2]</td></tr></tbody></table></div>',
     );
@@ -225,33 +295,19 @@ describe('defensive rendering', () => {
   });
 });
 
-describe('the test\'s own detector of external references', () => {
+describe("the test's own detector of external references", () => {
   it('finds scripts, images, handlers, outside links and url() when they are there', () => {
-    const page = '<p><script>x</script><img src="a.png"><a href="https://example.org">x</a><a href="#ok">ok</a><b onclick="x()">b</b><i style="background:url(a.png)">i</i></p>';
-    expect(externalReferences(page)).toEqual(['<script>', '<img src="a.png">', '<img src="a.png">', '<a href="https://example.org">', '<b onclick="x()">', '<i style="background:url(a.png)">']);
+    const page =
+      '<p><script>x</script><img src="a.png"><a href="https://example.org">x</a><a href="#ok">ok</a><b onclick="x()">b</b><i style="background:url(a.png)">i</i></p>';
+    expect(externalReferences(page)).toEqual([
+      '<script>',
+      '<img src="a.png">',
+      '<img src="a.png">',
+      '<a href="https://example.org">',
+      '<b onclick="x()">',
+      '<i style="background:url(a.png)">',
+    ]);
     expect(externalReferences('<p>&lt;img src=x&gt;</p>')).toEqual([]);
-  });
-});
-
-describe('writers read data only', () => {
-  it('html.ts, junit.ts and index-page.ts import nothing that imports TensorFlow.js', () => {
-    const seen = new Set<string>();
-    const visit = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm)) {
-        const spec = m[1]!;
-        const typeOnly = /^\s*(?:import|export)\s+type\s/.test(m[0]);
-        if (typeOnly) continue;
-        expect(spec.startsWith('.'), `${path.relative(ROOT, file)} imports ${spec}`).toBe(true);
-        visit(path.resolve(path.dirname(file), spec));
-      }
-    };
-    for (const f of ['html.ts', 'junit.ts', 'index-page.ts']) visit(path.join(ROOT, 'reports', f));
-    const files = [...seen].map((f) => path.relative(ROOT, f));
-    expect(files.filter((f) => !f.startsWith('reports/') && f !== 'harness/result.ts')).toEqual([]);
-    expect(files).not.toContain('reports/html/real-runs-for-tests.ts');
   });
 });
 

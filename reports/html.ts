@@ -84,7 +84,10 @@ function renderProblems(checks: readonly CheckResult[]): string {
   const bad = checks.filter((c) => c.status === 'failed' || c.status === 'incomplete');
   if (bad.length === 0) return '';
   return `<section class="box" id="problems"><strong>${bad.length} check${bad.length === 1 ? '' : 's'} did not pass:</strong><ul class="lines">${bad
-    .map((c) => `<li>${statusBadge(c.status)} <a href="#${anchor(c)}"><code>${escapeHtml(c.id)}</code></a>: <span class="message">${escapeHtml(c.message)}</span></li>`)
+    .map(
+      (c) =>
+        `<li>${statusBadge(c.status)} <a href="#${anchor(c)}"><code>${escapeHtml(c.id)}</code></a>: <span class="message">${escapeHtml(c.message)}</span></li>`,
+    )
     .join('')}</ul></section>`;
 }
 
@@ -138,19 +141,24 @@ const FORMS: Record<string, string> = {
 function renderLayer(run: Readonly<RunResult>): string {
   const l = run.layer;
   if (!l) return '';
-  const learnables = Array.isArray(l.learnables) && l.learnables.length
-    ? l.learnables.map((p) => `<code>${escapeHtml(p.name)}</code> ${escapeHtml(formatShape(p.shape))}`).join('<br>')
-    : '<span class="muted">none</span>';
+  const learnables =
+    Array.isArray(l.learnables) && l.learnables.length
+      ? l.learnables.map((p) => `<code>${escapeHtml(p.name)}</code> ${escapeHtml(formatShape(p.shape))}`).join('<br>')
+      : '<span class="muted">none</span>';
   const rows: [string, string][] = [
     ['name', escapeHtml(l.name)],
     ['type', escapeHtml(l.type)],
     ['description', escapeHtml(l.description)],
     ['class', `<code>${escapeHtml(l.className)}</code>`],
-    ['file', `<code>${escapeHtml(l.file)}</code>${l.exportName ? ` · export <code>${escapeHtml(l.exportName)}</code>` : ''}`],
+    [
+      'file',
+      `<code>${escapeHtml(l.file)}</code>${l.exportName ? ` · export <code>${escapeHtml(l.exportName)}</code>` : ''}`,
+    ],
     ['form', escapeHtml(FORMS[String(l.form)] ?? l.form)],
     ['input size (one observation)', escapeHtml(l.inputSize ? formatShape(l.inputSize) : 'unknown')],
   ];
-  if (l.outputSize !== undefined) rows.push(['output size', escapeHtml(l.outputSize ? formatShape(l.outputSize) : 'unknown')]);
+  if (l.outputSize !== undefined)
+    rows.push(['output size', escapeHtml(l.outputSize ? formatShape(l.outputSize) : 'unknown')]);
   rows.push(['learnables', learnables]);
   if (l.hasBackward !== undefined) rows.push(['own backward', l.hasBackward ? 'yes' : 'no']);
   if (l.elementwise !== undefined) rows.push(['elementwise', l.elementwise ? 'yes' : 'no']);
@@ -171,9 +179,19 @@ function renderDetails(checks: readonly CheckResult[]): string {
   return `<h2 id="details">Details by suite</h2>${bySuite(checks)
     .map(([suite, list]) => {
       // The stability checks each fill some columns of one grid: draw it once, whole, above them.
-      const grids = list.map((c) => (isRecord(c.evidence) ? c.evidence['grid'] : undefined)).filter((g) => g !== undefined);
-      const merged = grids.length > 1 ? renderStabilityGridSection(mergeGrids(grids), 'Stability grid of this run') : null;
-      const options = merged ? { drawnElsewhere: { keys: ['grid'], note: `This check's columns are in the stability grid at <a href="#suite-${escapeHtml(suite)}">the top of this suite</a>.` } } : {};
+      const grids = list
+        .map((c) => (isRecord(c.evidence) ? c.evidence['grid'] : undefined))
+        .filter((g) => g !== undefined);
+      const merged =
+        grids.length > 1 ? renderStabilityGridSection(mergeGrids(grids), 'Stability grid of this run') : null;
+      const options = merged
+        ? {
+            drawnElsewhere: {
+              keys: ['grid'],
+              note: `This check's columns are in the stability grid at <a href="#suite-${escapeHtml(suite)}">the top of this suite</a>.`,
+            },
+          }
+        : {};
       return `<section class="suite" id="suite-${escapeHtml(suite)}"><h3>${escapeHtml(suiteTitle(suite))} <span class="muted">(${escapeHtml(suite)})</span></h3>${merged ? `<div class="merged-grid">${merged}</div>` : ''}${list.map((c) => renderCheck(c, options)).join('\n')}</section>`;
     })
     .join('\n')}`;
@@ -184,10 +202,17 @@ export function renderCheck(c: CheckResult, evidenceOptions: EvidenceOptions = {
   const title = (c as { title?: unknown }).title;
   const parts: string[] = [];
   if (typeof title === 'string' && title) parts.push(`<p class="muted">${escapeHtml(title)}</p>`);
-  if (Array.isArray(c.details) && c.details.length) parts.push(`<ul class="lines">${c.details.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>`);
-  if (Array.isArray(c.warnings) && c.warnings.length) parts.push(`<h4>Warnings</h4><ul class="lines warnings">${c.warnings.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>`);
+  if (Array.isArray(c.details) && c.details.length)
+    parts.push(`<ul class="lines">${c.details.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>`);
+  if (Array.isArray(c.warnings) && c.warnings.length)
+    parts.push(
+      `<h4>Warnings</h4><ul class="lines warnings">${c.warnings.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>`,
+    );
   if (isRecord(c.where) && Object.keys(c.where).length) {
-    const rows = Object.entries(c.where).map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td><code>${escapeHtml(Array.isArray(v) ? formatShape(v) : formatValue(v))}</code></td></tr>`);
+    const rows = Object.entries(c.where).map(
+      ([k, v]) =>
+        `<tr><th scope="row">${escapeHtml(k)}</th><td><code>${escapeHtml(Array.isArray(v) ? formatShape(v) : formatValue(v))}</code></td></tr>`,
+    );
     parts.push(`<h4>Where</h4><table class="kv">${rows.join('')}</table>`);
   }
   if (c.evidence !== undefined && c.evidence !== null) parts.push(renderEvidence(c, evidenceOptions));
@@ -208,8 +233,14 @@ function renderRun(run: Readonly<RunResult>): string {
     ['check-layer', escapeHtml(e?.toolVersion ?? run.tool?.version ?? '')],
     ['exit code', escapeHtml(run.exitCode)],
   ];
-  const options = isRecord(run.options) && Object.keys(run.options).length
-    ? `<h3>Options</h3><table class="kv">${Object.entries(run.options).map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td><code>${escapeHtml(formatValue(v))}</code></td></tr>`).join('')}</table>`
-    : '';
+  const options =
+    isRecord(run.options) && Object.keys(run.options).length
+      ? `<h3>Options</h3><table class="kv">${Object.entries(run.options)
+          .map(
+            ([k, v]) =>
+              `<tr><th scope="row">${escapeHtml(k)}</th><td><code>${escapeHtml(formatValue(v))}</code></td></tr>`,
+          )
+          .join('')}</table>`
+      : '';
   return `<h2 id="environment">Run and environment</h2><table class="kv">${rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join('')}</table>${options}`;
 }

@@ -1,7 +1,7 @@
 /** The index page of a run over several layer files, on real runs: one row per file, its verdict, counts and a link. */
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from './html/escape.ts';
-import { notALayerRun, passingRun, predictThrowsRun } from './html/real-runs-for-tests.ts';
+import { notALayerRun, passingRun, predictThrowsRun } from '../test-support/real-runs.ts';
 import { renderIndex, safeHref } from './index-page.ts';
 
 describe('index page', () => {
@@ -9,7 +9,9 @@ describe('index page', () => {
     const runs = [await passingRun(), await predictThrowsRun(), await notALayerRun()];
     const entries = runs.map((run, i) => ({ file: run.layer.file, reportHref: `layer-${i}.html`, run }));
     const html = renderIndex(entries);
-    const rows = [...html.matchAll(/<tr><td><span class="verdict (\w+)">[^<]*<\/span><\/td><td><a href="([^"]+)">/g)].map((m) => [m[1], m[2]]);
+    const rows = [
+      ...html.matchAll(/<tr><td><span class="verdict (\w+)">[^<]*<\/span><\/td><td><a href="([^"]+)">/g),
+    ].map((m) => [m[1], m[2]]);
     expect(rows).toEqual([
       ['passed', 'layer-0.html'],
       ['failed', 'layer-1.html'],
@@ -23,7 +25,12 @@ describe('index page', () => {
 
   it('says PASSED only when every layer passed', async () => {
     const run = await passingRun();
-    expect(renderIndex([{ file: 'a.ts', reportHref: 'a.html', run }, { file: 'b.ts', reportHref: 'b.html', run }])).toContain('<span class="verdict passed">PASSED</span>2 passed, 0 failed');
+    expect(
+      renderIndex([
+        { file: 'a.ts', reportHref: 'a.html', run },
+        { file: 'b.ts', reportHref: 'b.html', run },
+      ]),
+    ).toContain('<span class="verdict passed">PASSED</span>2 passed, 0 failed');
   });
 
   it('escapes file names and keeps links relative: no javascript: or other schemes, odd characters encoded', async () => {

@@ -36,12 +36,20 @@ function decodeSafely(s: string): string {
 export function renderIndex(entries: IndexEntry[]): string {
   const verdicts = entries.map((e) => verdict(e.run));
   const failing = verdicts.filter((v) => v.cls !== 'passed').length;
-  const overall = entries.length === 0 ? { label: 'NOTHING RAN', cls: 'error' } : failing ? { label: 'FAILED', cls: 'failed' } : { label: 'PASSED', cls: 'passed' };
+  const overall =
+    entries.length === 0
+      ? { label: 'NOTHING RAN', cls: 'error' }
+      : failing
+        ? { label: 'FAILED', cls: 'failed' }
+        : { label: 'PASSED', cls: 'passed' };
   const rows = entries.map((e, i) => {
     const v = verdicts[i]!;
     const s = e.run.summary;
     const name = e.run.layer?.name || e.run.layer?.className || '';
-    const first = e.run.loadError?.message ?? e.run.checks?.find((c) => c.status === 'failed' || c.status === 'incomplete')?.message ?? '';
+    const first =
+      e.run.loadError?.message ??
+      e.run.checks?.find((c) => c.status === 'failed' || c.status === 'incomplete')?.message ??
+      '';
     return `<tr><td><span class="verdict ${v.cls}">${v.label}</span></td><td><a href="${escapeHtml(safeHref(e.reportHref))}"><code>${escapeHtml(e.file)}</code></a>${name ? ` <span class="muted layer-name">${escapeHtml(name)}</span>` : ''}${first ? `<div class="message first-problem">${escapeHtml(first)}</div>` : ''}</td><td class="num">${s?.passed ?? ''}</td><td class="num">${s?.failed ?? ''}</td><td class="num">${s?.incomplete ?? ''}</td><td class="num">${s?.skipped ?? ''}</td><td class="num">${formatDuration(s?.durationMs)}</td></tr>`;
   });
   const seeds = [...new Set(entries.map((e) => e.run.seed))];

@@ -6,9 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, RunResult } from '../harness/result.ts';
 import { escapeXml, escapeXmlAttr } from './html/escape.ts';
-import { failingRun, notALayerRun, passingRun, predictThrowsRun } from './html/real-runs-for-tests.ts';
+import { failingRun, notALayerRun, passingRun, predictThrowsRun } from '../test-support/real-runs.ts';
 import { renderJunit } from './junit.ts';
-
 
 interface Case {
   name: string;
@@ -81,8 +80,15 @@ describe('JUnit XML', () => {
     const xml = renderJunit(run);
     expectWellFormedText(xml);
     const cases = suitesOf(xml).flatMap((s) => s.cases);
-    for (const c of incomplete) expect(cases.find((x) => x.name === c.id)!.body).toContain(`<error message="${escapeXmlAttr(c.message)}" type="incomplete">`);
-    expect(xml).toMatch(new RegExp(`<testsuite name="check-layer.shape" tests="${run.checks.length}" failures="${run.summary.failed}" errors="${run.summary.incomplete}" skipped="0"`));
+    for (const c of incomplete)
+      expect(cases.find((x) => x.name === c.id)!.body).toContain(
+        `<error message="${escapeXmlAttr(c.message)}" type="incomplete">`,
+      );
+    expect(xml).toMatch(
+      new RegExp(
+        `<testsuite name="check-layer.shape" tests="${run.checks.length}" failures="${run.summary.failed}" errors="${run.summary.incomplete}" skipped="0"`,
+      ),
+    );
   });
 
   it('writes skipped checks as <skipped> with the reason', async () => {
@@ -91,7 +97,9 @@ describe('JUnit XML', () => {
     const c: CheckResult = { ...run.checks[1]!, status: 'skipped', message: 'no learnables: nothing to differentiate' };
     run.checks[1] = c;
     const xml = renderJunit(run);
-    const body = suitesOf(xml).flatMap((s) => s.cases).find((x) => x.name === c.id)!.body;
+    const body = suitesOf(xml)
+      .flatMap((s) => s.cases)
+      .find((x) => x.name === c.id)!.body;
     expect(body.trim()).toBe('<skipped message="no learnables: nothing to differentiate"/>');
     expect(xml).toMatch(/<testsuites [^>]*skipped="1"/);
   });
@@ -102,7 +110,9 @@ describe('JUnit XML', () => {
     expectWellFormedText(xml);
     const suites = suitesOf(xml);
     expect(suites.map((s) => s.name)).toEqual(['check-layer.load']);
-    expect(suites[0]!.cases[0]!.body).toContain(`<error message="${escapeXmlAttr(run.loadError!.message)}" type="loadError">`);
+    expect(suites[0]!.cases[0]!.body).toContain(
+      `<error message="${escapeXmlAttr(run.loadError!.message)}" type="loadError">`,
+    );
   });
 
   it('escapes markup and drops characters XML cannot hold, in attributes and text', async () => {

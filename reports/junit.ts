@@ -15,7 +15,8 @@ import { escapeXml, escapeXmlAttr } from './html/escape.ts';
 import { checkAsText } from './html/evidence-text.ts';
 import type { ReportWriter } from './writer.ts';
 
-const seconds = (ms: unknown): string => (typeof ms === 'number' && Number.isFinite(ms) ? (ms / 1000).toFixed(3) : '0.000');
+const seconds = (ms: unknown): string =>
+  typeof ms === 'number' && Number.isFinite(ms) ? (ms / 1000).toFixed(3) : '0.000';
 
 /** Attribute values are one line of reasonable length; the full text goes in the element body. */
 const attr = (s: unknown, max = 1000): string => {
@@ -55,7 +56,8 @@ function count(checks: readonly CheckResult[]): Counts {
   };
 }
 
-const countAttrs = (k: Counts): string => `tests="${k.tests}" failures="${k.failures}" errors="${k.errors}" skipped="${k.skipped}" time="${seconds(k.ms)}"`;
+const countAttrs = (k: Counts): string =>
+  `tests="${k.tests}" failures="${k.failures}" errors="${k.errors}" skipped="${k.skipped}" time="${seconds(k.ms)}"`;
 
 export function renderJunit(run: Readonly<RunResult>): string {
   const file = run.layer?.file ?? '';

@@ -19,7 +19,11 @@ export function writeAtomically(file: string, text: string): void {
 export function reportStems(files: string[]): string[] {
   const seen = new Map<string, number>();
   return files.map((f) => {
-    const base = path.basename(f).replace(/\.(m?ts|m?js)$/, '').replace(/[^A-Za-z0-9._-]+/g, '-') || 'layer';
+    const base =
+      path
+        .basename(f)
+        .replace(/\.(m?ts|m?js)$/, '')
+        .replace(/[^A-Za-z0-9._-]+/g, '-') || 'layer';
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
     return n === 1 ? base : `${base}-${n}`;
@@ -36,7 +40,9 @@ export function writeReports(runs: RunResult[], reportDir: string, formats: Repo
   try {
     mkdirSync(reportDir, { recursive: true });
   } catch (e) {
-    throw new UsageError(`--report-dir ${reportDir}: cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable folder`);
+    throw new UsageError(
+      `--report-dir ${reportDir}: cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable folder`,
+    );
   }
   const stems = reportStems(runs.map((r) => r.layer.file));
   const written: WrittenReports = { perRun: [] };
@@ -55,13 +61,21 @@ export function writeReports(runs: RunResult[], reportDir: string, formats: Repo
       const index = path.join(reportDir, 'index.html');
       writeAtomically(
         index,
-        renderIndex(runs.map((run, i) => ({ file: run.layer.file, reportHref: path.basename(written.perRun[i]!.html ?? written.perRun[i]!.json ?? ''), run }))),
+        renderIndex(
+          runs.map((run, i) => ({
+            file: run.layer.file,
+            reportHref: path.basename(written.perRun[i]!.html ?? written.perRun[i]!.json ?? ''),
+            run,
+          })),
+        ),
       );
       written.index = index;
     }
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`--report-dir ${reportDir}: cannot write reports (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable folder`);
+    throw new UsageError(
+      `--report-dir ${reportDir}: cannot write reports (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable folder`,
+    );
   }
   return written;
 }

@@ -88,12 +88,16 @@ async function forwardValues(subject: LayerUnderTest, X: Tensor): Promise<{ z: F
 export function tidyGradients(compute: () => Gradients): Gradients {
   return tf.tidy(() => {
     const g = compute();
-    return { dLdX: g.dLdX, dLdLearnables: g.dLdLearnables } as unknown as tf.TensorContainer;
-  }) as unknown as Gradients;
+    return { dLdX: g.dLdX, dLdLearnables: g.dLdLearnables };
+  });
 }
 
 /** The layer's analytic derivatives for X and dLdZ, read back, by parameter name. */
-export async function analyticGradients(subject: LayerUnderTest, X: Tensor, dLdZ: Tensor): Promise<Record<string, Float32Array>> {
+export async function analyticGradients(
+  subject: LayerUnderTest,
+  X: Tensor,
+  dLdZ: Tensor,
+): Promise<Record<string, Float32Array>> {
   const grads = tidyGradients(() => subject.gradients(X, dLdZ));
   const out: Record<string, Float32Array> = {};
   try {
@@ -158,7 +162,9 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
       }
       const grad = analytic[name];
       if (!grad || grad.length !== values.length) {
-        throw new Error(`the derivative for ${name} has ${grad?.length ?? 0} elements, the ${role === 'input' ? 'input' : 'learnable'} has ${values.length}`);
+        throw new Error(
+          `the derivative for ${name} has ${grad?.length ?? 0} elements, the ${role === 'input' ? 'input' : 'learnable'} has ${values.length}`,
+        );
       }
       const scale = parameterScale(values);
       const sampleSeed = deriveSeed(args.seed, `${role}:${shape.join('x')}`);
@@ -182,11 +188,19 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
       };
       let going = true;
       for (const index of coords) {
-        going = await run(async () => ({ ...(await runProbe(base, coordinateTarget(values, grad, index, scale, evaluateWith, floor))), index, direction: null }));
+        going = await run(async () => ({
+          ...(await runProbe(base, coordinateTarget(values, grad, index, scale, evaluateWith, floor))),
+          index,
+          direction: null,
+        }));
         if (!going) break;
       }
       for (let d = 0; going && d < directions.length; d++) {
-        going = await run(async () => ({ ...(await runProbe(base, directionTarget(values, grad, directions[d]!, scale, evaluateWith, floor, hold))), index: null, direction: d }));
+        going = await run(async () => ({
+          ...(await runProbe(base, directionTarget(values, grad, directions[d]!, scale, evaluateWith, floor, hold))),
+          index: null,
+          direction: d,
+        }));
       }
       forwardPasses += passes;
       parameters.push({ name, role, shape, points, forwardPasses: passes });

@@ -27,7 +27,8 @@ export async function forwardRepeats(subject: LayerUnderTest, X: Tensor): Promis
   const b = await read();
   for (let i = 0; i < a.length; i++) {
     // Bitwise: NaN in the same place repeats too.
-    if (!Object.is(a[i], b[i]) && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return { repeats: false, index: i, first: a[i]!, second: b[i]! };
+    if (!Object.is(a[i], b[i]) && !(Number.isNaN(a[i]) && Number.isNaN(b[i])))
+      return { repeats: false, index: i, first: a[i]!, second: b[i]! };
   }
   return { repeats: a.length === b.length };
 }

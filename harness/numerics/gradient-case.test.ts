@@ -30,7 +30,14 @@ describe('drawn gradient cases', () => {
 });
 
 describe('shrinking', () => {
-  const c: GradientCase = { batch: 2, size: [3, 4, 2], x: Array.from({ length: 48 }, (_, i) => i + 0.3), values: 'drawn', upstreamSeed: 1, upstream: 'random' };
+  const c: GradientCase = {
+    batch: 2,
+    size: [3, 4, 2],
+    x: Array.from({ length: 48 }, (_, i) => i + 0.3),
+    values: 'drawn',
+    upstreamSeed: 1,
+    upstream: 'random',
+  };
 
   it('crops observations and spatial axes keeping the leading elements', () => {
     expect(crop(c, 1, [1, 2, 2])).toEqual([0.3, 1.3, 2.3, 3.3]);
@@ -51,6 +58,8 @@ describe('shrinking', () => {
     const rounded = all.find((s) => s.values === 'integers')!;
     expect(rounded.x.every(Number.isInteger)).toBe(true);
     // A fully simplified case offers nothing more.
-    expect([...shrinkCase({ ...c, batch: 1, size: [1, 1, 2], x: [1, 2], values: 'integers', upstream: 'signs' })]).toEqual([]);
+    expect([
+      ...shrinkCase({ ...c, batch: 1, size: [1, 1, 2], x: [1, 2], values: 'integers', upstream: 'signs' }),
+    ]).toEqual([]);
   });
 });

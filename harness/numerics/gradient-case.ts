@@ -59,7 +59,8 @@ export function upstreamValues(c: Pick<GradientCase, 'upstreamSeed' | 'upstream'
 
 /** A fresh input value: uniform in [-3, 3], or exactly one of SPECIAL_VALUES. */
 function drawValue(next: () => number, specials: boolean): number {
-  if (specials && next() < SPECIAL_FRACTION) return SPECIAL_VALUES[Math.min(SPECIAL_VALUES.length - 1, Math.floor(next() * SPECIAL_VALUES.length))]!;
+  if (specials && next() < SPECIAL_FRACTION)
+    return SPECIAL_VALUES[Math.min(SPECIAL_VALUES.length - 1, Math.floor(next() * SPECIAL_VALUES.length))]!;
   return f32(INPUT_RANGE * (2 * next() - 1));
 }
 
@@ -125,12 +126,17 @@ export class GradientCaseArbitrary extends fc.Arbitrary<GradientCase> {
     const next = () => mrng.nextDouble();
     const x = Array.from({ length: n }, () => drawValue(next, this.specials));
     const upstreamSeed = mrng.nextInt(0, 0x7fffffff);
-    return new fc.Value({ batch: this.batch, size: [...this.size], x, values: 'drawn', upstreamSeed, upstream: 'random' }, undefined);
+    return new fc.Value(
+      { batch: this.batch, size: [...this.size], x, values: 'drawn', upstreamSeed, upstream: 'random' },
+      undefined,
+    );
   }
 
   override canShrinkWithoutContext(value: unknown): value is GradientCase {
     const v = value as GradientCase;
-    return typeof v === 'object' && v !== null && Array.isArray(v.x) && Array.isArray(v.size) && typeof v.batch === 'number';
+    return (
+      typeof v === 'object' && v !== null && Array.isArray(v.x) && Array.isArray(v.size) && typeof v.batch === 'number'
+    );
   }
 
   override shrink(value: GradientCase): fc.Stream<fc.Value<GradientCase>> {

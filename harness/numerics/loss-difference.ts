@@ -29,7 +29,12 @@ export function makeLossBase(g: Float32Array, z0: Float32Array, batch: number): 
   let ss = 0;
   for (let i = 0; i < z0.length; i++) ss += z0[i]! * z0[i]!;
   const rms = z0.length ? Math.sqrt(ss / z0.length) : 0;
-  return { g, z0, zFloor: 0.25 * (Number.isFinite(rms) ? rms : 0), firstObservationSize: batch > 0 ? Math.floor(z0.length / batch) : z0.length };
+  return {
+    g,
+    z0,
+    zFloor: 0.25 * (Number.isFinite(rms) ? rms : 0),
+    firstObservationSize: batch > 0 ? Math.floor(z0.length / batch) : z0.length,
+  };
 }
 
 /** Float32 rounding noise per output element, in units of EPS32 x its magnitude: a few roundings. */
@@ -115,8 +120,8 @@ export function lossDifferences(
       if (zk !== base0) {
         differs = true;
         const d = (zk - base0) * g[i]!;
-        dL[k] += d;
-        if (i < firstObservationSize) dLFirst[k] += d;
+        dL[k] = (dL[k] ?? 0) + d;
+        if (i < firstObservationSize) dLFirst[k] = (dLFirst[k] ?? 0) + d;
         const a = Math.abs(zk);
         if (a > mag) mag = a;
       }
@@ -161,5 +166,14 @@ export function lossDifferences(
   const sigmaModel = ROUNDINGS_PER_OUTPUT * EPS32 * Math.sqrt(model);
   // A fourth difference of independent noise has variance 1 + 16 + 36 + 16 + 1 = 70 times one value's.
   const sigmaMeasured = Math.sqrt(measured / 70);
-  return { dL, dLFirst, sigma: Math.max(sigmaModel, sigmaMeasured), changed: changedIndex.length, kinked, kinkedLeft, kinkedRight, termMagnitude };
+  return {
+    dL,
+    dLFirst,
+    sigma: Math.max(sigmaModel, sigmaMeasured),
+    changed: changedIndex.length,
+    kinked,
+    kinkedLeft,
+    kinkedRight,
+    termMagnitude,
+  };
 }

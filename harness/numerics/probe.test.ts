@@ -10,7 +10,11 @@ import { coordinateStep } from './step.ts';
 
 const G = 1.3;
 
-function target(f: (x: number) => number, x0: number, analytic: number): { base: ReturnType<typeof makeLossBase>; target: ProbeTarget } {
+function target(
+  f: (x: number) => number,
+  x0: number,
+  analytic: number,
+): { base: ReturnType<typeof makeLossBase>; target: ProbeTarget } {
   const x = f32(x0);
   const base = makeLossBase(Float32Array.of(G), Float32Array.of(f(x)), 1);
   return {
@@ -75,7 +79,14 @@ describe('runProbe', () => {
     // k steps from the kink: within 2.5 steps one refinement (step / 8) clears the stencil and a
     // 2% error shows; closer, two refinements are needed and rounding noise / step widens the
     // tolerance to a few percent, so there a 10% error is what must show.
-    for (const [k, wrong] of [[0.3, 1.02], [0.9, 1.02], [1.5, 1.02], [2.5, 1.02], [1 / 16, 1.1], [1.5 / 8, 1.1]] as const) {
+    for (const [k, wrong] of [
+      [0.3, 1.02],
+      [0.9, 1.02],
+      [1.5, 1.02],
+      [2.5, 1.02],
+      [1 / 16, 1.1],
+      [1.5 / 8, 1.1],
+    ] as const) {
       const x = 1 - k * h; // inside the clip, the kink at 1 is k steps to the right
       expect((await judge(clip, x, G)).passed).toBe(true);
       expect((await judge(clip, x, G * wrong)).passed).toBe(false);

@@ -176,10 +176,26 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
     const left = leftClean && Math.abs(a - L3.value) <= tolL ? Math.abs(a - L3.value) / tolL : Infinity;
     const right = rightClean && Math.abs(a - R3.value) <= tolR ? Math.abs(a - R3.value) / tolR : Infinity;
     if (left < Infinity && left <= right) {
-      return { ...common, passed: true, numeric: L3.value, tolerance: tolL, errorEstimate: errL, rule: 'left', numericFirstObservation: L3.first };
+      return {
+        ...common,
+        passed: true,
+        numeric: L3.value,
+        tolerance: tolL,
+        errorEstimate: errL,
+        rule: 'left',
+        numericFirstObservation: L3.first,
+      };
     }
     if (right < Infinity) {
-      return { ...common, passed: true, numeric: R3.value, tolerance: tolR, errorEstimate: errR, rule: 'right', numericFirstObservation: R3.first };
+      return {
+        ...common,
+        passed: true,
+        numeric: R3.value,
+        tolerance: tolR,
+        errorEstimate: errR,
+        rule: 'right',
+        numericFirstObservation: R3.first,
+      };
     }
     // (d) between, at a kink at the point itself. Third differences miss a kink sitting exactly
     // 1.5 steps away, so "at the point" is only believed when it holds at two steps in a row
@@ -192,7 +208,15 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
       if (between && (betweenBefore || lastLevel)) {
         const nearest = a < lo ? lo : a > hi ? hi : a;
         const first = nearest === L3.value ? L3.first : nearest === R3.value ? R3.first : (L3.first + R3.first) / 2;
-        return { ...common, passed: true, numeric: nearest, tolerance: tolBetween, errorEstimate: errL + errR, rule: 'between', numericFirstObservation: first };
+        return {
+          ...common,
+          passed: true,
+          numeric: nearest,
+          tolerance: tolBetween,
+          errorEstimate: errL + errR,
+          rule: 'between',
+          numericFirstObservation: first,
+        };
       }
     }
     betweenBefore = between;

@@ -38,7 +38,13 @@ export function failedParameters(c: Comparison): ParameterComparison[] {
   return c.parameters.filter((p) => p.points.some((q) => !q.passed));
 }
 
-export async function searchFailure(subject: LayerUnderTest, inputSize: number[], seed: number, caseSeed: number, exhaustive: boolean): Promise<SearchResult> {
+export async function searchFailure(
+  subject: LayerUnderTest,
+  inputSize: number[],
+  seed: number,
+  caseSeed: number,
+  exhaustive: boolean,
+): Promise<SearchResult> {
   const arbitrary = fc.limitShrink(new GradientCaseArbitrary(BATCH, inputSize, true), MAX_SHRINK_CANDIDATES);
   let drawn: CaseComparison | null = null;
   let drawnError: unknown = null;
@@ -47,7 +53,13 @@ export async function searchFailure(subject: LayerUnderTest, inputSize: number[]
   let shrinkPasses = 0;
 
   const property = async (c: GradientCase): Promise<boolean> => {
-    const common = { subject, x: Float32Array.from(c.x), xShape: caseShape(c), upstream: (s: number[]) => upstreamValues(c, s), seed };
+    const common = {
+      subject,
+      x: Float32Array.from(c.x),
+      xShape: caseShape(c),
+      upstream: (s: number[]) => upstreamValues(c, s),
+      seed,
+    };
     if (!drawn) {
       try {
         drawn = { c, comparison: await compareGradients({ ...common, exhaustive }) };
@@ -91,7 +103,9 @@ export async function searchFailure(subject: LayerUnderTest, inputSize: number[]
     return false;
   };
 
-  const details = await withWeightsRestored(subject.layer, () => fc.check(fc.asyncProperty(arbitrary, property), { seed: caseSeed, numRuns: 1 }));
+  const details = await withWeightsRestored(subject.layer, () =>
+    fc.check(fc.asyncProperty(arbitrary, property), { seed: caseSeed, numRuns: 1 }),
+  );
   if (drawnError) throw drawnError;
   if (!drawn) throw new Error('fast-check drew no case');
   return { drawn, counterexample: last, shrinks: details.numShrinks, caseSeed };

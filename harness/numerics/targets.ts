@@ -10,7 +10,14 @@ import { DIRECTION_STEP, coordinateStep } from './step.ts';
 
 export type EvaluateWith = (values: Float32Array) => Promise<Float32Array>;
 
-export function coordinateTarget(values: Float32Array, analytic: Float32Array, index: number, scale: number, evaluateWith: EvaluateWith, floor: NoiseFloor): ProbeTarget {
+export function coordinateTarget(
+  values: Float32Array,
+  analytic: Float32Array,
+  index: number,
+  scale: number,
+  evaluateWith: EvaluateWith,
+  floor: NoiseFloor,
+): ProbeTarget {
   const x = values[index]!;
   return {
     analytic: analytic[index]!,
@@ -21,7 +28,7 @@ export function coordinateTarget(values: Float32Array, analytic: Float32Array, i
       const moved = values.slice();
       moved[index] = f32(x + t);
       // Both are float32 values: their float64 difference is exact.
-      const offset = moved[index]! - x;
+      const offset = moved[index] - x;
       return { offset, z: await evaluateWith(moved) };
     },
   };

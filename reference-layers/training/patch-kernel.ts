@@ -22,7 +22,13 @@ export function registerPatchKernel(): void {
   tf.registerKernel({
     kernelName: PATCH_KERNEL,
     backendName: 'wasm',
-    kernelFunc: (({ inputs, backend }: { inputs: { images: TensorInfo; indices: TensorInfo }; backend: WasmBackend }) => {
+    kernelFunc: (({
+      inputs,
+      backend,
+    }: {
+      inputs: { images: TensorInfo; indices: TensorInfo };
+      backend: WasmBackend;
+    }) => {
       const batch = inputs.indices.shape[0]!;
       const rows = batch * 24 * 24;
       // Allocate first: a heap that grows detaches the views taken before.
@@ -30,7 +36,12 @@ export function registerPatchKernel(): void {
       const PT = backend.makeOutput([25, rows], 'float32');
       const images = backend.typedArrayFromHeap(inputs.images) as Float32Array;
       const indices = backend.typedArrayFromHeap(inputs.indices) as Int32Array;
-      cutPatches(images, indices, backend.typedArrayFromHeap(P) as Float32Array, backend.typedArrayFromHeap(PT) as Float32Array);
+      cutPatches(
+        images,
+        indices,
+        backend.typedArrayFromHeap(P) as Float32Array,
+        backend.typedArrayFromHeap(PT) as Float32Array,
+      );
       return [P, PT];
     }) as unknown as tf.KernelFunc,
   });

@@ -38,7 +38,9 @@ export function buildLayer(make: () => unknown, seed: number): tf.layers.Layer {
   try {
     layer = LayerUnderTest.create({ kind: 'factory', value: make }, [...LAYER_INPUT_SIZE], seed).layer;
   } catch (e) {
-    throw new LayerBuildError(`building it for [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${(e as Error)?.message ?? String(e)}`);
+    throw new LayerBuildError(
+      `building it for [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${(e as Error)?.message ?? String(e)}`,
+    );
   }
   try {
     // create() tolerates a call that throws after build (that is predictDoesNotError's to report); here it must work.
@@ -47,7 +49,9 @@ export function buildLayer(make: () => unknown, seed: number): tf.layers.Layer {
     });
   } catch (e) {
     disposeLayer(layer);
-    throw new LayerBuildError(`calling it on [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${(e as Error)?.message ?? String(e)}`);
+    throw new LayerBuildError(
+      `calling it on [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${(e as Error)?.message ?? String(e)}`,
+    );
   }
   return layer;
 }
@@ -63,7 +67,15 @@ export async function runTraining(o: TrainingRunOptions): Promise<TrainingEviden
   const net = new SeedNetwork(layer, o.seed);
   const device = o.device ?? defaultDevice();
   try {
-    const result = await train({ network: net, data, seed: o.seed, epochs: o.epochs, device, out: o.out, live: o.live });
+    const result = await train({
+      network: net,
+      data,
+      seed: o.seed,
+      epochs: o.epochs,
+      device,
+      out: o.out,
+      live: o.live,
+    });
     const evaluation = await evaluate(net, data);
     return trainingEvidence({
       layer: o.layerName ?? layer.getClassName(),

@@ -79,7 +79,9 @@ export class SeedNetwork {
     this.bnVariance = stateVariable(this.bn, 'runningVariance');
     // Initial values from the seed alone (the layers' own initializers draw from a shared counter).
     tf.tidy(() => {
-      this.convWeights.assign(glorotUniform([k, k, 1, CONV_FILTERS], k * k * 1, k * k * CONV_FILTERS, deriveSeed(seed, 'conv.weights')));
+      this.convWeights.assign(
+        glorotUniform([k, k, 1, CONV_FILTERS], k * k * 1, k * k * CONV_FILTERS, deriveSeed(seed, 'conv.weights')),
+      );
       this.convBias.assign(tf.zeros([CONV_FILTERS]));
       this.bnScale.assign(tf.ones([CONV_FILTERS]));
       this.bnOffset.assign(tf.zeros([CONV_FILTERS]));
@@ -88,13 +90,19 @@ export class SeedNetwork {
     });
     // tf.variable keeps its own reference to the initial value's data: make each in a tidy.
     const v = (name: string, t: () => Tensor) => tf.tidy(() => tf.variable(t(), true, `seedNetwork${this.id}/${name}`));
-    this.fcWeights = v('fc.weights', () => glorotUniform([this.features, 10], this.features, 10, deriveSeed(seed, 'fc.weights')));
+    this.fcWeights = v('fc.weights', () =>
+      glorotUniform([this.features, 10], this.features, 10, deriveSeed(seed, 'fc.weights')),
+    );
     this.fcBias = v('fc.bias', () => tf.zeros([10]));
   }
 
   /** The layer under test's learnables as tf.Variables (Form A: its trainable weights; Form B: its learnables). */
   layerLearnables(): Learnable[] {
-    return this.layer.trainableWeights.map((w) => ({ name: `layer.${shortName(w.originalName ?? w.name)}`, variable: w.read() as tf.Variable, l2: true }));
+    return this.layer.trainableWeights.map((w) => ({
+      name: `layer.${shortName(w.originalName ?? w.name)}`,
+      variable: w.read() as tf.Variable,
+      l2: true,
+    }));
   }
 
   /** Everything training updates, in a fixed order. */
@@ -119,7 +127,7 @@ export class SeedNetwork {
   predictLogits(x: Tensor): Tensor {
     return tf.tidy(() => {
       const h = this.layer.apply(this.predictStem(x), { training: false }) as Tensor;
-      return tf.add(tf.matMul(tf.reshape(h, [x.shape[0]!, this.features]), this.fcWeights), this.fcBias);
+      return tf.add(tf.matMul(tf.reshape(h, [x.shape[0], this.features]), this.fcWeights), this.fcBias);
     });
   }
 

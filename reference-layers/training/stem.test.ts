@@ -48,23 +48,33 @@ describe('fused convolution + batch norm (stem) against the reference layers', (
     net.bnOffset.assign(tf.randomUniform([20], -0.5, 0.5, 'float32', 2));
     const idx = Int32Array.from({ length: 16 }, (_, i) => i * 3);
     const p = patchesFromImages(data.trainImages, idx);
-    const x = tf.tensor4d(Array.from(idx).flatMap((i) => Array.from(data.trainImages.subarray(i * 784, (i + 1) * 784))), [16, 28, 28, 1]);
+    const x = tf.tensor4d(
+      Array.from(idx).flatMap((i) => Array.from(data.trainImages.subarray(i * 784, (i + 1) * 784))),
+      [16, 28, 28, 1],
+    );
     const upstream = tf.randomNormal([16, 24, 24, 20], 0, 1, 'float32', 3);
     const vars = [net.convWeights, net.convBias, net.bnScale, net.bnOffset];
 
     const fused = tf.variableGrads(() => tf.sum(tf.mul(stemTrain(net, p), upstream)), vars);
-    const reference = tf.variableGrads(() => tf.sum(tf.mul(net.bn.apply(net.conv.apply(x, { training: true }), { training: true }) as Tensor, upstream)), vars);
+    const reference = tf.variableGrads(
+      () => tf.sum(tf.mul(net.bn.apply(net.conv.apply(x, { training: true }), { training: true }) as Tensor, upstream)),
+      vars,
+    );
     const zFused = stemTrain(net, p);
     const zReference = net.bn.apply(net.conv.apply(x, { training: true }), { training: true }) as Tensor;
 
     expect(relError(zFused, zReference)).toBeLessThan(1e-5);
-    expect(Math.abs(fused.value.dataSync()[0]! - reference.value.dataSync()[0]!)).toBeLessThan(1e-3 * Math.abs(reference.value.dataSync()[0]!) + 1e-2);
+    expect(Math.abs(fused.value.dataSync()[0]! - reference.value.dataSync()[0]!)).toBeLessThan(
+      1e-3 * Math.abs(reference.value.dataSync()[0]!) + 1e-2,
+    );
     for (const v of [net.convWeights, net.bnScale, net.bnOffset]) {
       expect(relError(fused.grads[v.name]!, reference.grads[v.name]!), v.name).toBeLessThan(1e-4);
     }
     // The bias cancels in batch norm: its exact derivative is zero; autodiff gives rounding noise.
     expect(tf.max(tf.abs(fused.grads[net.convBias.name]!)).dataSync()[0]).toBe(0);
-    expect(tf.max(tf.abs(reference.grads[net.convBias.name]!)).dataSync()[0]).toBeLessThan(1e-2 * tf.max(tf.abs(reference.grads[net.convWeights.name]!)).dataSync()[0]!);
+    expect(tf.max(tf.abs(reference.grads[net.convBias.name]!)).dataSync()[0]).toBeLessThan(
+      1e-2 * tf.max(tf.abs(reference.grads[net.convWeights.name]!)).dataSync()[0]!,
+    );
     // The device layout (per-image P', as on webgpu) gives the same gradients.
     const images = tf.tensor4d(data.trainImages, [data.trainSize, 28, 28, 1]);
     const pd = patchesOnDevice(images, data.trainImages, idx);
@@ -72,7 +82,16 @@ describe('fused convolution + batch norm (stem) against the reference layers', (
     for (const v of [net.convWeights, net.bnScale, net.bnOffset]) {
       expect(relError(device.grads[v.name]!, fused.grads[v.name]!), `${v.name}, device layout`).toBeLessThan(1e-5);
     }
-    tf.dispose([zFused, zReference, fused.value, reference.value, ...Object.values(fused.grads), ...Object.values(reference.grads), x, upstream]);
+    tf.dispose([
+      zFused,
+      zReference,
+      fused.value,
+      reference.value,
+      ...Object.values(fused.grads),
+      ...Object.values(reference.grads),
+      x,
+      upstream,
+    ]);
     tf.dispose([images, device.value, ...Object.values(device.grads)]);
     disposePatches(pd);
     disposePatches(p);

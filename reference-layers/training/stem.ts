@@ -87,8 +87,17 @@ function patchesByKernel(onDevice: Tensor, images: Float32Array, indices: Int32A
   const batch = indices.length;
   const { G, psum } = sumImageMoments(images, indices);
   return tf.tidy(() => {
-    const [P, PT] = tf.engine().runKernel(PATCH_KERNEL, { images: onDevice, indices: tf.tensor1d(indices, 'int32') }) as Tensor[];
-    return { batch, rows: batch * OUT * OUT, P: P!, PT: PT!, G: tf.tensor2d(G, [K, K]), psum: tf.tensor2d(psum, [1, K]) };
+    const [P, PT] = tf
+      .engine()
+      .runKernel(PATCH_KERNEL, { images: onDevice, indices: tf.tensor1d(indices, 'int32') }) as Tensor[];
+    return {
+      batch,
+      rows: batch * OUT * OUT,
+      P: P!,
+      PT: PT!,
+      G: tf.tensor2d(G, [K, K]),
+      psum: tf.tensor2d(psum, [1, K]),
+    };
   });
 }
 
@@ -125,7 +134,8 @@ export function imageMoments(images: Float32Array): ImageMoments {
   const W = SIDE + 1;
   // S: 2-D prefix sums (one row and column of zeros first) of x, then of x(i, j) * x(i + da, j + db).
   const S = new Float64Array(W * W);
-  const windowSum = (i0: number, j0: number) => S[(i0 + OUT) * W + j0 + OUT]! - S[i0 * W + j0 + OUT]! - S[(i0 + OUT) * W + j0]! + S[i0 * W + j0]!;
+  const windowSum = (i0: number, j0: number) =>
+    S[(i0 + OUT) * W + j0 + OUT]! - S[i0 * W + j0 + OUT]! - S[(i0 + OUT) * W + j0]! + S[i0 * W + j0]!;
   for (let n = 0; n < count; n++) {
     const x = images.subarray(n * SIDE * SIDE, (n + 1) * SIDE * SIDE);
     const g = m.gram.subarray(n * K * K, (n + 1) * K * K);
@@ -171,7 +181,10 @@ function prefixSums(S: Float64Array, f: (i: number, j: number) => number): void 
 }
 
 /** Sum of the per-image Gram matrices and patch sums over `indices`, as float32 for upload. */
-export function sumImageMoments(images: Float32Array, indices: ArrayLike<number>): { G: Float32Array; psum: Float32Array } {
+export function sumImageMoments(
+  images: Float32Array,
+  indices: ArrayLike<number>,
+): { G: Float32Array; psum: Float32Array } {
   const m = imageMoments(images);
   const G = new Float64Array(K * K);
   const psum = new Float64Array(K);
@@ -186,7 +199,8 @@ export function sumImageMoments(images: Float32Array, indices: ArrayLike<number>
 let scratchBuffers: [Float32Array, Float32Array] | null = null;
 /** Two reused buffers: allocating 2 x 7 MB per mini-batch costs more than cutting the patches. */
 function scratch(size: number): [Float32Array, Float32Array] {
-  if (!scratchBuffers || scratchBuffers[0].length !== size) scratchBuffers = [new Float32Array(size), new Float32Array(size)];
+  if (!scratchBuffers || scratchBuffers[0].length !== size)
+    scratchBuffers = [new Float32Array(size), new Float32Array(size)];
   return scratchBuffers;
 }
 
@@ -210,12 +224,16 @@ export function patchesOnDevice(deviceImages: Tensor, images: Float32Array, indi
 
 /** P'dA ([25, 20]) for dA [rows, 20]: one product, or per image and summed. */
 function transposedProduct(p: Patches, dA: tf.Tensor2D): Tensor {
-  if (p.PT.rank === 2) return tf.matMul(p.PT as tf.Tensor2D, dA);
+  if (p.PT.rank === 2) return tf.matMul(p.PT, dA);
   return tf.sum(tf.matMul(p.PT as tf.Tensor3D, tf.reshape(dA, [p.batch, OUT * OUT, CONV_FILTERS]) as tf.Tensor3D), 0);
 }
 
 /** Batch statistics of the convolution output (mean includes the bias), from the patches alone. */
-export function stemStatistics(W: Tensor, b: Tensor, p: Pick<Patches, 'rows' | 'G' | 'psum'>): { mean: Tensor; variance: Tensor } {
+export function stemStatistics(
+  W: Tensor,
+  b: Tensor,
+  p: Pick<Patches, 'rows' | 'G' | 'psum'>,
+): { mean: Tensor; variance: Tensor } {
   return tf.tidy(() => {
     const W2 = tf.reshape(W, [K, CONV_FILTERS]);
     const mu0 = tf.reshape(tf.matMul(p.psum as tf.Tensor2D, W2 as tf.Tensor2D), [CONV_FILTERS]);
@@ -236,14 +254,14 @@ export function stemTrain(net: SeedNetwork, p: Patches): Tensor {
   const op = tf.customGrad(((W: Tensor, b: Tensor, gamma: Tensor, beta: Tensor, save: (t: Tensor[]) => void) => {
     const W2 = tf.reshape(W, [K, CONV_FILTERS]);
     const mu0 = tf.div(tf.matMul(p.psum as tf.Tensor2D, W2 as tf.Tensor2D), M); // [1, 20], pbar W
-    const Q = tf.matMul(p.G as tf.Tensor2D, W2 as tf.Tensor2D); // [25, 20], G W
+    const Q = tf.matMul(p.G, W2); // [25, 20], G W
     const variance = tf.relu(tf.sub(tf.div(tf.sum(tf.mul(W2, Q), 0, true), M), tf.square(mu0)));
     const sigma = tf.sqrt(tf.add(variance, BN_EPSILON)); // [1, 20]
     const s = tf.div(gamma, sigma);
     // The bias must be made rank 1, not reshaped to it: wasm's _FusedMatMul checks the rank of the
     // buffer's original shape, and a reshaped [1, 20] tensor shares a [1, 20] buffer.
     const shift = tf.sub(beta, tf.mul(tf.reshape(mu0, [CONV_FILTERS]), tf.reshape(s, [CONV_FILTERS])));
-    const A2 = tf.fused.matMul({ a: p.P as tf.Tensor2D, b: tf.mul(W2, s) as tf.Tensor2D, bias: shift });
+    const A2 = tf.fused.matMul({ a: p.P, b: tf.mul(W2, s) as tf.Tensor2D, bias: shift });
     save([W2, mu0, Q, sigma, s]);
     return {
       value: tf.reshape(A2, [p.batch, OUT, OUT, CONV_FILTERS]),
@@ -255,11 +273,19 @@ export function stemTrain(net: SeedNetwork, p: Patches): Tensor {
         const dgamma = tf.div(tf.sub(tf.sum(tf.mul(sW2, H), 0, true), tf.mul(smu0, dbeta)), ssigma);
         const psumT = tf.reshape(p.psum, [K, 1]);
         const centred = tf.sub(sQ, tf.mul(psumT, smu0)); // P' (P W - pbar W): [25, 20]
-        const dW = tf.mul(ss, tf.sub(tf.sub(H, tf.mul(psumT, tf.div(dbeta, M))), tf.mul(centred, tf.div(dgamma, tf.mul(ssigma, M)))));
-        return [tf.reshape(dW, W.shape), tf.zerosLike(b), tf.reshape(dgamma, gamma.shape), tf.reshape(dbeta, beta.shape)];
+        const dW = tf.mul(
+          ss,
+          tf.sub(tf.sub(H, tf.mul(psumT, tf.div(dbeta, M))), tf.mul(centred, tf.div(dgamma, tf.mul(ssigma, M)))),
+        );
+        return [
+          tf.reshape(dW, W.shape),
+          tf.zerosLike(b),
+          tf.reshape(dgamma, gamma.shape),
+          tf.reshape(dbeta, beta.shape),
+        ];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: Tensor[]) => Tensor;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(net.convWeights, net.convBias, net.bnScale, net.bnOffset);
 }
 

@@ -28,7 +28,8 @@ export interface TrainCommandOptions {
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainingEvidence> {
   const status = await useBackend(o.backend);
-  if (status.name === 'cpu') o.out('Note: the cpu backend trains this network at about 14 images/s; --backend wasm is about 100x faster.');
+  if (status.name === 'cpu')
+    o.out('Note: the cpu backend trains this network at about 14 images/s; --backend wasm is about 100x faster.');
   const ev = await runTraining({
     layer: o.layer,
     layerName: o.layerName,

@@ -138,7 +138,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (live) process.stderr.write('\r\x1b[K');
     out(formatTableRow(row));
     const bad = values.findIndex((v, i) => i % 2 === 0 && !Number.isFinite(v));
-    if (bad >= 0) stopped = `training loss is ${values[bad]} at iteration ${loss.length - values.length / 2 + bad / 2 + 1}`;
+    if (bad >= 0)
+      stopped = `training loss is ${values[bad]} at iteration ${loss.length - values.length / 2 + bad / 2 + 1}`;
   };
 
   try {
@@ -179,7 +180,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           if (now - lastLive > 200 || iteration === total) {
             lastLive = now;
             const rate = (iteration * batch) / ((now - started) / 1000);
-            process.stderr.write(`\r\x1b[Kepoch ${epoch}/${epochs}  iteration ${iteration}/${total}  ${Math.round(rate)} images/s`);
+            process.stderr.write(
+              `\r\x1b[Kepoch ${epoch}/${epochs}  iteration ${iteration}/${total}  ${Math.round(rate)} images/s`,
+            );
           }
         }
       }
@@ -190,7 +193,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     out(formatTableFooter());
     if (stopped) out(`Training stopped: ${stopped}`);
     setPopulationStatistics(net, data);
-    return { settings, iterations: loss.length, loss, accuracy, table, seconds, imagesPerSecond: (loss.length * batch) / seconds, stopped };
+    return {
+      settings,
+      iterations: loss.length,
+      loss,
+      accuracy,
+      table,
+      seconds,
+      imagesPerSecond: (loss.length * batch) / seconds,
+      stopped,
+    };
   } finally {
     tf.dispose(pending);
     tf.dispose(velocity);
@@ -218,14 +230,14 @@ function fullyConnectedTrain(h: Tensor, W: Tensor, b: Tensor): Tensor {
   const op = tf.customGrad(((h: Tensor, W: Tensor, b: Tensor, save: (t: Tensor[]) => void) => {
     save([h, W]);
     return {
-      value: tf.fused.matMul({ a: h as tf.Tensor2D, b: W as tf.Tensor2D, bias: b }),
+      value: tf.fused.matMul({ a: h, b: W, bias: b }),
       gradFunc: (dy: Tensor, [sh, sW]: Tensor[]) => [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(sW!) as tf.Tensor2D),
-        tf.matMul(tf.transpose(sh!) as tf.Tensor2D, dy as tf.Tensor2D),
+        tf.matMul(dy, tf.transpose(sW!)),
+        tf.matMul(tf.transpose(sh!), dy),
         tf.sum(dy, 0),
       ],
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: Tensor[]) => Tensor;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(h, W, b);
 }
 
@@ -245,7 +257,11 @@ function setPopulationStatistics(net: SeedNetwork, data: DigitSplit): void {
   const { G, psum } = sumImageMoments(data.trainImages, all);
   tf.tidy(() => {
     const rows = data.trainSize * LAYER_INPUT_SIZE[0] * LAYER_INPUT_SIZE[1];
-    const { mean, variance } = stemStatistics(net.convWeights, net.convBias, { rows, G: tf.tensor2d(G, [25, 25]), psum: tf.tensor2d(psum, [1, 25]) });
+    const { mean, variance } = stemStatistics(net.convWeights, net.convBias, {
+      rows,
+      G: tf.tensor2d(G, [25, 25]),
+      psum: tf.tensor2d(psum, [1, 25]),
+    });
     net.bnMean.assign(mean);
     net.bnVariance.assign(variance);
   });

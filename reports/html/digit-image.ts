@@ -12,7 +12,7 @@ export function digitPixels(v: unknown): { side: number; values: number[] } | nu
   else return null;
   const side = Math.round(Math.sqrt(flat.length));
   if (side < 2 || side * side !== flat.length || !flat.every((x) => typeof x === 'number')) return null;
-  return { side, values: flat as number[] };
+  return { side, values: flat };
 }
 
 export interface DigitOptions {
@@ -34,13 +34,17 @@ export function renderDigit(pixels: unknown, o: DigitOptions = {}): string | nul
   p.values.forEach((v, i) => {
     if (!Number.isFinite(v) || v <= 0) return;
     const level = Math.round(255 * (1 - Math.min(1, v / norm)));
-    rects.push(`<rect x="${(i % p.side) * s}" y="${Math.floor(i / p.side) * s}" width="${s}" height="${s}" fill="rgb(${level},${level},${level})"/>`);
+    rects.push(
+      `<rect x="${(i % p.side) * s}" y="${Math.floor(i / p.side) * s}" width="${s}" height="${s}" fill="rgb(${level},${level},${level})"/>`,
+    );
   });
   const hasLabels = o.predicted !== undefined || o.actual !== undefined;
   const right = o.predicted !== undefined && o.actual !== undefined && String(o.predicted) === String(o.actual);
   const label = hasLabels
     ? `<figcaption class="${o.actual === undefined ? '' : right ? 'right' : 'wrong'}">predicted ${escapeHtml(o.predicted ?? '?')}${o.actual !== undefined ? `, true ${escapeHtml(o.actual)}` : ''}</figcaption>`
     : '';
-  const title = hasLabels ? `digit, predicted ${String(o.predicted ?? '?')}${o.actual !== undefined ? `, true ${String(o.actual)}` : ''}` : 'digit';
+  const title = hasLabels
+    ? `digit, predicted ${String(o.predicted ?? '?')}${o.actual !== undefined ? `, true ${String(o.actual)}` : ''}`
+    : 'digit';
   return `<figure class="digit"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}" role="img" aria-label="${escapeHtml(title)}"><rect width="${size}" height="${size}" fill="#fff"/>${rects.join('')}</svg>${label}</figure>`;
 }

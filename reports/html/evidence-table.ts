@@ -12,13 +12,25 @@ export function renderEvidenceTable(evidence: unknown, depth = 0): string {
   if (keys.length === 0) return '';
   // At the top, lists of records get their own full-width, scrollable table under the others.
   const lists = depth === 0 ? keys.filter((k) => isRecordList(evidence[k])) : [];
-  const rows = keys.filter((k) => !lists.includes(k)).map((k) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${renderValue(evidence[k], depth)}</td></tr>`);
+  const rows = keys
+    .filter((k) => !lists.includes(k))
+    .map((k) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${renderValue(evidence[k], depth)}</td></tr>`);
   const table = rows.length ? `<table class="kv">${rows.join('')}</table>` : '';
-  return table + lists.map((k) => `<h5>${escapeHtml(k)}</h5><div class="scroll">${renderRecordList(evidence[k] as Record<string, unknown>[])}</div>`).join('');
+  return (
+    table +
+    lists
+      .map(
+        (k) =>
+          `<h5>${escapeHtml(k)}</h5><div class="scroll">${renderRecordList(evidence[k] as Record<string, unknown>[])}</div>`,
+      )
+      .join('')
+  );
 }
 
 function isRecordList(v: unknown): boolean {
-  return Array.isArray(v) && v.length > 0 && v.length <= 200 && v.every((r) => isRecord(r) && Object.values(r).every(isFlat));
+  return (
+    Array.isArray(v) && v.length > 0 && v.length <= 200 && v.every((r) => isRecord(r) && Object.values(r).every(isFlat))
+  );
 }
 
 function renderValue(v: unknown, depth: number): string {
@@ -44,6 +56,8 @@ function renderRecordList(rows: Record<string, unknown>[]): string {
   const keys: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
   const head = `<tr>${keys.map((k) => `<th scope="col">${escapeHtml(k)}</th>`).join('')}</tr>`;
-  const body = rows.map((r) => `<tr>${keys.map((k) => `<td>${k in r ? escapeHtml(formatValue(r[k], 120)) : ''}</td>`).join('')}</tr>`);
+  const body = rows.map(
+    (r) => `<tr>${keys.map((k) => `<td>${k in r ? escapeHtml(formatValue(r[k], 120)) : ''}</td>`).join('')}</tr>`,
+  );
   return `<table class="kv records"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }

@@ -26,7 +26,11 @@ export function evidenceLines(v: unknown, indent = '', depth = 0, out: string[] 
         out.push(`${indent}  [${i}]`);
         evidenceLines(item, `${indent}    `, depth + 1, out, maxLines);
       });
-    } else if (Array.isArray(x) && x.length > 12 && x.every((n) => typeof n === 'number' || n === null || typeof n === 'string')) {
+    } else if (
+      Array.isArray(x) &&
+      x.length > 12 &&
+      x.every((n) => typeof n === 'number' || n === null || typeof n === 'string')
+    ) {
       out.push(`${indent}${k}: ${formatValue(x.slice(0, 12), 200)} … (${x.length} values)`);
     } else {
       out.push(`${indent}${k}: ${formatValue(x, 200)}`);
@@ -36,14 +40,23 @@ export function evidenceLines(v: unknown, indent = '', depth = 0, out: string[] 
 }
 
 /** Everything a reader needs about one check's result, as lines of text. */
-export function checkAsText(c: CheckResult, o: { evidence?: boolean; maxEvidenceLines?: number; replay?: string } = {}): string {
+export function checkAsText(
+  c: CheckResult,
+  o: { evidence?: boolean; maxEvidenceLines?: number; replay?: string } = {},
+): string {
   const lines: string[] = [`${c.id} (${c.suite}) ${c.status}: ${c.message}`];
   if (Array.isArray(c.details)) lines.push(...c.details.map((d) => `  ${d}`));
   if (Array.isArray(c.warnings) && c.warnings.length) lines.push('warnings:', ...c.warnings.map((w) => `  ${w}`));
-  if (isRecord(c.where) && Object.keys(c.where).length) lines.push(`where: ${Object.entries(c.where).map(([k, v]) => `${k} ${formatValue(v)}`).join(', ')}`);
+  if (isRecord(c.where) && Object.keys(c.where).length)
+    lines.push(
+      `where: ${Object.entries(c.where)
+        .map(([k, v]) => `${k} ${formatValue(v)}`)
+        .join(', ')}`,
+    );
   // The replay before the evidence, so a reader who stops early still has it.
   const replay = c.replay ?? o.replay;
   if (replay) lines.push(`replay: ${replay}`);
-  if ((o.evidence ?? true) && c.evidence !== undefined && c.evidence !== null) lines.push('evidence:', ...evidenceLines(c.evidence, '  ', 0, [], o.maxEvidenceLines ?? 60));
+  if ((o.evidence ?? true) && c.evidence !== undefined && c.evidence !== null)
+    lines.push('evidence:', ...evidenceLines(c.evidence, '  ', 0, [], o.maxEvidenceLines ?? 60));
   return lines.join('\n');
 }

@@ -24,7 +24,9 @@ export function formatDuration(ms: unknown): string {
 
 /** A shape as `[8, 8, 20]`. */
 export function formatShape(shape: unknown): string {
-  return Array.isArray(shape) ? `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]` : String(shape ?? '');
+  return Array.isArray(shape)
+    ? `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`
+    : String(shape ?? '');
 }
 
 /** Any JSON-able value as one readable line (for generic evidence tables), cut at `max` characters. */

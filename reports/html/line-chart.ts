@@ -27,25 +27,48 @@ export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '
 export function renderLineChart(series: Series[], o: LineChartOptions): string {
   const pts = series.map((s) => s.y.map((y, i) => [s.x?.[i] ?? i + 1, y] as [number, number]));
   const xs = finiteExtent(pts.flat().map((p) => p[0])) ?? [0, 1];
-  const ys = finiteExtent(pts.flat().filter((p) => Number.isFinite(p[0])).map((p) => p[1])) ?? [0, 1];
+  const ys = finiteExtent(
+    pts
+      .flat()
+      .filter((p) => Number.isFinite(p[0]))
+      .map((p) => p[1]),
+  ) ?? [0, 1];
   const width = o.width ?? 420;
-  const legend = legendLayout(series.map((s) => s.name), 58, width - 14);
+  const legend = legendLayout(
+    series.map((s) => s.name),
+    58,
+    width - 14,
+  );
   const legendHeight = legend.rows * 18;
   const height = (o.height ?? 260) + legendHeight;
-  const f = makeFrame({ width, height: height - legendHeight, xRange: o.xRange ?? xs, yRange: o.yRange ?? ys, exact: !!(o.xRange || o.yRange) });
+  const f = makeFrame({
+    width,
+    height: height - legendHeight,
+    xRange: o.xRange ?? xs,
+    yRange: o.yRange ?? ys,
+    exact: !!(o.xRange || o.yRange),
+  });
   const out: string[] = [svgOpen({ width: f.width, height }, o.title), renderAxes(f, o.xLabel, o.yLabel)];
   series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length]!;
     // Values outside a fixed range are drawn on the frame's edge.
-    const d = pathData(pts[k]!, (x) => clamp(f.x.at(x), f.left, f.right), (y) => clamp(f.y.at(y), f.top, f.bottom));
+    const d = pathData(
+      pts[k]!,
+      (x) => clamp(f.x.at(x), f.left, f.right),
+      (y) => clamp(f.y.at(y), f.top, f.bottom),
+    );
     if (d) out.push(`<path class="series" d="${d}" stroke="${color}"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     if (pts[k]!.filter((p) => Number.isFinite(p[1])).length === 1) {
       const p = pts[k]!.find((q) => Number.isFinite(q[1]))!;
-      out.push(`<circle cx="${clamp(f.x.at(p[0]), f.left, f.right).toFixed(1)}" cy="${clamp(f.y.at(p[1]), f.top, f.bottom).toFixed(1)}" r="3" fill="${color}"/>`);
+      out.push(
+        `<circle cx="${clamp(f.x.at(p[0]), f.left, f.right).toFixed(1)}" cy="${clamp(f.y.at(p[1]), f.top, f.bottom).toFixed(1)}" r="3" fill="${color}"/>`,
+      );
     }
     const lx = legend.at[k]!.x;
     const ly = f.height + 4 + 18 * legend.at[k]!.row;
-    out.push(`<line x1="${lx}" y1="${ly + 5}" x2="${lx + 20}" y2="${ly + 5}" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    out.push(
+      `<line x1="${lx}" y1="${ly + 5}" x2="${lx + 20}" y2="${ly + 5}" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+    );
     out.push(`<text class="legend" x="${lx + 25}" y="${ly + 5}" dy="0.32em">${escapeHtml(s.name)}</text>`);
   });
   out.push('</svg>');
@@ -68,7 +91,11 @@ export function pathData(points: [number, number][], px: (x: number) => number, 
 }
 
 /** Legend entries left to right, wrapping to a new row when the next would not fit (text width estimated at 7 px a character). */
-function legendLayout(names: string[], left: number, right: number): { rows: number; at: { x: number; row: number }[] } {
+function legendLayout(
+  names: string[],
+  left: number,
+  right: number,
+): { rows: number; at: { x: number; row: number }[] } {
   const at: { x: number; row: number }[] = [];
   let x = left;
   let row = 0;

@@ -24,6 +24,13 @@ export function renderResponsePlot(response: unknown, layerLabel: string): strin
       // Last, so it is drawn on top of the references.
       { name: layerLabel || 'layer under test', x, y, color: '#d62728' },
     ],
-    { title: 'Activation response', xLabel: 'input x', yLabel: 'output', width: 520, height: 300, xRange: [Math.min(...x.filter(Number.isFinite)), Math.max(...x.filter(Number.isFinite))] },
+    {
+      title: 'Activation response',
+      xLabel: 'input x',
+      yLabel: 'output',
+      width: 520,
+      height: 300,
+      xRange: [Math.min(...x.filter(Number.isFinite)), Math.max(...x.filter(Number.isFinite))],
+    },
   );
 }

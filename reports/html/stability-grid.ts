@@ -40,13 +40,24 @@ export function normalizeState(v: unknown): Cell | null {
     if (!cell) return null;
     const counted = cellCounts(v);
     if (counted) return { ...cell, detail: counted };
-    return detail !== undefined ? { ...cell, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) } : cell;
+    return detail !== undefined
+      ? { ...cell, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) }
+      : cell;
   }
   const raw = String(v);
   const s = raw.toLowerCase();
   if (s === 'finite' || s === 'ok' || s === 'passed' || s === 'pass') return { state: 'finite', label: 'finite' };
   if (s === 'nan') return { state: 'nan', label: 'NaN' };
-  if (s === 'inf' || s === 'infinity' || s === '+inf' || s === '-inf' || s === '+infinity' || s === '-infinity' || s === '±inf') return { state: 'inf', label: raw.startsWith('-') ? '−Infinity' : 'Infinity' };
+  if (
+    s === 'inf' ||
+    s === 'infinity' ||
+    s === '+inf' ||
+    s === '-inf' ||
+    s === '+infinity' ||
+    s === '-infinity' ||
+    s === '±inf'
+  )
+    return { state: 'inf', label: raw.startsWith('-') ? '−Infinity' : 'Infinity' };
   if (s === 'warning' || s === 'warn') return { state: 'warning', label: 'warning' };
   if (s === 'skipped' || s === 'n/a' || s === 'none') return { state: 'unknown', label: raw };
   return { state: 'unknown', label: raw };
@@ -55,19 +66,33 @@ export function normalizeState(v: unknown): Cell | null {
 /** `2 of 96 non-finite; first: NaN at [0, 1, 2] (input 88.73)` from the stability suite's cell. */
 function cellCounts(v: Record<string, unknown>): string | undefined {
   const parts: string[] = [];
-  if (typeof v['nonFinite'] === 'number' && typeof v['size'] === 'number' && v['nonFinite'] > 0) parts.push(`${v['nonFinite']} of ${v['size']} elements not finite`);
+  if (typeof v['nonFinite'] === 'number' && typeof v['size'] === 'number' && v['nonFinite'] > 0)
+    parts.push(`${v['nonFinite']} of ${v['size']} elements not finite`);
   const first = v['first'];
   if (isRecord(first)) {
-    const at = Array.isArray(first['position']) ? `[${(first['position'] as unknown[]).join(', ')}]` : `element ${String(first['index'] ?? '?')}`;
-    parts.push(`first: ${String(first['seen'] ?? 'non-finite')} at ${at}${first['input'] !== undefined ? ` (input ${String(first['input'])})` : ''}`);
+    const at = Array.isArray(first['position'])
+      ? `[${(first['position'] as unknown[]).join(', ')}]`
+      : `element ${String(first['index'] ?? '?')}`;
+    parts.push(
+      `first: ${String(first['seen'] ?? 'non-finite')} at ${at}${first['input'] !== undefined ? ` (input ${String(first['input'])})` : ''}`,
+    );
   }
   return parts.length ? parts.join('; ') : undefined;
 }
 
 export function parseGrid(v: unknown): Grid | null {
   // The stability suite's own shape.
-  if (isRecord(v) && Array.isArray(v['columns']) && Array.isArray(v['rows']) && (v['rows'] as unknown[]).every((r) => isRecord(r) && isRecord(r['cells']))) {
-    const cols = (v['columns'] as unknown[]).map((c) => (isRecord(c) ? { key: String(c['key'] ?? c['label']), label: String(c['label'] ?? c['key']) } : { key: String(c), label: String(c) }));
+  if (
+    isRecord(v) &&
+    Array.isArray(v['columns']) &&
+    Array.isArray(v['rows']) &&
+    (v['rows'] as unknown[]).every((r) => isRecord(r) && isRecord(r['cells']))
+  ) {
+    const cols = (v['columns'] as unknown[]).map((c) =>
+      isRecord(c)
+        ? { key: String(c['key'] ?? c['label']), label: String(c['label'] ?? c['key']) }
+        : { key: String(c), label: String(c) },
+    );
     const rows = v['rows'] as Record<string, unknown>[];
     return {
       rows: rows.map((r, i) => String(r['inputClass'] ?? r['name'] ?? `row ${i + 1}`)),
@@ -79,7 +104,9 @@ export function parseGrid(v: unknown): Grid | null {
   if (isRecord(v) && Array.isArray(v['rows']) && Array.isArray(v['columns']) && Array.isArray(v['cells'])) {
     const rows = (v['rows'] as unknown[]).map(String);
     const columns = (v['columns'] as unknown[]).map(String);
-    const cells = rows.map((_, i) => columns.map((_c, j) => normalizeState(((v['cells'] as unknown[])[i] as unknown[] | undefined)?.[j])));
+    const cells = rows.map((_, i) =>
+      columns.map((_c, j) => normalizeState(((v['cells'] as unknown[])[i] as unknown[] | undefined)?.[j])),
+    );
     return { rows, columns, cells };
   }
   let entries: [string, Record<string, unknown>][] | null = null;
@@ -95,9 +122,15 @@ export function parseGrid(v: unknown): Grid | null {
   }
   if (!entries) return null;
   const columns: string[] = [];
-  for (const [, r] of entries) for (const k of Object.keys(r)) if (!columns.includes(k) && normalizeState(r[k]) && !isNumberOnly(r[k])) columns.push(k);
+  for (const [, r] of entries)
+    for (const k of Object.keys(r))
+      if (!columns.includes(k) && normalizeState(r[k]) && !isNumberOnly(r[k])) columns.push(k);
   if (columns.length === 0) return null;
-  return { rows: entries.map((e) => e[0]), columns, cells: entries.map(([, r]) => columns.map((c) => normalizeState(r[c]))) };
+  return {
+    rows: entries.map((e) => e[0]),
+    columns,
+    cells: entries.map(([, r]) => columns.map((c) => normalizeState(r[c]))),
+  };
 }
 
 function isNumberOnly(v: unknown): boolean {
@@ -110,7 +143,8 @@ export function renderStabilityGrid(v: unknown, caption = 'Input class by output
   const head = `<tr><th scope="col">input class</th>${g.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('')}</tr>`;
   const body = g.rows.map((r, i) => {
     const error = g.errors?.[i];
-    if (error) return `<tr><th scope="row" class="mono">${escapeHtml(r)}</th><td class="state nan" colspan="${g.columns.length}">threw: ${escapeHtml(error)}</td></tr>`;
+    if (error)
+      return `<tr><th scope="row" class="mono">${escapeHtml(r)}</th><td class="state nan" colspan="${g.columns.length}">threw: ${escapeHtml(error)}</td></tr>`;
     const tds = g.cells[i]!.map((c) => {
       if (!c) return '<td class="state unknown">–</td>';
       const title = c.detail ? ` title="${escapeHtml(c.detail)}"` : '';
@@ -127,7 +161,13 @@ export function renderStabilityGrid(v: unknown, caption = 'Input class by output
  * grid has that shape.
  */
 export function mergeGrids(grids: unknown[]): Record<string, unknown> | null {
-  const ok = grids.filter((g): g is Record<string, unknown> => isRecord(g) && Array.isArray(g['columns']) && Array.isArray(g['rows']) && (g['rows'] as unknown[]).every((r) => isRecord(r) && isRecord(r['cells'])));
+  const ok = grids.filter(
+    (g): g is Record<string, unknown> =>
+      isRecord(g) &&
+      Array.isArray(g['columns']) &&
+      Array.isArray(g['rows']) &&
+      (g['rows'] as unknown[]).every((r) => isRecord(r) && isRecord(r['cells'])),
+  );
   if (ok.length === 0) return null;
   const columns: Record<string, unknown>[] = [];
   const rows = new Map<string, Record<string, unknown>>();
@@ -140,7 +180,11 @@ export function mergeGrids(grids: unknown[]): Record<string, unknown> | null {
       const id = String(r['inputClass'] ?? r['name'] ?? '');
       const had = rows.get(id);
       const error = [had?.['error'], r['error']].filter(Boolean).join('; ');
-      rows.set(id, { ...(had ?? r), ...(error ? { error } : {}), cells: { ...((had?.['cells'] as object) ?? {}), ...(r['cells'] as object) } });
+      rows.set(id, {
+        ...(had ?? r),
+        ...(error ? { error } : {}),
+        cells: { ...(had?.['cells'] ?? {}), ...(r['cells'] as object) },
+      });
     }
   }
   return { backend: ok[0]!['backend'], columns, rows: [...rows.values()] };

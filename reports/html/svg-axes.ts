@@ -40,7 +40,8 @@ export function niceTicks(min: number, max: number, count = 5): { min: number; m
   const lo = Math.floor(min / step) * step;
   const hi = Math.ceil(max / step) * step;
   const ticks: number[] = [];
-  for (let i = 0; lo + i * step <= hi + step * 1e-9 && i < 100; i++) ticks.push(Number((lo + i * step).toPrecision(12)));
+  for (let i = 0; lo + i * step <= hi + step * 1e-9 && i < 100; i++)
+    ticks.push(Number((lo + i * step).toPrecision(12)));
   return { min: lo, max: hi, ticks };
 }
 
@@ -67,8 +68,12 @@ export function makeFrame(o: FrameOptions): Frame {
   const bottom = height - 42;
   const xt = niceTicks(o.xRange[0], o.xRange[1]);
   const yt = niceTicks(o.yRange[0], o.yRange[1]);
-  const xs = o.exact ? { ...xt, min: o.xRange[0], max: o.xRange[1], ticks: xt.ticks.filter((t) => t >= o.xRange[0] && t <= o.xRange[1]) } : xt;
-  const ys = o.exact ? { ...yt, min: o.yRange[0], max: o.yRange[1], ticks: yt.ticks.filter((t) => t >= o.yRange[0] && t <= o.yRange[1]) } : yt;
+  const xs = o.exact
+    ? { ...xt, min: o.xRange[0], max: o.xRange[1], ticks: xt.ticks.filter((t) => t >= o.xRange[0] && t <= o.xRange[1]) }
+    : xt;
+  const ys = o.exact
+    ? { ...yt, min: o.yRange[0], max: o.yRange[1], ticks: yt.ticks.filter((t) => t >= o.yRange[0] && t <= o.yRange[1]) }
+    : yt;
   return {
     width,
     height,
@@ -87,17 +92,27 @@ export function renderAxes(f: Frame, xLabel: string, yLabel: string): string {
   for (const t of f.x.ticks) {
     const px = f.x.at(t).toFixed(1);
     parts.push(`<line class="grid" x1="${px}" y1="${f.top}" x2="${px}" y2="${f.bottom}"/>`);
-    parts.push(`<text class="tick" x="${px}" y="${f.bottom + 14}" text-anchor="middle">${escapeHtml(formatNumber(t, 3))}</text>`);
+    parts.push(
+      `<text class="tick" x="${px}" y="${f.bottom + 14}" text-anchor="middle">${escapeHtml(formatNumber(t, 3))}</text>`,
+    );
   }
   for (const t of f.y.ticks) {
     const py = f.y.at(t).toFixed(1);
     parts.push(`<line class="grid" x1="${f.left}" y1="${py}" x2="${f.right}" y2="${py}"/>`);
-    parts.push(`<text class="tick" x="${f.left - 5}" y="${py}" dy="0.32em" text-anchor="end">${escapeHtml(formatNumber(t, 3))}</text>`);
+    parts.push(
+      `<text class="tick" x="${f.left - 5}" y="${py}" dy="0.32em" text-anchor="end">${escapeHtml(formatNumber(t, 3))}</text>`,
+    );
   }
-  parts.push(`<rect class="frame" x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/>`);
-  parts.push(`<text class="axis-label" x="${(f.left + f.right) / 2}" y="${f.height - 6}" text-anchor="middle">${escapeHtml(xLabel)}</text>`);
+  parts.push(
+    `<rect class="frame" x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}"/>`,
+  );
+  parts.push(
+    `<text class="axis-label" x="${(f.left + f.right) / 2}" y="${f.height - 6}" text-anchor="middle">${escapeHtml(xLabel)}</text>`,
+  );
   const cy = (f.top + f.bottom) / 2;
-  parts.push(`<text class="axis-label" x="14" y="${cy}" text-anchor="middle" transform="rotate(-90 14 ${cy})">${escapeHtml(yLabel)}</text>`);
+  parts.push(
+    `<text class="axis-label" x="14" y="${cy}" text-anchor="middle" transform="rotate(-90 14 ${cy})">${escapeHtml(yLabel)}</text>`,
+  );
   return parts.join('');
 }
 

@@ -21,18 +21,32 @@ beforeAll(async () => {
   webgpu = await prepareBackend('webgpu');
 });
 
-async function check(make: () => unknown, inputSize: number[], seed: number, compareBackends: CheckOptions['compareBackends']): Promise<{ result: CheckResult; subject: LayerUnderTest }> {
+async function check(
+  make: () => unknown,
+  inputSize: number[],
+  seed: number,
+  compareBackends: CheckOptions['compareBackends'],
+): Promise<{ result: CheckResult; subject: LayerUnderTest }> {
   const subject = LayerUnderTest.create({ kind: 'factory', value: make }, inputSize, seed);
-  const [result] = await runChecks({ subject, checks: [backendsAgree], seed, options: { ...DEFAULT_CHECK_OPTIONS, compareBackends } });
+  const [result] = await runChecks({
+    subject,
+    checks: [backendsAgree],
+    seed,
+    options: { ...DEFAULT_CHECK_OPTIONS, compareBackends },
+  });
   return { result: result!, subject };
 }
 
-const compared = (r: CheckResult) => Object.keys((r.evidence?.['backends'] ?? {}) as object).sort();
+const compared = (r: CheckResult) => Object.keys(r.evidence?.['backends'] ?? {}).sort();
 
 const referenceLayers: [string, () => unknown, number[]][] = [
   ['ELU', () => new EluLayer(), [5, 5, 6]],
   ['Conv2dLayer 5x5, valid', () => new Conv2dLayer({ filterSize: 5, numFilters: 4 }), [12, 12, 3]],
-  ['Conv2dLayer 3x3, stride 2, same', () => new Conv2dLayer({ filterSize: 3, numFilters: 4, stride: 2, padding: 'same' }), [9, 8, 3]],
+  [
+    'Conv2dLayer 3x3, stride 2, same',
+    () => new Conv2dLayer({ filterSize: 3, numFilters: 4, stride: 2, padding: 'same' }),
+    [9, 8, 3],
+  ],
   ['BatchNormLayer (NHWC)', () => new BatchNormLayer(), [6, 6, 4]],
   ['BatchNormLayer (N, C)', () => new BatchNormLayer(), [7]],
 ];
@@ -49,7 +63,12 @@ describe('backendsAgree', () => {
       for (const seed of [1, 2]) {
         const subject = LayerUnderTest.create({ kind: 'factory', value: make }, inputSize, seed);
         const before = subject.layer.getWeights().map((w) => Array.from(w.dataSync()));
-        const [result] = await runChecks({ subject, checks: [backendsAgree], seed, options: { ...DEFAULT_CHECK_OPTIONS, compareBackends: ['wasm', 'webgpu'] } });
+        const [result] = await runChecks({
+          subject,
+          checks: [backendsAgree],
+          seed,
+          options: { ...DEFAULT_CHECK_OPTIONS, compareBackends: ['wasm', 'webgpu'] },
+        });
         expect(result!.status, result!.message).toBe('passed');
         expect(compared(result!)).toEqual(webgpu.available ? ['wasm', 'webgpu'] : ['wasm']);
         expect(tf.getBackend()).toBe('cpu');
@@ -61,7 +80,9 @@ describe('backendsAgree', () => {
   it('fails the backend-dependent fixture on wasm, naming the output and where', async () => {
     const { result } = await check(backendDependent, backendDependentSize, 1, ['wasm']);
     expect(result.status).toBe('failed');
-    expect(result.message).toMatch(/^wasm disagrees with cpu on output at index \d+ \[[\d,]+\]: cpu -?[\d.e-]+, wasm -?[\d.e-]+, \|diff\| .* > allowed/);
+    expect(result.message).toMatch(
+      /^wasm disagrees with cpu on output at index \d+ \[[\d,]+\]: cpu -?[\d.e-]+, wasm -?[\d.e-]+, \|diff\| .* > allowed/,
+    );
     expect(result.where?.parameter).toBe('output');
     expect(result.details?.some((d) => d.startsWith('wasm disagrees with cpu on dLdX'))).toBe(true);
   });
@@ -78,7 +99,9 @@ describe('backendsAgree', () => {
     const make = () => tf.layers.depthwiseConv2d({ kernelSize: 3 });
     const { result } = await check(make, [6, 6, 2], 1, ['wasm']);
     expect(result.status).toBe('skipped');
-    expect(result.message).toMatch(/wasm not compared: TensorFlow\.js's wasm backend has no DepthwiseConv2dNativeBackprop(Input|Filter) kernel/);
+    expect(result.message).toMatch(
+      /wasm not compared: TensorFlow\.js's wasm backend has no DepthwiseConv2dNativeBackprop(Input|Filter) kernel/,
+    );
   });
 
   it('restores the run backend when the run is not on cpu', async () => {
@@ -93,8 +116,15 @@ describe('backendsAgree', () => {
   });
 
   it('leaves no tensors behind', async () => {
-    const subject = LayerUnderTest.create({ kind: 'factory', value: () => new Conv2dLayer({ filterSize: 3, numFilters: 2 }) }, [5, 5, 2], 1);
-    const options = { ...DEFAULT_CHECK_OPTIONS, compareBackends: ['wasm', 'webgpu'] as CheckOptions['compareBackends'] };
+    const subject = LayerUnderTest.create(
+      { kind: 'factory', value: () => new Conv2dLayer({ filterSize: 3, numFilters: 2 }) },
+      [5, 5, 2],
+      1,
+    );
+    const options = {
+      ...DEFAULT_CHECK_OPTIONS,
+      compareBackends: ['wasm', 'webgpu'] as CheckOptions['compareBackends'],
+    };
     await runChecks({ subject, checks: [backendsAgree], seed: 1, options });
     const before = tf.memory().numTensors;
     await runChecks({ subject, checks: [backendsAgree], seed: 1, options });

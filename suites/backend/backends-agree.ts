@@ -16,7 +16,7 @@ import { compareToReference, positionOf, type Comparison, type Tolerance } from 
 
 /**
  * Tolerances (float32's unit roundoff is 2^-24 = 6.0e-8). Measured with
- * `npx tsx suites/backend/measure-tolerances.ts 20` (20 seeds, batch 4, Mesa's software webgpu
+ * `npx tsx bench/measure-backend-tolerances.ts 20` (20 seeds, batch 4, Mesa's software webgpu
  * and wasm on this 2-core machine), worst max |backend - cpu| / max |cpu| over the reference layers:
  * - output: 2.5e-7 (4 ulp; convolution sums and webgpu's exp differ in the last bits);
  * - gradients: 2.7e-6 (conv 5x5x20 on 4 x 28x28x1, filter gradient on wasm), 1.9e-6 (batch
@@ -60,16 +60,26 @@ interface BackendRun {
 export const backendsAgree: Check = {
   id: 'backendsAgree',
   suite: 'backend',
-  title: 'Prediction and gradients on every available backend (wasm, webgpu) agree with cpu within stated float32 tolerances.',
+  title:
+    'Prediction and gradients on every available backend (wasm, webgpu) agree with cpu within stated float32 tolerances.',
   dependsOn: ['predictDoesNotError', 'backwardDoesNotError'],
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const requested = [...new Set(ctx.options.compareBackends)].filter((b) => b !== ('cpu' as string));
-    if (requested.length === 0) return { status: 'skipped', message: 'no backend to compare with cpu was requested (options.compareBackends is empty)' };
+    if (requested.length === 0)
+      return {
+        status: 'skipped',
+        message: 'no backend to compare with cpu was requested (options.compareBackends is empty)',
+      };
     const statuses: BackendStatus[] = [];
     for (const b of requested) statuses.push(await prepareBackend(b));
     const available = statuses.filter((s) => s.available);
     const unavailable = statuses.filter((s) => !s.available).map((s) => `${s.name} not compared: ${s.reason}`);
-    if (available.length === 0) return { status: 'skipped', message: `no backend to compare with cpu here: ${unavailable.join('; ')}`, evidence: { unavailable } };
+    if (available.length === 0)
+      return {
+        status: 'skipped',
+        message: `no backend to compare with cpu here: ${unavailable.join('; ')}`,
+        evidence: { unavailable },
+      };
 
     const original = tf.getBackend();
     const layer = ctx.subject.layer;
@@ -79,14 +89,22 @@ export const backendsAgree: Check = {
     let dLdZ: Float32Array | null = null;
     const runs: BackendRun[] = [];
     try {
-      for (const status of [{ name: 'cpu', available: true, device: 'CPU (JavaScript, tfjs-backend-cpu)' } as BackendStatus, ...available]) {
+      for (const status of [
+        { name: 'cpu', available: true, device: 'CPU (JavaScript, tfjs-backend-cpu)' } as BackendStatus,
+        ...available,
+      ]) {
         ctx.progress(`backendsAgree: prediction and gradients on ${status.name}`);
         const run: BackendRun = { backend: status.name, device: status.device };
         runs.push(run);
         try {
           await tf.setBackend(status.name);
           writeWeights(layer, weights);
-          run.quantities = await compute(ctx.subject, X, inputShape, (outShape) => (dLdZ ??= normalValues(ctx.random, size(outShape))));
+          run.quantities = await compute(
+            ctx.subject,
+            X,
+            inputShape,
+            (outShape) => (dLdZ ??= normalValues(ctx.random, size(outShape))),
+          );
         } catch (e) {
           run.error = (e as Error)?.message?.split('\n')[0] ?? String(e);
         }
@@ -100,14 +118,21 @@ export const backendsAgree: Check = {
 };
 
 /** Prediction, then the gradients of sum(forward(X) * dLdZ), read into JS arrays. */
-async function compute(subject: LayerUnderTest, X: Float32Array, inputShape: number[], upstream: (outShape: number[]) => Float32Array): Promise<Quantity[]> {
+async function compute(
+  subject: LayerUnderTest,
+  X: Float32Array,
+  inputShape: number[],
+  upstream: (outShape: number[]) => Float32Array,
+): Promise<Quantity[]> {
   const made: Tensor[] = [];
   try {
     const x = tf.tensor(X, inputShape, 'float32');
     made.push(x);
     const Z = subject.predict(x);
     made.push(Z);
-    const out: Quantity[] = [{ name: 'output', parameter: 'output', kind: 'output', shape: Z.shape, values: await Z.data() }];
+    const out: Quantity[] = [
+      { name: 'output', parameter: 'output', kind: 'output', shape: Z.shape, values: await Z.data() },
+    ];
     const dLdZ = tf.tensor(upstream(Z.shape), Z.shape, 'float32');
     made.push(dLdZ);
     const g = subject.gradients(x, dLdZ);
@@ -137,7 +162,7 @@ function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]):
     inputShape,
     tolerances: TOLERANCES,
     rule: '|backend - cpu| <= atol * max|cpu over the tensor| + rtol * |cpu|',
-    backends: {} as Record<string, unknown>,
+    backends: {},
     unavailable,
   };
   const perBackend = evidence['backends'] as Record<string, unknown>;
@@ -152,7 +177,9 @@ function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]):
       const missing = /Kernel '(\w+)' not registered for backend/.exec(run.error ?? '');
       if (missing) {
         // A TensorFlow.js limitation, not the layer's: that backend lacks an op the layer uses.
-        unavailable.push(`${run.backend} not compared: TensorFlow.js's ${run.backend} backend has no ${missing[1]} kernel`);
+        unavailable.push(
+          `${run.backend} not compared: TensorFlow.js's ${run.backend} backend has no ${missing[1]} kernel`,
+        );
         continue;
       }
       failures.push({ message: `on ${run.backend} the layer threw where cpu did not: ${run.error}`, where: {} });
@@ -162,14 +189,18 @@ function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]):
     for (const ref of cpu.quantities) {
       const got = run.quantities.find((q) => q.name === ref.name)!;
       if (got.shape.join() !== ref.shape.join()) {
-        failures.push({ message: `${ref.name} on ${run.backend} has shape [${got.shape}], on cpu [${ref.shape}]`, where: { parameter: ref.parameter } });
+        failures.push({
+          message: `${ref.name} on ${run.backend} has shape [${got.shape}], on cpu [${ref.shape}]`,
+          where: { parameter: ref.parameter },
+        });
         continue;
       }
       const tolerance = TOLERANCES[ref.kind];
       const c = compareToReference(ref.values, got.values, tolerance);
       const worstPosition = positionOf(c.worstIndex, ref.shape);
       rows.push({ quantity: ref.name, ...c, worstPosition, tolerance });
-      if (!closest || c.worstRatio > closest.ratio) closest = { backend: run.backend, quantity: ref.name, ratio: c.worstRatio };
+      if (!closest || c.worstRatio > closest.ratio)
+        closest = { backend: run.backend, quantity: ref.name, ratio: c.worstRatio };
       if (!c.agrees) {
         failures.push({
           message:
@@ -192,15 +223,23 @@ function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]):
       evidence,
     };
   }
-  if (compared.length === 0) return { status: 'skipped', message: `no backend to compare with cpu: ${unavailable.join('; ')}`, evidence };
+  if (compared.length === 0)
+    return { status: 'skipped', message: `no backend to compare with cpu: ${unavailable.join('; ')}`, evidence };
   const names = cpu.quantities.map((q) => q.name).join(', ');
-  const worst = closest ? `; closest to its tolerance: ${closest.quantity} on ${closest.backend}, at ${(closest.ratio * 100).toPrecision(2)}% of it` : '';
-  return { status: 'passed', message: `${names} agree with cpu on ${compared.join(', ')}${worst}`, warnings: unavailable.length ? unavailable : undefined, evidence };
+  const worst = closest
+    ? `; closest to its tolerance: ${closest.quantity} on ${closest.backend}, at ${(closest.ratio * 100).toPrecision(2)}% of it`
+    : '';
+  return {
+    status: 'passed',
+    message: `${names} agree with cpu on ${compared.join(', ')}${worst}`,
+    warnings: unavailable.length ? unavailable : undefined,
+    evidence,
+  };
 }
 
 async function readWeights(layer: tf.layers.Layer): Promise<WeightValue[]> {
   const out: WeightValue[] = [];
-  for (const w of layer.getWeights()) out.push({ shape: w.shape, dtype: w.dtype, values: (await w.data()).slice() as tf.TypedArray });
+  for (const w of layer.getWeights()) out.push({ shape: w.shape, dtype: w.dtype, values: (await w.data()).slice() });
   return out;
 }
 
@@ -228,4 +267,7 @@ function normalValues(random: () => number, n: number): Float32Array {
 }
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const fmt = (v: number) => (Number.isFinite(v) && v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4) ? v.toExponential(3) : String(Number(v.toPrecision(6))));
+const fmt = (v: number) =>
+  Number.isFinite(v) && v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4)
+    ? v.toExponential(3)
+    : String(Number(v.toPrecision(6)));

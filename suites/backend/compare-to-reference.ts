@@ -35,7 +35,8 @@ export interface Comparison {
 }
 
 export function compareToReference(cpu: ArrayLike<number>, got: ArrayLike<number>, tol: Tolerance): Comparison {
-  if (cpu.length !== got.length) throw new Error(`compareToReference: ${got.length} values against ${cpu.length} on cpu`);
+  if (cpu.length !== got.length)
+    throw new Error(`compareToReference: ${got.length} values against ${cpu.length} on cpu`);
   let scale = 0;
   for (let i = 0; i < cpu.length; i++) if (Number.isFinite(cpu[i]!)) scale = Math.max(scale, Math.abs(cpu[i]!));
   let maxAbsDiff = 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CustomLayer, type BackwardResult } from '../../harness/custom-layer.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { backwardIsLinearInUpstreamGradient } from './backward-is-linear-in-upstream-gradient.ts';
-import { BROKEN, CORRECT, runCheck, SEEDS } from './test-support.ts';
+import { BROKEN, CORRECT, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
 
 /** The right tanh derivative plus a term that does not vanish with dLdZ. */
 class AddsConstant extends CustomLayer {
@@ -21,14 +21,22 @@ describe('backwardIsLinearInUpstreamGradient', () => {
     for (const seed of SEEDS) {
       const r = await runCheck(backwardIsLinearInUpstreamGradient, l, seed);
       expect(r.status, `seed ${seed}`).toBe('failed');
-      expect(r.message).toMatch(/^derivative of (input|alpha) does not scale with dLdZ: with dLdZ x -2.5 expected .* at .*, got .*/);
+      expect(r.message).toMatch(
+        /^derivative of (input|alpha) does not scale with dLdZ: with dLdZ x -2.5 expected .* at .*, got .*/,
+      );
     }
   });
 
   it('fails a backward that adds a term without dLdZ (nonzero for dLdZ = 0)', async () => {
-    const r = await runCheck(backwardIsLinearInUpstreamGradient, { name: 'adds', make: () => new AddsConstant(), inputSize: [3, 3, 2] }, 2);
+    const r = await runCheck(
+      backwardIsLinearInUpstreamGradient,
+      { name: 'adds', make: () => new AddsConstant(), inputSize: [3, 3, 2] },
+      2,
+    );
     expect(r.status).toBe('failed');
-    const zero = (r.evidence as { findings: { scale: number; mismatches: number }[] }).findings.find((f) => f.scale === 0)!;
+    const zero = (r.evidence as { findings: { scale: number; mismatches: number }[] }).findings.find(
+      (f) => f.scale === 0,
+    )!;
     expect(zero.mismatches).toBe(2 * 3 * 3 * 2);
   });
 

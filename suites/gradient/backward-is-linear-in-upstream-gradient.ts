@@ -51,7 +51,11 @@ export const backwardIsLinearInUpstreamGradient: Check = {
       const base = await readGradients(tidyGradients(() => subject.gradients(inputs.X, inputs.dLdZ)));
       const findings: Finding[] = [];
       for (const c of [...SCALES, 0]) {
-        const scaled = tf.tensor(inputs.g.map((v) => c * v), inputs.outputShape, 'float32');
+        const scaled = tf.tensor(
+          inputs.g.map((v) => c * v),
+          inputs.outputShape,
+          'float32',
+        );
         let got: Record<string, Float32Array>;
         try {
           got = await readGradients(tidyGradients(() => subject.gradients(inputs.X, scaled)));
@@ -71,10 +75,23 @@ export const backwardIsLinearInUpstreamGradient: Check = {
             tolerance = ZERO_TOLERANCE * rms(base[name]!);
             mismatches = Array.from(got[name]!).filter((v) => !(Math.abs(v) <= tolerance)).length;
           }
-          findings.push({ parameter: name, scale: c, index: cmp.worstIndex, expected: cmp.expected, actual: cmp.actual, tolerance, mismatches });
+          findings.push({
+            parameter: name,
+            scale: c,
+            index: cmp.worstIndex,
+            expected: cmp.expected,
+            actual: cmp.actual,
+            tolerance,
+            mismatches,
+          });
         }
       }
-      const evidence: LinearityEvidence = { scales: SCALES, tolerance: LINEARITY_TOLERANCE, zeroTolerance: ZERO_TOLERANCE, findings };
+      const evidence: LinearityEvidence = {
+        scales: SCALES,
+        tolerance: LINEARITY_TOLERANCE,
+        zeroTolerance: ZERO_TOLERANCE,
+        findings,
+      };
       const bad = findings.filter((f) => f.mismatches > 0);
       const names = Object.keys(shapes);
       if (bad.length === 0) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CustomLayer, type BackwardResult } from '../../harness/custom-layer.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { backwardMatchesAutodiff } from './backward-matches-autodiff.ts';
-import { BROKEN, CORRECT, runCheck, SEEDS } from './test-support.ts';
+import { BROKEN, CORRECT, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
 
 /** A correct layer whose forward TensorFlow.js cannot differentiate (a comparison has no gradient). */
 class StepForward extends CustomLayer {
@@ -30,7 +30,11 @@ describe('backwardMatchesAutodiff', () => {
       for (const seed of seeds) {
         const r = await runCheck(backwardMatchesAutodiff, l, seed);
         expect(r.status, `${l.name}, seed ${seed}: ${r.message}`).toBe('failed');
-        expect(r.message).toMatch(l.throws ? /^backwardMatchesAutodiff threw: / : /^backward differs from autodiff of forward for .*: at .* autodiff gives .*, backward .* \(tolerance .*\)$/);
+        expect(r.message).toMatch(
+          l.throws
+            ? /^backwardMatchesAutodiff threw: /
+            : /^backward differs from autodiff of forward for .*: at .* autodiff gives .*, backward .* \(tolerance .*\)$/,
+        );
       }
     }
   });
@@ -40,18 +44,33 @@ describe('backwardMatchesAutodiff', () => {
       for (const seed of SEEDS) {
         const r = await runCheck(backwardMatchesAutodiff, l, seed);
         expect(['passed', 'skipped'], `${l.name}, seed ${seed}: ${r.message}`).toContain(r.status);
-        if (l.name.includes('own backward') || l.name === 'reference ELU' || l.name === '3x3 convolution') expect(r.status).toBe('passed');
+        if (l.name.includes('own backward') || l.name === 'reference ELU' || l.name === '3x3 convolution')
+          expect(r.status).toBe('passed');
       }
     }
   });
 
   it('is skipped, with the reason, for Form A, for Form B without backward, and when forward is not differentiable', async () => {
-    const formA = await runCheck(backwardMatchesAutodiff, { name: 'relu', make: () => tf.layers.reLU(), inputSize: [2, 2, 3] }, 1);
+    const formA = await runCheck(
+      backwardMatchesAutodiff,
+      { name: 'relu', make: () => tf.layers.reLU(), inputSize: [2, 2, 3] },
+      1,
+    );
     expect(formA).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^Form A layer/) });
-    const none = await runCheck(backwardMatchesAutodiff, { name: 'tanh', make: () => new NoBackward(), inputSize: [2, 2, 3] }, 1);
+    const none = await runCheck(
+      backwardMatchesAutodiff,
+      { name: 'tanh', make: () => new NoBackward(), inputSize: [2, 2, 3] },
+      1,
+    );
     expect(none).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^no backward/) });
-    const step = await runCheck(backwardMatchesAutodiff, { name: 'step', make: () => new StepForward(), inputSize: [2, 2, 3] }, 1);
+    const step = await runCheck(
+      backwardMatchesAutodiff,
+      { name: 'step', make: () => new StepForward(), inputSize: [2, 2, 3] },
+      1,
+    );
     expect(step.status).toBe('skipped');
-    expect(step.message).toMatch(/^forward is not differentiable by automatic differentiation \(.*gradient function not found.*\)/i);
+    expect(step.message).toMatch(
+      /^forward is not differentiable by automatic differentiation \(.*gradient function not found.*\)/i,
+    );
   });
 });

@@ -25,12 +25,18 @@ export interface BackwardMatchesAutodiffEvidence {
 export const backwardMatchesAutodiff: Check = {
   id: 'backwardMatchesAutodiff',
   suite: 'gradient',
-  title: "The hand-written backward equals automatic differentiation of forward (Form B with a backward).",
+  title: 'The hand-written backward equals automatic differentiation of forward (Form B with a backward).',
   dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const { subject } = ctx;
-    if (subject.form === 'A') return { status: 'skipped', message: 'Form A layer: its derivatives come from TensorFlow.js itself (autodiff or its customGrad), nothing hand-written to compare' };
-    if (!subject.hasBackward) return { status: 'skipped', message: 'no backward: training differentiates forward automatically' };
+    if (subject.form === 'A')
+      return {
+        status: 'skipped',
+        message:
+          'Form A layer: its derivatives come from TensorFlow.js itself (autodiff or its customGrad), nothing hand-written to compare',
+      };
+    if (!subject.hasBackward)
+      return { status: 'skipped', message: 'no backward: training differentiates forward automatically' };
     const inputs = drawInputs(ctx, 'backwardMatchesAutodiff');
     try {
       const repeat = await forwardRepeats(subject, inputs.X);
@@ -48,15 +54,31 @@ export const backwardMatchesAutodiff: Check = {
       const shapes = parameterShapes(ctx, inputs.X);
       const parameters = Object.keys(shapes).map((name) => {
         const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
-        return { parameter: name, shape: shapes[name]!, elements: auto[name]!.length, passed: c.mismatches === 0, ...c };
+        return {
+          parameter: name,
+          shape: shapes[name]!,
+          elements: auto[name]!.length,
+          passed: c.mismatches === 0,
+          ...c,
+        };
       });
-      const evidence: BackwardMatchesAutodiffEvidence = { tolerance: AUTODIFF_TOLERANCE, inputShape: inputs.X.shape, parameters };
+      const evidence: BackwardMatchesAutodiffEvidence = {
+        tolerance: AUTODIFF_TOLERANCE,
+        inputShape: inputs.X.shape,
+        parameters,
+      };
       const details = parameters.map(
-        (p) => `${p.parameter}: ${p.passed ? 'matches' : `DIFFERS at ${p.mismatches} of ${p.elements} elements`} (max abs difference ${num(p.maxAbsError)}, max rel difference ${num(p.maxRelError)})`,
+        (p) =>
+          `${p.parameter}: ${p.passed ? 'matches' : `DIFFERS at ${p.mismatches} of ${p.elements} elements`} (max abs difference ${num(p.maxAbsError)}, max rel difference ${num(p.maxRelError)})`,
       );
       const failed = parameters.filter((p) => !p.passed);
       if (failed.length === 0) {
-        return { status: 'passed', message: `backward equals autodiff of forward for ${parameters.map((p) => p.parameter).join(', ')}`, details, evidence: evidence as unknown as Record<string, unknown> };
+        return {
+          status: 'passed',
+          message: `backward equals autodiff of forward for ${parameters.map((p) => p.parameter).join(', ')}`,
+          details,
+          evidence: evidence as unknown as Record<string, unknown>,
+        };
       }
       const w = failed[0]!;
       details.push(`case: ${describeCase(inputs.case, inputs.outputShape)}`);

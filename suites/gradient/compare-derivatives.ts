@@ -30,9 +30,21 @@ export function rms(v: ArrayLike<number>): number {
 }
 
 /** Compares `actual` with `expected` elementwise. Lengths must match. */
-export function compareDerivatives(expected: ArrayLike<number>, actual: ArrayLike<number>, tol: DerivativeTolerance): DerivativeComparison {
+export function compareDerivatives(
+  expected: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  tol: DerivativeTolerance,
+): DerivativeComparison {
   const scale = Math.max(rms(expected), rms(actual));
-  const out: DerivativeComparison = { mismatches: 0, maxAbsError: 0, maxRelError: 0, worstIndex: -1, expected: NaN, actual: NaN, tolerance: 0 };
+  const out: DerivativeComparison = {
+    mismatches: 0,
+    maxAbsError: 0,
+    maxRelError: 0,
+    worstIndex: -1,
+    expected: NaN,
+    actual: NaN,
+    tolerance: 0,
+  };
   let worst = -1;
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i]!;

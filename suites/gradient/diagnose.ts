@@ -38,15 +38,22 @@ export function diagnose(input: DiagnosisInput): string | null {
     const a = input.analytic;
     const d = input.analyticDoubled;
     const diff = Array.from(a, (v, i) => d[i]! - v);
-    if (rms(a) > 0 && rms(diff) <= 1e-3 * rms(a)) return 'upstream gradient not applied: the derivative does not change when dLdZ is doubled';
+    if (rms(a) > 0 && rms(diff) <= 1e-3 * rms(a))
+      return 'upstream gradient not applied: the derivative does not change when dLdZ is doubled';
   }
 
   for (const Q of input.all) {
-    if (Q === P || Q.role !== P.role || Q.shape.join('x') !== P.shape.join('x') || Q.points.every((q) => q.passed)) continue;
+    if (Q === P || Q.role !== P.role || Q.shape.join('x') !== P.shape.join('x') || Q.points.every((q) => q.passed))
+      continue;
     const qByIndex = new Map(Q.points.filter((q) => q.index !== null).map((q) => [q.index!, q]));
-    const pairs = P.points.filter((p) => p.index !== null && qByIndex.has(p.index)).map((p) => [p, qByIndex.get(p.index!)!] as const);
-    const crossed = pairs.length > 0 && pairs.every(([p, q]) => close(p.analytic, q.numeric, q, 1e-3) && close(q.analytic, p.numeric, p, 1e-3));
-    if (crossed) return `derivatives of ${P.name} and ${Q.name} swapped: the derivative returned for ${P.name} matches the numerical derivative of ${Q.name}, and the other way round`;
+    const pairs = P.points
+      .filter((p) => p.index !== null && qByIndex.has(p.index))
+      .map((p) => [p, qByIndex.get(p.index!)!] as const);
+    const crossed =
+      pairs.length > 0 &&
+      pairs.every(([p, q]) => close(p.analytic, q.numeric, q, 1e-3) && close(q.analytic, p.numeric, p, 1e-3));
+    if (crossed)
+      return `derivatives of ${P.name} and ${Q.name} swapped: the derivative returned for ${P.name} matches the numerical derivative of ${Q.name}, and the other way round`;
   }
 
   // Sign: judged on element probes (a direction mixes flipped and right elements).
@@ -61,7 +68,13 @@ export function diagnose(input: DiagnosisInput): string | null {
       : `sign flipped at the ${failingElements.length} failing elements (analytic = -numeric there; the other ${elements.length - failingElements.length} agree)`;
   }
 
-  if (batch > 1 && failing.every((p) => close(p.analytic, p.numericFirstObservation, p, 1e-3) && !close(p.numeric, p.numericFirstObservation, p, 1e-3))) {
+  if (
+    batch > 1 &&
+    failing.every(
+      (p) =>
+        close(p.analytic, p.numericFirstObservation, p, 1e-3) && !close(p.numeric, p.numericFirstObservation, p, 1e-3),
+    )
+  ) {
     return 'sum over observations missing: the derivative is that of the first observation alone';
   }
 
@@ -70,7 +83,8 @@ export function diagnose(input: DiagnosisInput): string | null {
     const ratios = determined.map((p) => p.analytic / p.numeric).sort((x, y) => x - y);
     const k = ratios[Math.floor(ratios.length / 2)]!;
     if (Number.isFinite(k) && k !== 0 && smooth.every((p) => close(p.analytic, k * p.numeric, p, 2e-3))) {
-      if (Math.abs(k * batch - 1) < 2e-3) return `sum over observations missing: analytic = numeric / ${batch} at every probe (a mean over the ${batch} observations instead of a sum?)`;
+      if (Math.abs(k * batch - 1) < 2e-3)
+        return `sum over observations missing: analytic = numeric / ${batch} at every probe (a mean over the ${batch} observations instead of a sum?)`;
       return `off by a constant factor: analytic = ${num(k)} x numeric at every probe`;
     }
   }

@@ -152,12 +152,19 @@ export function summarizeParameter(c: ParameterComparison, diagnosis: string | n
       kink: worst.kink,
     },
     diagnosis,
-    pairs: ordered.slice(0, MAX_PAIRS).map((p) => ({ numeric: p.numeric, analytic: p.analytic, passed: p.passed, kink: p.kink })),
+    pairs: ordered
+      .slice(0, MAX_PAIRS)
+      .map((p) => ({ numeric: p.numeric, analytic: p.analytic, passed: p.passed, kink: p.kink })),
   };
 }
 
 /** `alpha[3]`, `input[1,0,2,5]`, `alpha along direction 2`. */
-export function probeName(parameter: string, shape: readonly number[], index: number | null, direction: number | null): string {
+export function probeName(
+  parameter: string,
+  shape: readonly number[],
+  index: number | null,
+  direction: number | null,
+): string {
   if (index !== null) return `${parameter}[${shape.length > 1 ? unravel(index, shape).join(',') : index}]`;
   return `${parameter} along random direction ${direction}`;
 }

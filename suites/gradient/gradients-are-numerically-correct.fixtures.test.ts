@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gradientsAreNumericallyCorrect, type GradientCheckEvidence } from './gradients-are-numerically-correct.ts';
-import { BROKEN, runCheck, SEEDS } from './test-support.ts';
+import { BROKEN, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
 
 const evidenceOf = (r: { evidence?: Record<string, unknown> }) => r.evidence as unknown as GradientCheckEvidence;
 
@@ -33,7 +33,9 @@ describe('a failure', () => {
   it('names what was expected, what was seen and where, in one line', async () => {
     const r = await runCheck(gradientsAreNumericallyCorrect, twoPercent, 4);
     expect(r.message).not.toContain('\n');
-    expect(r.message).toMatch(/^wrong derivative for alpha \(\d+\/\d+ probes; off by a constant factor.*\): at alpha\[\d\] expected -?[\d.e-]+ \+\/- [\d.e-]+ \(finite differences\), got -?[\d.e-]+$/);
+    expect(r.message).toMatch(
+      /^wrong derivative for alpha \(\d+\/\d+ probes; off by a constant factor.*\): at alpha\[\d\] expected -?[\d.e-]+ \+\/- [\d.e-]+ \(finite differences\), got -?[\d.e-]+$/,
+    );
     expect(r.where).toMatchObject({ parameter: 'alpha' });
     // The input is right and says so, on its own.
     const ev = evidenceOf(r);

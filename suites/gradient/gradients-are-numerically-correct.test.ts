@@ -3,7 +3,7 @@ import { tf } from '../../harness/tf.ts';
 import { ClipKinks } from '../../fixtures/gradient/correct/clip-kinks-layer.ts';
 import { gradientsAreNumericallyCorrect, type GradientCheckEvidence } from './gradients-are-numerically-correct.ts';
 import { gradientChecks } from './index.ts';
-import { CORRECT, OTHER_REFERENCE, runCheck, SEEDS } from './test-support.ts';
+import { CORRECT, OTHER_REFERENCE, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
 
 const evidenceOf = (r: { evidence?: Record<string, unknown> }) => r.evidence as unknown as GradientCheckEvidence;
 
@@ -63,7 +63,9 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
     expect(ev.parameters[2]!.coordinates).toBe(2);
     expect(ev.parameters[0]!.coordinates).toBe(50);
     expect(ev.forwardPasses).toBe(1 + ev.parameters.reduce((s, p) => s + p.forwardPasses, 0));
-    expect(r.message).toMatch(/^derivatives of input, weights, bias match finite differences at \d+ probes \(\d+ kinks, \d+ forward passes\)$/);
+    expect(r.message).toMatch(
+      /^derivatives of input, weights, bias match finite differences at \d+ probes \(\d+ kinks, \d+ forward passes\)$/,
+    );
   });
 
   it('probes every element with the exhaustive option', async () => {
@@ -90,7 +92,9 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
       const r = await runCheck(check, dropout, 1);
       expect(r.status, check.id).toBe('skipped');
       if (check.id === 'backwardMatchesAutodiff') continue; // skipped first as Form A
-      expect(r.message).toMatch(/^forward at training time is random \(two calls on the same input differ at output element \d+: .* then .*\), so derivatives cannot be checked numerically$/);
+      expect(r.message).toMatch(
+        /^forward at training time is random \(two calls on the same input differ at output element \d+: .* then .*\), so derivatives cannot be checked numerically$/,
+      );
     }
   });
 });

@@ -6,7 +6,11 @@
  * shrunk to a small counterexample that replays with the same --seed.
  */
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
-import { analyticGradients, type Comparison, type ParameterComparison } from '../../harness/numerics/compare-gradients.ts';
+import {
+  analyticGradients,
+  type Comparison,
+  type ParameterComparison,
+} from '../../harness/numerics/compare-gradients.ts';
 import { caseShape, describeCase, drawCase, type GradientCase } from '../../harness/numerics/gradient-case.ts';
 import { forwardRepeats, notRepeatableMessage, type Repeatability } from '../../harness/numerics/forward-repeats.ts';
 import { MAX_REFINEMENTS, REFINE_FACTOR, SAFETY } from '../../harness/numerics/probe.ts';
@@ -16,9 +20,24 @@ import { DIRECTION_STEP, STEP } from '../../harness/numerics/step.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
 import { diagnose } from './diagnose.ts';
-import { excess, num, probeName, summarizeParameter, unravel, type CounterexampleEvidence, type GradientCheckEvidence, type ParameterGradientEvidence } from './gradient-evidence.ts';
+import {
+  excess,
+  num,
+  probeName,
+  summarizeParameter,
+  unravel,
+  type CounterexampleEvidence,
+  type GradientCheckEvidence,
+  type ParameterGradientEvidence,
+} from './gradient-evidence.ts';
 
-export type { GradientCheckEvidence, ParameterGradientEvidence, CounterexampleEvidence, ScatterPair, WorstProbe } from './gradient-evidence.ts';
+export type {
+  GradientCheckEvidence,
+  ParameterGradientEvidence,
+  CounterexampleEvidence,
+  ScatterPair,
+  WorstProbe,
+} from './gradient-evidence.ts';
 
 /** How the numeric derivatives are made, in one line (reported in the evidence). */
 export const METHOD =
@@ -28,13 +47,21 @@ export const METHOD =
   `tolerance ${SAFETY} x (error + noise) + float32 rounding of the analytic value; ` +
   `probes: every element of parameters up to ${ALL_UP_TO} elements, else the first, the last and ${COORDINATES.input} (input) or ${COORDINATES.learnable} (learnable) random elements, plus ${DIRECTIONS} random directions; batch ${BATCH}`;
 
-async function diagnoses(ctx: CheckContext, c: GradientCase, comparison: Comparison): Promise<Map<string, string | null>> {
+async function diagnoses(
+  ctx: CheckContext,
+  c: GradientCase,
+  comparison: Comparison,
+): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
   const failed = failedParameters(comparison);
   if (failed.length === 0) return out;
   let doubled: Record<string, Float32Array> | null = null;
   const X = tf.tensor(Float32Array.from(c.x), caseShape(c), 'float32');
-  const dLdZ = tf.tensor(comparison.g.map((v) => 2 * v), comparison.outputShape, 'float32');
+  const dLdZ = tf.tensor(
+    comparison.g.map((v) => 2 * v),
+    comparison.outputShape,
+    'float32',
+  );
   try {
     doubled = await analyticGradients(ctx.subject, X, dLdZ);
   } catch {
@@ -44,7 +71,16 @@ async function diagnoses(ctx: CheckContext, c: GradientCase, comparison: Compari
     dLdZ.dispose();
   }
   for (const p of failed) {
-    out.set(p.name, diagnose({ parameter: p, all: comparison.parameters, batch: c.batch, analytic: comparison.analytic[p.name]!, analyticDoubled: doubled?.[p.name] ?? null }));
+    out.set(
+      p.name,
+      diagnose({
+        parameter: p,
+        all: comparison.parameters,
+        batch: c.batch,
+        analytic: comparison.analytic[p.name]!,
+        analyticDoubled: doubled?.[p.name] ?? null,
+      }),
+    );
   }
   return out;
 }
@@ -65,7 +101,8 @@ function worstProbe(p: ParameterComparison) {
 
 function parameterLine(e: ParameterGradientEvidence): string {
   const probes = `${e.coordinates} elements + ${e.directions} directions`;
-  if (e.passed) return `${e.parameter}: passed (${probes}, ${e.kinks} kinks, max abs error ${num(e.maxAbsError)}, max rel error ${num(e.maxRelError)})`;
+  if (e.passed)
+    return `${e.parameter}: passed (${probes}, ${e.kinks} kinks, max abs error ${num(e.maxAbsError)}, max rel error ${num(e.maxRelError)})`;
   const w = e.worst!;
   return (
     `${e.parameter}: FAILED at ${e.failures} of ${e.coordinates + e.directions} probes (${e.kinks} kinks); worst ${probeName(e.parameter, e.shape, w.index, w.direction)}: ` +
@@ -77,7 +114,8 @@ function parameterLine(e: ParameterGradientEvidence): string {
 export const gradientsAreNumericallyCorrect: Check = {
   id: 'gradientsAreNumericallyCorrect',
   suite: 'gradient',
-  title: 'The derivatives with respect to the input and every learnable match float32 finite differences (error-estimated, kink-aware).',
+  title:
+    'The derivatives with respect to the input and every learnable match float32 finite differences (error-estimated, kink-aware).',
   dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const caseSeed = deriveSeed(ctx.seed, 'gradientsAreNumericallyCorrect') | 0;
@@ -134,7 +172,12 @@ export const gradientsAreNumericallyCorrect: Check = {
     const first = failedParams.reduce((a, b) => (worstExcess(b) > worstExcess(a) ? b : a));
     const w = first.worst!;
     const where = probeName(first.parameter, first.shape, w.index, w.direction);
-    const summary = failedParams.map((p) => `${p.parameter} (${p.failures}/${p.coordinates + p.directions} probes${p.diagnosis ? `; ${p.diagnosis}` : ''})`).join(', ');
+    const summary = failedParams
+      .map(
+        (p) =>
+          `${p.parameter} (${p.failures}/${p.coordinates + p.directions} probes${p.diagnosis ? `; ${p.diagnosis}` : ''})`,
+      )
+      .join(', ');
     const message = `wrong derivative${failedParams.length > 1 ? 's' : ''} for ${summary}: at ${where} expected ${num(w.numeric)} +/- ${num(w.tolerance)} (finite differences), got ${num(w.analytic)}`;
     if (counterexample) {
       const cx = counterexample;
@@ -145,7 +188,9 @@ export const gradientsAreNumericallyCorrect: Check = {
     } else {
       lines.push(`case: ${describeCase(c, comparison.outputShape)}`);
     }
-    lines.push(`the case is drawn by fast-check (seed ${caseSeed}) from --seed ${ctx.seed}: the same --seed replays it and its shrinking`);
+    lines.push(
+      `the case is drawn by fast-check (seed ${caseSeed}) from --seed ${ctx.seed}: the same --seed replays it and its shrinking`,
+    );
     return {
       status: 'failed',
       message,

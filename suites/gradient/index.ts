@@ -4,4 +4,8 @@ import { backwardIsLinearInUpstreamGradient } from './backward-is-linear-in-upst
 import { backwardMatchesAutodiff } from './backward-matches-autodiff.ts';
 import { gradientsAreNumericallyCorrect } from './gradients-are-numerically-correct.ts';
 
-export const gradientChecks: Check[] = [gradientsAreNumericallyCorrect, backwardMatchesAutodiff, backwardIsLinearInUpstreamGradient];
+export const gradientChecks: Check[] = [
+  gradientsAreNumericallyCorrect,
+  backwardMatchesAutodiff,
+  backwardIsLinearInUpstreamGradient,
+];

@@ -17,7 +17,9 @@ export const backwardIsConsistentInSize: Check = {
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const { g, inputShape } = gradientsOfRandomInput(ctx);
-    const rows: { parameter: string; expected: number[]; seen: number[] }[] = [{ parameter: 'input', expected: inputShape, seen: g.dLdX.shape }];
+    const rows: { parameter: string; expected: number[]; seen: number[] }[] = [
+      { parameter: 'input', expected: inputShape, seen: g.dLdX.shape },
+    ];
     for (const name of subject.learnableNames()) {
       const d = g.dLdLearnables[name];
       rows.push({ parameter: name, expected: subject.learnableVariable(name).shape, seen: d ? d.shape : [] });
@@ -31,7 +33,9 @@ export const backwardIsConsistentInSize: Check = {
       return {
         status: 'failed',
         message: `${backwardName(subject)} returned ${label(w.parameter)} of shape ${shapeText(w.seen)}; expected ${shapeText(w.expected)}, the shape of ${w.parameter === 'input' ? 'X' : w.parameter}`,
-        details: wrong.slice(1).map((r) => `${label(r.parameter)}: shape ${shapeText(r.seen)}, expected ${shapeText(r.expected)}`),
+        details: wrong
+          .slice(1)
+          .map((r) => `${label(r.parameter)}: shape ${shapeText(r.seen)}, expected ${shapeText(r.expected)}`),
         where: { parameter: w.parameter },
         evidence,
       };

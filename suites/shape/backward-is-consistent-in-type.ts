@@ -31,6 +31,17 @@ export const backwardIsConsistentInType: Check = {
         evidence,
       };
     }
-    return { status: 'passed', message: `${backwardName(subject)} returns float32 for dLdX${rows.length > 1 ? ` and [${rows.slice(1).map((r) => r.parameter).join(', ')}]` : ''}`, evidence };
+    return {
+      status: 'passed',
+      message: `${backwardName(subject)} returns float32 for dLdX${
+        rows.length > 1
+          ? ` and [${rows
+              .slice(1)
+              .map((r) => r.parameter)
+              .join(', ')}]`
+          : ''
+      }`,
+      evidence,
+    };
   },
 };

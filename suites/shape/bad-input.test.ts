@@ -41,7 +41,14 @@ class GrowingOutput extends CustomLayer {
   private calls = 0;
   predict(X: Tensor): Tensor {
     this.calls++;
-    return tf.tidy(() => tf.pad(X, [[0, 0], [0, 0], [0, 0], [0, this.calls % 2]]));
+    return tf.tidy(() =>
+      tf.pad(X, [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, this.calls % 2],
+      ]),
+    );
   }
 }
 
@@ -83,25 +90,32 @@ class ForgetfulScale extends tf.layers.Layer {
 tf.serialization.registerClass(ForgetfulScale);
 
 /** A subclass of a built-in that keeps the parent's className: loading gives back a plain Dense. */
-const DenseClass = tf.layers.dense({ units: 1 }).constructor as unknown as new (args: { units: number }) => tf.layers.Layer;
+const DenseClass = tf.layers.dense({ units: 1 }).constructor as unknown as new (args: {
+  units: number;
+}) => tf.layers.Layer;
 class MyDense extends DenseClass {
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
     return tf.tidy(() => tf.relu(super.call(inputs, kwargs) as Tensor));
   }
 }
-for (const cls of [ReturnsArray, ReturnsInt32, GrowingOutput, BackwardReturnsArray, PredictTwoParameters]) tf.serialization.registerClass(cls);
+for (const cls of [ReturnsArray, ReturnsInt32, GrowingOutput, BackwardReturnsArray, PredictTwoParameters])
+  tf.serialization.registerClass(cls);
 
 describe('shape suite on bad input', () => {
   it('a predict that returns an array: predictDoesNotError says so', async () => {
     const r = await run(() => new ReturnsArray());
     expect(r.get('predictDoesNotError')!.status).toBe('failed');
-    expect(r.get('predictDoesNotError')!.message).toMatch(/returned an array of 2 \(Tensor \[2,4,4,3\], Tensor \[2,4,4,3\]\).*expected one Tensor/);
+    expect(r.get('predictDoesNotError')!.message).toMatch(
+      /returned an array of 2 \(Tensor \[2,4,4,3\], Tensor \[2,4,4,3\]\).*expected one Tensor/,
+    );
     expect(r.get('outputShapeMatchesComputeOutputShape')!.status).toBe('incomplete');
   });
 
   it('a predict that returns int32: predictIsConsistentInType says so, and only it', async () => {
     const r = await run(() => new ReturnsInt32());
-    expect(r.get('predictIsConsistentInType')!.message).toBe('predict returned int32 for a float32 input; expected float32');
+    expect(r.get('predictIsConsistentInType')!.message).toBe(
+      'predict returned int32 for a float32 input; expected float32',
+    );
     expect(failed(r)).toContain('predictIsConsistentInType');
   });
 
@@ -109,7 +123,9 @@ describe('shape suite on bad input', () => {
     const r = await run(() => new GrowingOutput());
     const d = r.get('predictIsDeterministic')!;
     expect(d.status).toBe('failed');
-    expect(d.message).toMatch(/^predict returned shape \[2,4,4,\d\] on the first call and \[2,4,4,\d\] on the second, for the same input \[2,4,4,3\]$/);
+    expect(d.message).toMatch(
+      /^predict returned shape \[2,4,4,\d\] on the first call and \[2,4,4,\d\] on the second, for the same input \[2,4,4,3\]$/,
+    );
   });
 
   it('a MATLAB-style backward returning [dLdX, dLdAlpha]: functionSyntaxesAreCorrect', async () => {
@@ -121,14 +137,18 @@ describe('shape suite on bad input', () => {
 
   it('predict(X, training): functionSyntaxesAreCorrect names the arity', async () => {
     const r = await run(() => new PredictTwoParameters());
-    expect(r.get('functionSyntaxesAreCorrect')!.message).toMatch(/PredictTwoParameters\.predict declares 2 parameters; it is called as predict\(X\)/);
+    expect(r.get('functionSyntaxesAreCorrect')!.message).toMatch(
+      /PredictTwoParameters\.predict declares 2 parameters; it is called as predict\(X\)/,
+    );
   });
 
   it('getConfig that forgets a constructor argument: configRoundTrips compares the predictions', async () => {
     const r = await run(() => new ForgetfulScale({ factor: 3 }));
     const c = r.get('configRoundTrips')!;
     expect(c.status).toBe('failed');
-    expect(c.message).toMatch(/rebuilt from getConfig\(\) with the same weights predicts .* getConfig misses a setting \(getConfig returns only tf\.layers\.Layer's fields/);
+    expect(c.message).toMatch(
+      /rebuilt from getConfig\(\) with the same weights predicts .* getConfig misses a setting \(getConfig returns only tf\.layers\.Layer's fields/,
+    );
     expect(c.where?.parameter).toBe('output');
     expect(failed(r)).toEqual(['configRoundTrips']);
   });

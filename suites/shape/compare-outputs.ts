@@ -49,7 +49,12 @@ export async function compareOutputs(a: Tensor, b: Tensor): Promise<Comparison> 
   for (let i = 0; i < x.length; i++) {
     const u = Number(x[i]);
     const v = Number(y[i]);
-    const diff = Object.is(u, v) || (Number.isNaN(u) && Number.isNaN(v)) ? 0 : Number.isFinite(u) && Number.isFinite(v) ? Math.abs(u - v) : Infinity;
+    const diff =
+      Object.is(u, v) || (Number.isNaN(u) && Number.isNaN(v))
+        ? 0
+        : Number.isFinite(u) && Number.isFinite(v)
+          ? Math.abs(u - v)
+          : Infinity;
     if (diff > maxAbsDiff) maxAbsDiff = diff;
     if (diff > tolerance) {
       differing++;
@@ -86,7 +91,12 @@ export function unravel(index: number, shape: readonly number[]): number[] {
 
 /** The numbers a comparison puts in a check's evidence (JSON: a non-finite difference as a string). */
 export function comparisonEvidence(c: Comparison): Record<string, unknown> {
-  return { maxAbsDiff: Number.isFinite(c.maxAbsDiff) ? c.maxAbsDiff : String(c.maxAbsDiff), maxAbs: c.maxAbs, tolerance: c.tolerance, differing: c.differing };
+  return {
+    maxAbsDiff: Number.isFinite(c.maxAbsDiff) ? c.maxAbsDiff : String(c.maxAbsDiff),
+    maxAbs: c.maxAbs,
+    tolerance: c.tolerance,
+    differing: c.differing,
+  };
 }
 
 /** `1.2e-7` style, for messages. */

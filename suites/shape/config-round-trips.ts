@@ -22,7 +22,8 @@ type FromConfig = (cls: unknown, config: tf.serialization.ConfigDict) => unknown
 export const configRoundTrips: Check = {
   id: 'configRoundTrips',
   suite: 'shape',
-  title: 'getConfig and fromConfig through the serialization registry rebuild the layer, which predicts the same outputs with the same weights.',
+  title:
+    'getConfig and fromConfig through the serialization registry rebuild the layer, which predicts the same outputs with the same weights.',
   dependsOn: ['predictDoesNotError', 'predictIsDeterministic'],
   async run(ctx): Promise<CheckOutcome> {
     const layer = ctx.subject.layer;
@@ -46,30 +47,50 @@ export const configRoundTrips: Check = {
     try {
       config = JSON.parse(JSON.stringify(layer.getConfig())) as tf.serialization.ConfigDict;
     } catch (e) {
-      return { status: 'failed', message: `${cls}.getConfig() could not be saved as JSON: ${errorText(e)}; return plain numbers, strings, arrays and objects`, evidence };
+      return {
+        status: 'failed',
+        message: `${cls}.getConfig() could not be saved as JSON: ${errorText(e)}; return plain numbers, strings, arrays and objects`,
+        evidence,
+      };
     }
     evidence['config'] = config;
 
     let restored: tf.layers.Layer;
     try {
       const made = entry[1](entry[0], config);
-      if (!(made instanceof ctor)) return { status: 'failed', message: `fromConfig for '${className}' returned ${(made as object)?.constructor?.name ?? String(made)}, not a ${cls}`, evidence };
+      if (!(made instanceof ctor))
+        return {
+          status: 'failed',
+          message: `fromConfig for '${className}' returned ${(made as object)?.constructor?.name ?? String(made)}, not a ${cls}`,
+          evidence,
+        };
       restored = made as tf.layers.Layer;
     } catch (e) {
-      return { status: 'failed', message: `${cls}.fromConfig(getConfig()) threw: ${errorText(e)}; the constructor must accept what getConfig returns`, evidence };
+      return {
+        status: 'failed',
+        message: `${cls}.fromConfig(getConfig()) threw: ${errorText(e)}; the constructor must accept what getConfig returns`,
+        evidence,
+      };
     }
 
     const X = randomInput(ctx);
     try {
       try {
-        withSeededMathRandom(deriveSeed(ctx.seed, 'configRoundTrips/build'), () => tf.tidy(() => void restored.apply(tf.zeros([1, ...ctx.inputSize]))));
+        withSeededMathRandom(deriveSeed(ctx.seed, 'configRoundTrips/build'), () =>
+          tf.tidy(() => void restored.apply(tf.zeros([1, ...ctx.inputSize]))),
+        );
       } catch (e) {
-        if (!restored.built) return { status: 'failed', message: `the layer rebuilt from getConfig() could not be built for input ${shapeText([1, ...ctx.inputSize])}: ${errorText(e)}`, evidence };
+        if (!restored.built)
+          return {
+            status: 'failed',
+            message: `the layer rebuilt from getConfig() could not be built for input ${shapeText([1, ...ctx.inputSize])}: ${errorText(e)}`,
+            evidence,
+          };
       }
       const original = layer.weights.map((w) => ({ name: w.originalName ?? w.name, shape: w.shape }));
       const copy = restored.weights.map((w) => ({ name: w.originalName ?? w.name, shape: w.shape }));
       evidence['weights'] = original;
-      const mismatch = original.findIndex((w, i) => !copy[i] || w.shape.join() !== copy[i]!.shape.join());
+      const mismatch = original.findIndex((w, i) => !copy[i] || w.shape.join() !== copy[i].shape.join());
       if (original.length !== copy.length || mismatch >= 0) {
         const at = mismatch >= 0 ? mismatch : Math.min(original.length, copy.length);
         const said = (w: { shape: (number | null)[] } | undefined) => (w ? shapeText(w.shape) : 'nothing');
@@ -84,12 +105,18 @@ export const configRoundTrips: Check = {
       const b = tf.tidy(() => tf.cast(restored.apply(X, { training: false }) as tf.Tensor, 'float32'));
       try {
         if (a.shape.join() !== b.shape.join()) {
-          return { status: 'failed', message: `the layer rebuilt from getConfig() predicts shape ${shapeText(b.shape)}, the original ${shapeText(a.shape)} (does getConfig miss a constructor argument?)`, evidence };
+          return {
+            status: 'failed',
+            message: `the layer rebuilt from getConfig() predicts shape ${shapeText(b.shape)}, the original ${shapeText(a.shape)} (does getConfig miss a constructor argument?)`,
+            evidence,
+          };
         }
         const c = await compareOutputs(a, b);
         Object.assign(evidence, comparisonEvidence(c));
         if (!c.same) {
-          const missing = Object.keys(config).every((k) => BASE_CONFIG_KEYS.includes(k)) ? ` (getConfig returns only tf.layers.Layer's fields [${Object.keys(config).join(', ')}]: override it)` : '';
+          const missing = Object.keys(config).every((k) => BASE_CONFIG_KEYS.includes(k))
+            ? ` (getConfig returns only tf.layers.Layer's fields [${Object.keys(config).join(', ')}]: override it)`
+            : '';
           return {
             status: 'failed',
             message: `the layer rebuilt from getConfig() with the same weights predicts ${num(c.b)} at output ${shapeText(c.position)}, the original ${num(c.a)}; max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)}): getConfig misses a setting${missing}`,

@@ -16,9 +16,10 @@ export function describeReturned(v: unknown): string {
     return `an array of ${v.length} (${items.join(', ')}${v.length > 3 ? ', ...' : ''})`;
   }
   if (typeof v === 'object') {
-    const name = (v as object).constructor?.name ?? 'Object';
+    const name = v.constructor?.name ?? 'Object';
     // A Tensor from another copy of TensorFlow.js fails instanceof: say so, it is a common trap.
-    if (name === 'Tensor' || name === 'Variable') return `a ${name} from another copy of TensorFlow.js (import tf from '@tensorflow/tfjs' only, once)`;
+    if (name === 'Tensor' || name === 'Variable')
+      return `a ${name} from another copy of TensorFlow.js (import tf from '@tensorflow/tfjs' only, once)`;
     return `an object (${name}) with keys [${Object.keys(v).slice(0, 5).join(', ')}]`;
   }
   if (typeof v === 'function') return 'a function';
@@ -35,5 +36,9 @@ export function errorText(e: unknown): string {
 export function stackLines(e: unknown): string[] | undefined {
   const stack = e instanceof Error ? e.stack : undefined;
   if (!stack) return undefined;
-  return stack.split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 5).map((l) => l.trim());
+  return stack
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 5)
+    .map((l) => l.trim());
 }

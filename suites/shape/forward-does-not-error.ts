@@ -33,7 +33,11 @@ export const forwardDoesNotError: Check = {
       const { Z, memory } = result;
       try {
         if (!(Z instanceof tf.Tensor)) {
-          return { status: 'failed', message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`, evidence: { inputShape } };
+          return {
+            status: 'failed',
+            message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`,
+            evidence: { inputShape },
+          };
         }
         return {
           status: 'passed',
@@ -48,4 +52,3 @@ export const forwardDoesNotError: Check = {
     }
   },
 };
-

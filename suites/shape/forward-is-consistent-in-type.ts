@@ -16,7 +16,12 @@ export const forwardIsConsistentInType: Check = {
     X.dispose();
     const evidence = { inputDtype: 'float32', outputDtype: dtype };
     if (dtype !== 'float32') {
-      return { status: 'failed', message: `${name} returned ${dtype} for a float32 input; expected float32`, where: { parameter: 'output' }, evidence };
+      return {
+        status: 'failed',
+        message: `${name} returned ${dtype} for a float32 input; expected float32`,
+        where: { parameter: 'output' },
+        evidence,
+      };
     }
     return { status: 'passed', message: `${name} returns float32 for a float32 input`, evidence };
   },

@@ -30,6 +30,10 @@ export const forwardPredictAreConsistentInSize: Check = {
         evidence,
       };
     }
-    return { status: 'passed', message: `${forwardName(subject)} and ${predictName(subject)} both return shape ${shapeText(predicted)} for input ${shapeText(inputShape)}`, evidence };
+    return {
+      status: 'passed',
+      message: `${forwardName(subject)} and ${predictName(subject)} both return shape ${shapeText(predicted)} for input ${shapeText(inputShape)}`,
+      evidence,
+    };
   },
 };

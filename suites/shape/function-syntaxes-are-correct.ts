@@ -23,7 +23,8 @@ type Method = (...args: unknown[]) => unknown;
 export const functionSyntaxesAreCorrect: Check = {
   id: 'functionSyntaxesAreCorrect',
   suite: 'shape',
-  title: 'predict, forward and backward (or call) take the inputs the harness passes; backward returns a derivative per learnable, by name.',
+  title:
+    'predict, forward and backward (or call) take the inputs the harness passes; backward returns a derivative per learnable, by name.',
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const layer = subject.layer;
@@ -39,13 +40,27 @@ export const functionSyntaxesAreCorrect: Check = {
         const predict = custom.predict as unknown as Method | undefined;
         const forward = custom.forward as unknown as Method | undefined;
         const backward = custom.backward as unknown as Method | undefined;
-        evidence['parameters'] = { predict: predict?.length ?? null, forward: forward?.length ?? null, backward: backward?.length ?? null };
-        if (typeof predict !== 'function') problems.push(`${cls} has no predict(X) method; a CustomLayer must define predict`);
-        else if (predict.length > 1) problems.push(`${cls}.predict declares ${predict.length} parameters; it is called as predict(X), so the others are undefined (learnables are this.learnables.name)`);
-        if (forward !== undefined && typeof forward !== 'function') problems.push(`${cls}.forward is ${describeReturned(forward)}, not a method`);
-        else if (forward && forward.length > 1) problems.push(`${cls}.forward declares ${forward.length} parameters; it is called as forward(X)`);
-        if (backward !== undefined && typeof backward !== 'function') problems.push(`${cls}.backward is ${describeReturned(backward)}, not a method`);
-        else if (backward && backward.length > 4) problems.push(`${cls}.backward declares ${backward.length} parameters; it is called as backward(X, Z, dLdZ, memory)`);
+        evidence['parameters'] = {
+          predict: predict?.length ?? null,
+          forward: forward?.length ?? null,
+          backward: backward?.length ?? null,
+        };
+        if (typeof predict !== 'function')
+          problems.push(`${cls} has no predict(X) method; a CustomLayer must define predict`);
+        else if (predict.length > 1)
+          problems.push(
+            `${cls}.predict declares ${predict.length} parameters; it is called as predict(X), so the others are undefined (learnables are this.learnables.name)`,
+          );
+        if (forward !== undefined && typeof forward !== 'function')
+          problems.push(`${cls}.forward is ${describeReturned(forward)}, not a method`);
+        else if (forward && forward.length > 1)
+          problems.push(`${cls}.forward declares ${forward.length} parameters; it is called as forward(X)`);
+        if (backward !== undefined && typeof backward !== 'function')
+          problems.push(`${cls}.backward is ${describeReturned(backward)}, not a method`);
+        else if (backward && backward.length > 4)
+          problems.push(
+            `${cls}.backward declares ${backward.length} parameters; it is called as backward(X, Z, dLdZ, memory)`,
+          );
         if (!isCustomLayerCall(custom.call)) {
           warnings.push(`${cls} overrides call: predict, forward and backward are only used if it calls super.call`);
         }
@@ -54,12 +69,18 @@ export const functionSyntaxesAreCorrect: Check = {
           const f = tryRun(() =>
             tf.tidy(() => {
               const memory = custom.runForward(X).memory;
-              const ok = memory === undefined || memory instanceof tf.Tensor || (Array.isArray(memory) && memory.every((m) => m instanceof tf.Tensor));
+              const ok =
+                memory === undefined ||
+                memory instanceof tf.Tensor ||
+                (Array.isArray(memory) && memory.every((m) => m instanceof tf.Tensor));
               return ok ? '' : describeReturned(memory);
             }),
           );
           if (f.threw || f.contract) notJudged.push(`forward threw (${f.threw ?? f.contract})`);
-          else if (f.value) problems.push(`${cls}.forward returned a memory that is ${f.value}; expected a Tensor or an array of Tensors (it is saved for backward)`);
+          else if (f.value)
+            problems.push(
+              `${cls}.forward returned a memory that is ${f.value}; expected a Tensor or an array of Tensors (it is saved for backward)`,
+            );
           if (backward && !f.threw && !f.contract) {
             const b = tryRun(() =>
               tf.tidy(() => {
@@ -77,9 +98,16 @@ export const functionSyntaxesAreCorrect: Check = {
         const call = layer.call as unknown as Method;
         const computeOutputShape = layer.computeOutputShape as unknown as Method;
         evidence['parameters'] = { call: call.length, computeOutputShape: computeOutputShape.length };
-        if (call === (tf.layers.Layer.prototype.call as unknown as Method)) warnings.push(`${cls} does not override call: the layer is the identity`);
-        if (call.length > 2) problems.push(`${cls}.call declares ${call.length} parameters; TensorFlow.js calls it as call(inputs, kwargs)`);
-        if (computeOutputShape.length > 1) problems.push(`${cls}.computeOutputShape declares ${computeOutputShape.length} parameters; it is called as computeOutputShape(inputShape)`);
+        if (call === (tf.layers.Layer.prototype.call as unknown as Method))
+          warnings.push(`${cls} does not override call: the layer is the identity`);
+        if (call.length > 2)
+          problems.push(
+            `${cls}.call declares ${call.length} parameters; TensorFlow.js calls it as call(inputs, kwargs)`,
+          );
+        if (computeOutputShape.length > 1)
+          problems.push(
+            `${cls}.computeOutputShape declares ${computeOutputShape.length} parameters; it is called as computeOutputShape(inputShape)`,
+          );
       }
     } finally {
       X.dispose();
@@ -96,10 +124,16 @@ export const functionSyntaxesAreCorrect: Check = {
     }
     const custom = subject.custom;
     const judged = custom
-      ? ['predict(X)', ...(custom.forward ? ['forward(X)'] : []), ...(subject.hasBackward ? ['backward(X, Z, dLdZ, memory)'] : [])]
+      ? [
+          'predict(X)',
+          ...(custom.forward ? ['forward(X)'] : []),
+          ...(subject.hasBackward ? ['backward(X, Z, dLdZ, memory)'] : []),
+        ]
       : ['call(inputs, kwargs)', 'computeOutputShape(inputShape)'];
     const names = subject.learnableNames();
-    const derivatives = subject.hasBackward ? `; backward returns dLdX and ${names.length ? `a derivative for each learnable [${names.join(', ')}]` : 'no learnable derivatives (none declared)'}` : '';
+    const derivatives = subject.hasBackward
+      ? `; backward returns dLdX and ${names.length ? `a derivative for each learnable [${names.join(', ')}]` : 'no learnable derivatives (none declared)'}`
+      : '';
     return {
       status: 'passed',
       message: `${cls}: ${judged.join(', ')} take${judged.length === 1 ? 's' : ''} the inputs the harness passes${derivatives}${notJudged.length ? ` (not judged: ${notJudged.join('; ')})` : ''}`,

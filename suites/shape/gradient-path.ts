@@ -38,4 +38,3 @@ export function gradientsOfRandomInput(ctx: CheckContext): { g: Gradients; input
     tf.dispose([X, dLdZ]);
   }
 }
-

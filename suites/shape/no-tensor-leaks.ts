@@ -24,12 +24,21 @@ export const noTensorLeaks: Check = {
   id: 'noTensorLeaks',
   suite: 'shape',
   title: 'predict, forward and the gradients leave no tensors behind (tf.memory().numTensors before and after).',
-  dependsOn: ['predictDoesNotError', 'forwardDoesNotError', 'backwardDoesNotError', 'backwardIsConsistentInSize', 'backwardIsConsistentInType'],
+  dependsOn: [
+    'predictDoesNotError',
+    'forwardDoesNotError',
+    'backwardDoesNotError',
+    'backwardIsConsistentInSize',
+    'backwardIsConsistentInType',
+  ],
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const X = randomInput(ctx);
     const dLdZ = upstreamGradient(subject, X, ctx.random);
-    const gradientName = subject.form === 'B' && subject.hasBackward ? 'gradients (backward through tf.customGrad)' : 'gradients (automatic differentiation)';
+    const gradientName =
+      subject.form === 'B' && subject.hasBackward
+        ? 'gradients (backward through tf.customGrad)'
+        : 'gradients (automatic differentiation)';
     const paths: { path: string; run: () => void }[] = [
       { path: predictName(subject), run: () => disposeExcept([subject.predict(X)], X) },
       { path: forwardName(subject), run: () => forwardOnce(subject, X) },
@@ -44,7 +53,11 @@ export const noTensorLeaks: Check = {
           p.run();
           counts.push({ path: p.path, leaked: tf.memory().numTensors - before });
         } catch (e) {
-          return { status: 'failed', message: `${p.path} threw while counting tensors: ${errorText(e)}`, evidence: { counts } };
+          return {
+            status: 'failed',
+            message: `${p.path} threw while counting tensors: ${errorText(e)}`,
+            evidence: { counts },
+          };
         }
       }
       const inputDisposed = X.isDisposed || dLdZ.isDisposed;
@@ -64,7 +77,11 @@ export const noTensorLeaks: Check = {
           evidence,
         };
       }
-      return { status: 'passed', message: `no tensors left behind: ${counts.map((c) => `${c.path} +0`).join(', ')}`, evidence };
+      return {
+        status: 'passed',
+        message: `no tensors left behind: ${counts.map((c) => `${c.path} +0`).join(', ')}`,
+        evidence,
+      };
     } finally {
       tf.dispose([X, dLdZ]);
     }

@@ -29,8 +29,17 @@ export const observationsAreIndependent: Check = {
       for (let i = 0; i < N; i++) {
         singles.push(tf.tidy(() => tf.cast(subject.predict(tf.slice(X, [i], [1])), 'float32')));
       }
-      const evidence: Record<string, unknown> = { inputShape: X.shape, batchedShape: batched.shape, singleShapes: singles.map((s) => s.shape) };
-      const bad = singles.findIndex((s) => s.shape[0] !== 1 || s.shape.length !== batched.shape.length || s.shape.slice(1).some((d, k) => d !== batched.shape[k + 1]));
+      const evidence: Record<string, unknown> = {
+        inputShape: X.shape,
+        batchedShape: batched.shape,
+        singleShapes: singles.map((s) => s.shape),
+      };
+      const bad = singles.findIndex(
+        (s) =>
+          s.shape[0] !== 1 ||
+          s.shape.length !== batched.shape.length ||
+          s.shape.slice(1).some((d, k) => d !== batched.shape[k + 1]),
+      );
       if (bad >= 0 || batched.shape[0] !== N) {
         const s = singles[Math.max(bad, 0)]!;
         return {
@@ -48,12 +57,18 @@ export const observationsAreIndependent: Check = {
           return {
             status: 'failed',
             message: `observation ${c.position[0]} predicted in a batch of ${N} gave ${num(c.a)} at output ${shapeText(c.position)}, alone ${num(c.b)} (max |diff| ${num(c.maxAbsDiff)}, ${c.differing} of ${joined.size} elements differ; ${toleranceText(c)})`,
-            details: ['batch statistics or mixing across observations at prediction time? Use running statistics in predict'],
+            details: [
+              'batch statistics or mixing across observations at prediction time? Use running statistics in predict',
+            ],
             where: { parameter: 'output', index: c.index, position: c.position },
             evidence,
           };
         }
-        return { status: 'passed', message: `a batch of ${N} equals its ${N} observations predicted one at a time (max |diff| ${num(c.maxAbsDiff)}, ${toleranceText(c)})`, evidence };
+        return {
+          status: 'passed',
+          message: `a batch of ${N} equals its ${N} observations predicted one at a time (max |diff| ${num(c.maxAbsDiff)}, ${toleranceText(c)})`,
+          evidence,
+        };
       } finally {
         joined.dispose();
       }

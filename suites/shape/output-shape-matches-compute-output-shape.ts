@@ -33,9 +33,13 @@ export const outputShapeMatchesComputeOutputShape: Check = {
     for (const { input, compare } of asked) {
       let s: unknown;
       try {
-        s = subject.layer.computeOutputShape(input as number[]);
+        s = subject.layer.computeOutputShape(input);
       } catch (e) {
-        return { status: 'failed', message: `computeOutputShape(${shapeText(input)}) threw: ${errorText(e)}; ${name} returned shape ${shapeText(outputShape)}`, evidence };
+        return {
+          status: 'failed',
+          message: `computeOutputShape(${shapeText(input)}) threw: ${errorText(e)}; ${name} returned shape ${shapeText(outputShape)}`,
+          evidence,
+        };
       }
       said[shapeText(input)] = s;
       if (!isShape(s)) {
@@ -47,7 +51,10 @@ export const outputShapeMatchesComputeOutputShape: Check = {
       }
       const expected: (number | null)[] = compare === 'all' ? outputShape : [s[0] ?? null, ...outputShape.slice(1)];
       if (!sameShape(s, expected)) {
-        const hint = sameShape(s, input) && !sameShape(outputShape, inputShape) ? ' (the default, "same as the input": override computeOutputShape)' : '';
+        const hint =
+          sameShape(s, input) && !sameShape(outputShape, inputShape)
+            ? ' (the default, "same as the input": override computeOutputShape)'
+            : '';
         return {
           status: 'failed',
           message: `${name} returned shape ${shapeText(outputShape)} for input ${shapeText(inputShape)}; computeOutputShape(${shapeText(input)}) says ${shapeText(s)}${hint}`,

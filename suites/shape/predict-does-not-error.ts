@@ -30,7 +30,11 @@ export const predictDoesNotError: Check = {
       }
       try {
         if (!(Z instanceof tf.Tensor)) {
-          return { status: 'failed', message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`, evidence: { inputShape } };
+          return {
+            status: 'failed',
+            message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`,
+            evidence: { inputShape },
+          };
         }
         return {
           status: 'passed',
@@ -45,4 +49,3 @@ export const predictDoesNotError: Check = {
     }
   },
 };
-

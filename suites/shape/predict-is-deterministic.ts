@@ -27,12 +27,26 @@ export const predictIsDeterministic: Check = {
       made.push(first);
       const second = withSeededMathRandom(deriveSeed(ctx.seed, 'predictIsDeterministic/2'), () => subject.predict(X));
       made.push(second);
-      const evidence: Record<string, unknown> = { inputShape: X.shape, shapes: [first.shape, second.shape], dtypes: [first.dtype, second.dtype] };
+      const evidence: Record<string, unknown> = {
+        inputShape: X.shape,
+        shapes: [first.shape, second.shape],
+        dtypes: [first.dtype, second.dtype],
+      };
       if (first.shape.length !== second.shape.length || first.shape.some((d, i) => d !== second.shape[i])) {
-        return { status: 'failed', message: `${name} returned shape ${shapeText(first.shape)} on the first call and ${shapeText(second.shape)} on the second, for the same input ${shapeText(X.shape)}`, where: { parameter: 'output' }, evidence };
+        return {
+          status: 'failed',
+          message: `${name} returned shape ${shapeText(first.shape)} on the first call and ${shapeText(second.shape)} on the second, for the same input ${shapeText(X.shape)}`,
+          where: { parameter: 'output' },
+          evidence,
+        };
       }
       if (first.dtype !== second.dtype) {
-        return { status: 'failed', message: `${name} returned ${first.dtype} on the first call and ${second.dtype} on the second, for the same input`, where: { parameter: 'output' }, evidence };
+        return {
+          status: 'failed',
+          message: `${name} returned ${first.dtype} on the first call and ${second.dtype} on the second, for the same input`,
+          where: { parameter: 'output' },
+          evidence,
+        };
       }
       const c = await compareOutputs(first, second);
       Object.assign(evidence, comparisonEvidence(c));
@@ -45,7 +59,11 @@ export const predictIsDeterministic: Check = {
           evidence,
         };
       }
-      return { status: 'passed', message: `${name} returned the same output twice for input ${shapeText(X.shape)} (max |diff| ${num(c.maxAbsDiff)}, ${toleranceText(c)})`, evidence };
+      return {
+        status: 'passed',
+        message: `${name} returned the same output twice for input ${shapeText(X.shape)} (max |diff| ${num(c.maxAbsDiff)}, ${toleranceText(c)})`,
+        evidence,
+      };
     } finally {
       tf.dispose(made);
     }

@@ -35,7 +35,12 @@ class ScaledTanh extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const s = inputShape as tf.Shape;
-    this.scale = this.addWeight('scale', [s[s.length - 1]!], 'float32', tf.initializers.randomUniform({ minval: 0.5, maxval: 1.5, seed: 3 }));
+    this.scale = this.addWeight(
+      'scale',
+      [s[s.length - 1]!],
+      'float32',
+      tf.initializers.randomUniform({ minval: 0.5, maxval: 1.5, seed: 3 }),
+    );
     this.built = true;
   }
 
@@ -66,10 +71,22 @@ const PASSING: Passing[] = [
   { name: 'reference ELU (Form B, backward)', load: reference('elu-layer') },
   { name: 'reference conv2d (Form B, backward)', load: reference('conv2d-layer') },
   { name: 'reference batch norm (Form B, forward with memory and state)', load: reference('batch-norm-layer') },
-  { name: 'hand-written Form A (ScaledTanh, registered, getConfig)', load: async () => ({ factory: () => new ScaledTanh({ slope: 2 }), inputSize: [6, 6, 4] }) },
-  { name: 'built-in tf.layers.dense', load: async () => ({ factory: () => tf.layers.dense({ units: 5 }), inputSize: [4, 4, 3] }) },
-  { name: 'built-in tf.layers.conv2d', load: async () => ({ factory: () => tf.layers.conv2d({ filters: 4, kernelSize: 3 }), inputSize: [8, 8, 3] }) },
-  { name: 'built-in tf.layers.batchNormalization', load: async () => ({ factory: () => tf.layers.batchNormalization(), inputSize: [5, 5, 3] }) },
+  {
+    name: 'hand-written Form A (ScaledTanh, registered, getConfig)',
+    load: async () => ({ factory: () => new ScaledTanh({ slope: 2 }), inputSize: [6, 6, 4] }),
+  },
+  {
+    name: 'built-in tf.layers.dense',
+    load: async () => ({ factory: () => tf.layers.dense({ units: 5 }), inputSize: [4, 4, 3] }),
+  },
+  {
+    name: 'built-in tf.layers.conv2d',
+    load: async () => ({ factory: () => tf.layers.conv2d({ filters: 4, kernelSize: 3 }), inputSize: [8, 8, 3] }),
+  },
+  {
+    name: 'built-in tf.layers.batchNormalization',
+    load: async () => ({ factory: () => tf.layers.batchNormalization(), inputSize: [5, 5, 3] }),
+  },
 ];
 
 describe('shape suite: correct layers pass every check', () => {
@@ -92,7 +109,10 @@ describe('shape suite: correct layers pass every check', () => {
     const m = (await import('../../reference-layers/elu-layer.ts')) as { default: () => unknown; inputSize: number[] };
     for (const seed of [1, 2, 3]) {
       const results = await runShapeSuite(m.default, m.inputSize, seed);
-      expect(results.filter((r) => r.status !== 'passed'), summary(results)).toEqual([]);
+      expect(
+        results.filter((r) => r.status !== 'passed'),
+        summary(results),
+      ).toEqual([]);
     }
   });
 });
@@ -101,15 +121,18 @@ describe('shape suite: correct layers pass every check', () => {
 const kebab = (id: string) => id.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 describe('shape suite: each fixture fails its own check and no other', () => {
-  it.each(shapeChecks.map((c) => ({ id: c.id, file: kebab(c.id) })))('fixtures/shape/$file.ts fails $id', async ({ id, file }) => {
-    const m = (await import(`../../fixtures/shape/${file}.ts`)) as { default: () => unknown; inputSize: number[] };
-    expect(m.inputSize, 'the fixture exports inputSize').toBeDefined();
-    const results = await runShapeSuite(m.default, m.inputSize);
-    const own = results.find((r) => r.id === id)!;
-    expect(own.status, summary(results)).toBe('failed');
-    expect(own.message.length).toBeGreaterThan(20);
-    expect(own.message).not.toContain('\n');
-    const others = results.filter((r) => r.id !== id && r.status === 'failed');
-    expect(others, summary(results)).toEqual([]);
-  });
+  it.each(shapeChecks.map((c) => ({ id: c.id, file: kebab(c.id) })))(
+    'fixtures/shape/$file.ts fails $id',
+    async ({ id, file }) => {
+      const m = (await import(`../../fixtures/shape/${file}.ts`)) as { default: () => unknown; inputSize: number[] };
+      expect(m.inputSize, 'the fixture exports inputSize').toBeDefined();
+      const results = await runShapeSuite(m.default, m.inputSize);
+      const own = results.find((r) => r.id === id)!;
+      expect(own.status, summary(results)).toBe('failed');
+      expect(own.message.length).toBeGreaterThan(20);
+      expect(own.message).not.toContain('\n');
+      const others = results.filter((r) => r.id !== id && r.status === 'failed');
+      expect(others, summary(results)).toEqual([]);
+    },
+  );
 });

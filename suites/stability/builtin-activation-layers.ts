@@ -27,7 +27,10 @@ export const BUILTIN_LAYERS: BuiltinLayer[] = [
   { name: 'relu', make: () => withKinks(tf.layers.reLU(), [0]) },
   { name: 'relu6', make: () => withKinks(tf.layers.activation({ activation: 'relu6' }), [0, 6]) },
   { name: 'leakyRelu', make: () => withKinks(tf.layers.leakyReLU({ alpha: 0.2 }), [0]) },
-  { name: 'prelu', make: () => withKinks(tf.layers.prelu({ alphaInitializer: tf.initializers.constant({ value: 0.25 }) }), [0]) },
+  {
+    name: 'prelu',
+    make: () => withKinks(tf.layers.prelu({ alphaInitializer: tf.initializers.constant({ value: 0.25 }) }), [0]),
+  },
   { name: 'elu', make: () => withKinks(tf.layers.elu(), [0]) },
   { name: 'softplus', make: () => tf.layers.activation({ activation: 'softplus' }) },
   { name: 'sigmoid', make: () => tf.layers.activation({ activation: 'sigmoid' }) },

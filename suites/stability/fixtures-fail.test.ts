@@ -9,18 +9,43 @@ import * as noEpsilon from '../../fixtures/stability/normalize-without-epsilon.t
 import * as naiveSoftplus from '../../fixtures/stability/softplus-log-one-plus-exp.ts';
 import * as meanSoftmax from '../../fixtures/stability/softmax-shifted-by-mean.ts';
 import * as whereElu from '../../fixtures/stability/where-elu-autodiff.ts';
-import { eachBackend, failingClasses, gridOf, runStability } from './test-backends.ts';
+import { eachBackend, failingClasses, gridOf, runStability } from '../../test-support/stability-backends.ts';
 
-const EXP_OVERFLOW = ['expOverflow+88.73', 'expOverflow+89', 'expOverflow+100', 'large+1e4', 'large+1e10', 'large+1e30'];
+const EXP_OVERFLOW = [
+  'expOverflow+88.73',
+  'expOverflow+89',
+  'expOverflow+100',
+  'large+1e4',
+  'large+1e10',
+  'large+1e30',
+];
 /** Classes an ELU or softplus written naively still handles. */
-const HANDLED = ['moderate+10', 'moderate-30', 'expOverflow+88', 'expOverflow+88.72', 'expOverflow-100', 'large-1e30', 'large-3.4e38', 'zero+0', 'zero-0', 'subnormal+1.4e-45', 'subnormal-1e-40', 'tinyNormal+1.18e-38'];
+const HANDLED = [
+  'moderate+10',
+  'moderate-30',
+  'expOverflow+88',
+  'expOverflow+88.72',
+  'expOverflow-100',
+  'large-1e30',
+  'large-3.4e38',
+  'zero+0',
+  'zero-0',
+  'subnormal+1.4e-45',
+  'subnormal-1e-40',
+  'tinyNormal+1.18e-38',
+];
 
 eachBackend((backend, ready) => {
   it('naive mask ELU: NaN output (Infinity x 0) from 88.73 up, named with element, input and value', async (ctx) => {
     ready(ctx);
     const { predict, gradients } = await runStability(naiveMask.default, naiveMask.inputSize);
     expect(predict.status).toBe('failed');
-    expect(predict.where).toEqual({ inputClass: 'expOverflow+88.73', parameter: 'output', index: 0, position: [0, 0, 0, 0] });
+    expect(predict.where).toEqual({
+      inputClass: 'expOverflow+88.73',
+      parameter: 'output',
+      index: 0,
+      position: [0, 0, 0, 0],
+    });
     expect(predict.message).toBe(
       `expected output finite for every input class; saw NaN in output at element 0 [0,0,0,0] (input 88.73) for input class expOverflow+88.73 on ${backend} ` +
         `(8 of 33 classes fail: expOverflow+88.73, expOverflow+89, expOverflow+100, large+1e4, large+1e10, large+1e30, ...)`,
@@ -40,7 +65,9 @@ eachBackend((backend, ready) => {
     expect(predict.status).toBe('passed');
     expect(gradients.status).toBe('failed');
     expect(gradients.where).toMatchObject({ inputClass: 'expOverflow+88.73', parameter: 'input', index: 0 });
-    expect(gradients.message).toContain('saw NaN in dLdX at element 0 [0,0,0,0] (input 88.73) for input class expOverflow+88.73');
+    expect(gradients.message).toContain(
+      'saw NaN in dLdX at element 0 [0,0,0,0] (input 88.73) for input class expOverflow+88.73',
+    );
     expect(failingClasses(gradients)).toEqual(expect.arrayContaining(EXP_OVERFLOW));
     for (const id of HANDLED) expect(failingClasses(gradients)).not.toContain(id);
   });
@@ -50,7 +77,9 @@ eachBackend((backend, ready) => {
     const { predict, gradients } = await runStability(naiveSoftplus.default, naiveSoftplus.inputSize);
     expect(predict.status).toBe('failed');
     expect(predict.where).toMatchObject({ inputClass: 'expOverflow+88.73', parameter: 'output' });
-    expect(predict.message).toContain('saw Infinity in output at element 0 [0,0,0,0] (input 88.73) for input class expOverflow+88.73');
+    expect(predict.message).toContain(
+      'saw Infinity in output at element 0 [0,0,0,0] (input 88.73) for input class expOverflow+88.73',
+    );
     expect(failingClasses(predict)).toEqual(expect.arrayContaining(EXP_OVERFLOW));
     for (const id of HANDLED) expect(failingClasses(predict)).not.toContain(id);
     expect(gradients.status).toBe('failed');
@@ -63,8 +92,12 @@ eachBackend((backend, ready) => {
     expect(predict.status).toBe('failed');
     expect(predict.where).toMatchObject({ inputClass: 'expOverflow+88', parameter: 'output' });
     // The output has one channel, so the offending element's input is the class's value.
-    expect(predict.message).toContain('saw Infinity in output at element 0 [0,0,0,0] (input 88) for input class expOverflow+88');
-    expect(failingClasses(predict)).toEqual(expect.arrayContaining(['expOverflow+88', 'large+1e30', 'large-1e4', 'large-1e30', 'mixed']));
+    expect(predict.message).toContain(
+      'saw Infinity in output at element 0 [0,0,0,0] (input 88) for input class expOverflow+88',
+    );
+    expect(failingClasses(predict)).toEqual(
+      expect.arrayContaining(['expOverflow+88', 'large+1e30', 'large-1e4', 'large-1e30', 'mixed']),
+    );
     for (const id of ['moderate+10', 'moderate-30', 'zero+0']) expect(failingClasses(predict)).not.toContain(id);
     const row = gridOf(predict).rows.find((r) => r.inputClass === 'large-1e4')!;
     expect(row.cells['output']!.first?.seen).toBe('-Infinity');
@@ -76,8 +109,12 @@ eachBackend((backend, ready) => {
     const { predict, gradients } = await runStability(noEpsilon.default, noEpsilon.inputSize);
     expect(predict.status).toBe('failed');
     expect(predict.where).toMatchObject({ inputClass: 'moderate+10', parameter: 'output' });
-    expect(predict.message).toContain('saw NaN in output at element 0 [0,0,0,0] (input 10) for input class moderate+10');
-    expect(failingClasses(predict)).toEqual(expect.arrayContaining(['moderate+10', 'expOverflow-88', 'large+1e30', 'zero+0', 'zero-0']));
+    expect(predict.message).toContain(
+      'saw NaN in output at element 0 [0,0,0,0] (input 10) for input class moderate+10',
+    );
+    expect(failingClasses(predict)).toEqual(
+      expect.arrayContaining(['moderate+10', 'expOverflow-88', 'large+1e30', 'zero+0', 'zero-0']),
+    );
     expect(gradients.status).toBe('failed');
     const row = gridOf(gradients).rows.find((r) => r.inputClass === 'zero+0')!;
     expect(row.cells['input']!.state).toBe('nan');
@@ -90,7 +127,9 @@ eachBackend((backend, ready) => {
     expect(predict.status).toBe('failed');
     expect(failingClasses(predict)).toEqual(['mixed']);
     expect(predict.where).toMatchObject({ inputClass: 'mixed', parameter: 'output' });
-    expect(predict.message).toMatch(/saw NaN in output at element \d+ \[[\d,]+\] \(input -?[\d.e]+\) for input class mixed/);
+    expect(predict.message).toMatch(
+      /saw NaN in output at element \d+ \[[\d,]+\] \(input -?[\d.e]+\) for input class mixed/,
+    );
     expect(failingClasses(gradients)).toEqual(['mixed']);
   });
 });

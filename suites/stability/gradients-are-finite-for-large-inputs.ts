@@ -32,12 +32,16 @@ import { runInputClasses } from './run-input-classes.ts';
 export const gradientsAreFiniteForLargeInputs: Check = {
   id: 'gradientsAreFiniteForLargeInputs',
   suite: 'stability',
-  title: 'Derivatives with respect to the input and every learnable are finite for inputs up to the float32 maximum, zeros, subnormals and kinks.',
+  title:
+    'Derivatives with respect to the input and every learnable are finite for inputs up to the float32 maximum, zeros, subnormals and kinks.',
   dependsOn: ['backwardDoesNotError'],
   async run(ctx) {
     const { subject, tf } = ctx;
     const names = subject.learnableNames();
-    const columns: StabilityColumn[] = [{ key: 'input', label: 'dLdX' }, ...names.map((n) => ({ key: n, label: `dLd${n}` }))];
+    const columns: StabilityColumn[] = [
+      { key: 'input', label: 'dLdX' },
+      ...names.map((n) => ({ key: n, label: `dLd${n}` })),
+    ];
     const upstream = new Map<string, { data: Float32Array; shape: number[]; sumAbs: number }>();
     const dLdZFor = (X: Tensor, c: InputClass) => {
       let u = upstream.get(c.id);

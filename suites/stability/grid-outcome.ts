@@ -3,7 +3,7 @@
  * layer threw on a class; each failing cell one detail line, each honest overflow one warning.
  */
 import type { CheckOutcome } from '../../harness/check.ts';
-import { cellFails, type HonestReason, type StabilityCell, type StabilityColumn, type StabilityGrid } from './grid.ts';
+import { cellFails, type HonestReason, type StabilityCell, type StabilityColumn } from './grid.ts';
 import type { ClassRun } from './run-input-classes.ts';
 
 export function gridOutcome(run: ClassRun, what: string, evidence: Record<string, unknown> = {}): CheckOutcome {
@@ -16,7 +16,8 @@ export function gridOutcome(run: ClassRun, what: string, evidence: Record<string
       const cell = row.cells[col.key];
       if (!cell) continue;
       if (cellFails(cell)) failures.push({ row: row.inputClass, col, cell });
-      else if (cell.state === 'warning') warnings.push(`${row.inputClass}: ${seenAt(col, cell)}: ${HONEST[cell.honest ?? 'float32Max']}`);
+      else if (cell.state === 'warning')
+        warnings.push(`${row.inputClass}: ${seenAt(col, cell)}: ${HONEST[cell.honest ?? 'float32Max']}`);
     }
   }
   const failingClasses = [...new Set(failures.map((f) => f.row))];
@@ -24,7 +25,9 @@ export function gridOutcome(run: ClassRun, what: string, evidence: Record<string
   if (failures.length === 0) {
     return {
       status: 'passed',
-      message: `${what} finite for all ${grid.rows.length} input classes on ${grid.backend}` + (warnings.length ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''})` : ''),
+      message:
+        `${what} finite for all ${grid.rows.length} input classes on ${grid.backend}` +
+        (warnings.length ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''})` : ''),
       ...base,
     };
   }
@@ -34,7 +37,11 @@ export function gridOutcome(run: ClassRun, what: string, evidence: Record<string
   return {
     status: 'failed',
     message: `expected ${what} finite for every input class; ${seen} for input class ${f.row} on ${grid.backend} (${failingClasses.length} of ${grid.rows.length} classes fail: ${list})`,
-    details: failures.map((x) => (x.error ? `${x.row}: threw ${x.error}` : `${x.row}: ${seenAt(x.col!, x.cell!)}, ${x.cell!.nonFinite} of ${x.cell!.size} elements not finite`)),
+    details: failures.map((x) =>
+      x.error
+        ? `${x.row}: threw ${x.error}`
+        : `${x.row}: ${seenAt(x.col!, x.cell!)}, ${x.cell!.nonFinite} of ${x.cell!.size} elements not finite`,
+    ),
     where: {
       inputClass: f.row,
       ...(f.col ? { parameter: f.col.key } : {}),
@@ -46,7 +53,8 @@ export function gridOutcome(run: ClassRun, what: string, evidence: Record<string
 
 const HONEST: Record<HonestReason, string> = {
   float32Max: 'honest overflow: finite once the inputs at the float32 maximum are set to 0',
-  sqrtFloat32Max: 'honest overflow: finite once the inputs past 1.8e19 (whose squares and products pass the float32 maximum) are set to 0',
+  sqrtFloat32Max:
+    'honest overflow: finite once the inputs past 1.8e19 (whose squares and products pass the float32 maximum) are set to 0',
   sumBound: 'honest overflow: max|X| * sum|dLdZ| passes the float32 maximum',
 };
 

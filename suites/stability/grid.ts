@@ -78,7 +78,10 @@ export interface StabilityGrid {
 /** Joins grids of the same run (rows matched by input class; columns appended in order). */
 export function mergeStabilityGrids(a: StabilityGrid, b: StabilityGrid): StabilityGrid {
   const columns = [...a.columns, ...b.columns.filter((c) => !a.columns.some((x) => x.key === c.key))];
-  const ids = [...a.rows.map((r) => r.inputClass), ...b.rows.map((r) => r.inputClass).filter((id) => !a.rows.some((r) => r.inputClass === id))];
+  const ids = [
+    ...a.rows.map((r) => r.inputClass),
+    ...b.rows.map((r) => r.inputClass).filter((id) => !a.rows.some((r) => r.inputClass === id)),
+  ];
   const rows = ids.map((id) => {
     const ra = a.rows.find((r) => r.inputClass === id);
     const rb = b.rows.find((r) => r.inputClass === id);

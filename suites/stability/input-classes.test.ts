@@ -1,18 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import { AT_FLOAT32_MAX, classData, declaredKinks, FLOAT32_MAX, formatValue, inputClasses, labelOf, SQRT_FLOAT32_MAX, withoutHuge } from './input-classes.ts';
+import {
+  AT_FLOAT32_MAX,
+  classData,
+  declaredKinks,
+  FLOAT32_MAX,
+  formatValue,
+  inputClasses,
+  labelOf,
+  SQRT_FLOAT32_MAX,
+  withoutHuge,
+} from './input-classes.ts';
 
 const ids = (size: number[], kinks: number[] = []) => inputClasses(size, kinks).map((c) => c.id);
 
 describe('input classes', () => {
   it('hold every value the issue lists, both signs, each its own class, then mixed', () => {
     expect(ids([2, 2, 3])).toEqual([
-      'moderate+10', 'moderate+30', 'moderate-10', 'moderate-30',
-      'expOverflow+88', 'expOverflow+88.72', 'expOverflow+88.73', 'expOverflow+89', 'expOverflow+100',
-      'expOverflow-88', 'expOverflow-88.72', 'expOverflow-88.73', 'expOverflow-89', 'expOverflow-100',
-      'large+1e4', 'large+1e10', 'large+1e30', 'large+3.4e38', 'large-1e4', 'large-1e10', 'large-1e30', 'large-3.4e38',
-      'zero+0', 'zero-0',
-      'subnormal+1e-38', 'subnormal+1e-40', 'subnormal+1.4e-45', 'subnormal-1e-38', 'subnormal-1e-40', 'subnormal-1.4e-45',
-      'tinyNormal+1.18e-38', 'tinyNormal-1.18e-38',
+      'moderate+10',
+      'moderate+30',
+      'moderate-10',
+      'moderate-30',
+      'expOverflow+88',
+      'expOverflow+88.72',
+      'expOverflow+88.73',
+      'expOverflow+89',
+      'expOverflow+100',
+      'expOverflow-88',
+      'expOverflow-88.72',
+      'expOverflow-88.73',
+      'expOverflow-89',
+      'expOverflow-100',
+      'large+1e4',
+      'large+1e10',
+      'large+1e30',
+      'large+3.4e38',
+      'large-1e4',
+      'large-1e10',
+      'large-1e30',
+      'large-3.4e38',
+      'zero+0',
+      'zero-0',
+      'subnormal+1e-38',
+      'subnormal+1e-40',
+      'subnormal+1.4e-45',
+      'subnormal-1e-38',
+      'subnormal-1e-40',
+      'subnormal-1.4e-45',
+      'tinyNormal+1.18e-38',
+      'tinyNormal-1.18e-38',
       'mixed',
     ]);
   });
@@ -65,7 +100,12 @@ describe('input classes', () => {
     const classes = inputClasses([3]);
     expect(classes.at(-1)!.honest).toEqual({ from: SQRT_FLOAT32_MAX, nan: true });
     expect(classes[0]!.honest).toEqual({ from: AT_FLOAT32_MAX, nan: false });
-    expect([...withoutHuge(new Float32Array([1e30, -3.4e38, 1e10, -0]), SQRT_FLOAT32_MAX)]).toEqual([0, 0, Math.fround(1e10), -0]);
+    expect([...withoutHuge(new Float32Array([1e30, -3.4e38, 1e10, -0]), SQRT_FLOAT32_MAX)]).toEqual([
+      0,
+      0,
+      Math.fround(1e10),
+      -0,
+    ]);
   });
 
   it('write values as their labels, -0 included', () => {

@@ -69,7 +69,14 @@ export function inputClasses(inputSize: readonly number[], kinks: readonly numbe
   const single: InputClass[] = [];
   // The batch is set below, once the number of values is known: one shape for every class.
   const add = (family: InputFamily, label: string, value: number) =>
-    single.push({ id: `${family}${label.startsWith('-') ? '' : '+'}${label}`, family, values: [Math.fround(value)], labels: [label], batch: 0, honest: { from: AT_FLOAT32_MAX, nan: false } });
+    single.push({
+      id: `${family}${label.startsWith('-') ? '' : '+'}${label}`,
+      family,
+      values: [Math.fround(value)],
+      labels: [label],
+      batch: 0,
+      honest: { from: AT_FLOAT32_MAX, nan: false },
+    });
   for (const { family, labels } of POSITIVE) {
     for (const l of labels) add(family, l, Number(l));
     for (const l of labels) add(family, `-${l}`, -Number(l));
@@ -90,7 +97,14 @@ export function inputClasses(inputSize: readonly number[], kinks: readonly numbe
   const perObservation = inputSize.reduce((a, b) => a * b, 1);
   const batch = Math.max(MIN_BATCH, Math.ceil(values.length / Math.max(1, perObservation)));
   for (const c of single) c.batch = batch;
-  const mixed: InputClass = { id: 'mixed', family: 'mixed', values, labels, batch, honest: { from: SQRT_FLOAT32_MAX, nan: true } };
+  const mixed: InputClass = {
+    id: 'mixed',
+    family: 'mixed',
+    values,
+    labels,
+    batch,
+    honest: { from: SQRT_FLOAT32_MAX, nan: true },
+  };
   return [...single, mixed];
 }
 
@@ -141,7 +155,10 @@ export function declaredKinks(layer: unknown): DeclaredKinks {
   const k = (layer as { kinks?: unknown } | null)?.kinks;
   if (k === undefined || k === null) return { kinks: [] };
   if (!Array.isArray(k) || !k.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    return { kinks: [], problem: `the layer's kinks property was ignored: expected an array of finite numbers, got ${describe(k)}` };
+    return {
+      kinks: [],
+      problem: `the layer's kinks property was ignored: expected an array of finite numbers, got ${describe(k)}`,
+    };
   }
   return { kinks: k as number[] };
 }

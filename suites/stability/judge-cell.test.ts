@@ -28,14 +28,25 @@ describe('judgeCell', () => {
 
   it('keeps NaN a failure even when the counterfactual removes it, except where NaN may be honest (mixed)', () => {
     expect(judgeCell({ values: [NaN], shape: [1], counterfactual: [1] }).state).toBe('nan');
-    const mixed = judgeCell({ values: [NaN, 2], shape: [2], counterfactual: [1, 2], nanMayBeHonest: true, counterfactualReason: 'sqrtFloat32Max' });
+    const mixed = judgeCell({
+      values: [NaN, 2],
+      shape: [2],
+      counterfactual: [1, 2],
+      nanMayBeHonest: true,
+      counterfactualReason: 'sqrtFloat32Max',
+    });
     expect(mixed.state).toBe('warning');
     expect(mixed.honest).toBe('sqrtFloat32Max');
-    expect(judgeCell({ values: [NaN, 2], shape: [2], counterfactual: [NaN, 2], nanMayBeHonest: true }).state).toBe('nan');
+    expect(judgeCell({ values: [NaN, 2], shape: [2], counterfactual: [NaN, 2], nanMayBeHonest: true }).state).toBe(
+      'nan',
+    );
   });
 
   it('warns for Infinity under the bound rule, never for NaN', () => {
-    expect(judgeCell({ values: [Infinity], shape: [1], honestBound: true })).toMatchObject({ state: 'warning', honest: 'sumBound' });
+    expect(judgeCell({ values: [Infinity], shape: [1], honestBound: true })).toMatchObject({
+      state: 'warning',
+      honest: 'sumBound',
+    });
     expect(judgeCell({ values: [Infinity, NaN], shape: [2], honestBound: true }).state).toBe('nan');
   });
 
@@ -55,9 +66,23 @@ describe('judgeCell', () => {
 describe('mergeStabilityGrids', () => {
   it('joins the output column and the gradient columns row by row', () => {
     const cell = { state: 'finite' as const, size: 1, nonFinite: 0 };
-    const row = (id: string, key: string) => ({ inputClass: id, family: 'moderate' as const, values: ['10'], inputShape: [2, 1], cells: { [key]: cell } });
-    const a: StabilityGrid = { backend: 'cpu', columns: [{ key: 'output', label: 'output' }], rows: [row('moderate+10', 'output')] };
-    const b: StabilityGrid = { backend: 'cpu', columns: [{ key: 'input', label: 'dLdX' }], rows: [row('moderate+10', 'input')] };
+    const row = (id: string, key: string) => ({
+      inputClass: id,
+      family: 'moderate' as const,
+      values: ['10'],
+      inputShape: [2, 1],
+      cells: { [key]: cell },
+    });
+    const a: StabilityGrid = {
+      backend: 'cpu',
+      columns: [{ key: 'output', label: 'output' }],
+      rows: [row('moderate+10', 'output')],
+    };
+    const b: StabilityGrid = {
+      backend: 'cpu',
+      columns: [{ key: 'input', label: 'dLdX' }],
+      rows: [row('moderate+10', 'input')],
+    };
     const m = mergeStabilityGrids(a, b);
     expect(m.columns.map((c) => c.key)).toEqual(['output', 'input']);
     expect(Object.keys(m.rows[0]!.cells)).toEqual(['output', 'input']);

@@ -13,20 +13,25 @@ import { DEFAULT_CHECK_OPTIONS } from '../../harness/check.ts';
 import type { CheckResult } from '../../harness/result.ts';
 import { BUILTIN_LAYERS } from './builtin-activation-layers.ts';
 import { stabilityChecks } from './index.ts';
-import { eachBackend, failingClasses, gridOf, runStability } from './test-backends.ts';
+import { eachBackend, failingClasses, gridOf, runStability } from '../../test-support/stability-backends.ts';
 
 const SMALL = [2, 2, 3];
 const AT_MAX = ['large+3.4e38', 'large-3.4e38'];
 
 /** Classes with a warning (honest overflow) in a result's grid. */
 const warned = (r: CheckResult) =>
-  gridOf(r).rows.filter((row) => Object.values(row.cells).some((c) => c.state === 'warning')).map((row) => row.inputClass);
+  gridOf(r)
+    .rows.filter((row) => Object.values(row.cells).some((c) => c.state === 'warning'))
+    .map((row) => row.inputClass);
 
 eachBackend((backend, ready) => {
   it('the reference ELU passes, with no warning', async (ctx) => {
     ready(ctx);
     const { predict, gradients } = await runStability(elu, SMALL);
-    expect([predict.status, gradients.status], `${predict.message} | ${gradients.message}`).toEqual(['passed', 'passed']);
+    expect([predict.status, gradients.status], `${predict.message} | ${gradients.message}`).toEqual([
+      'passed',
+      'passed',
+    ]);
     expect(predict.warnings ?? []).toEqual([]);
     expect(gradients.warnings ?? []).toEqual([]);
     expect(gradients.message).toBe(`derivatives finite for all 33 input classes on ${backend}`);
@@ -35,11 +40,16 @@ eachBackend((backend, ready) => {
   it('the reference convolution passes; Infinity past the float32 maximum is only a warning', async (ctx) => {
     ready(ctx);
     const { predict, gradients } = await runStability(conv2d, [6, 6, 2]);
-    expect([predict.status, gradients.status], `${predict.message} | ${gradients.message}`).toEqual(['passed', 'passed']);
+    expect([predict.status, gradients.status], `${predict.message} | ${gradients.message}`).toEqual([
+      'passed',
+      'passed',
+    ]);
     for (const id of warned(predict)) expect([...AT_MAX, 'mixed']).toContain(id);
     const row = gridOf(predict).rows.find((r) => r.inputClass === 'large+3.4e38')!;
     expect(row.cells['output']).toMatchObject({ state: 'warning', honest: 'float32Max' });
-    expect(predict.warnings?.[0]).toMatch(/^large\+3\.4e38: (-)?Infinity in output at element \d+ \[[\d,]+\] \(input 3\.4e38\): honest overflow/);
+    expect(predict.warnings?.[0]).toMatch(
+      /^large\+3\.4e38: (-)?Infinity in output at element \d+ \[[\d,]+\] \(input 3\.4e38\): honest overflow/,
+    );
   });
 
   it('the reference batch normalization passes, except the known tf.moments overflow at ±3.4e38 on wasm and webgpu', async (ctx) => {
@@ -68,7 +78,10 @@ eachBackend((backend, ready) => {
   it.for(BUILTIN_LAYERS.map((b) => [b.name, b] as const))('tfjs built-in %s passes', async ([, builtin], ctx) => {
     ready(ctx);
     const { predict, gradients } = await runStability(builtin.make, SMALL);
-    expect([predict.status, gradients.status], `${predict.message} | ${gradients.message}`).toEqual(['passed', 'passed']);
+    expect([predict.status, gradients.status], `${predict.message} | ${gradients.message}`).toEqual([
+      'passed',
+      'passed',
+    ]);
     for (const id of [...warned(predict), ...warned(gradients)]) expect([...AT_MAX, 'mixed']).toContain(id);
   });
 
@@ -117,5 +130,8 @@ it('puts a JSON-able grid in the evidence, and replays identically from the seed
   const b = await runStability(conv2d, [6, 6, 2], 5);
   for (const r of [a.predict, a.gradients]) expect(JSON.parse(JSON.stringify(r.evidence))).toEqual(r.evidence);
   expect(gridOf(a.gradients)).toEqual(gridOf(b.gradients));
-  expect(gridOf(a.gradients).columns.map((c) => c.label)).toEqual(['dLdX', ...a.subject.learnableNames().map((n) => `dLd${n}`)]);
+  expect(gridOf(a.gradients).columns.map((c) => c.label)).toEqual([
+    'dLdX',
+    ...a.subject.learnableNames().map((n) => `dLd${n}`),
+  ]);
 });

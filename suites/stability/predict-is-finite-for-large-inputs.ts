@@ -16,7 +16,8 @@ import { runInputClasses } from './run-input-classes.ts';
 export const predictIsFiniteForLargeInputs: Check = {
   id: 'predictIsFiniteForLargeInputs',
   suite: 'stability',
-  title: 'Prediction output is finite (no NaN, no Infinity) for inputs up to the float32 maximum, zeros, subnormals and kinks.',
+  title:
+    'Prediction output is finite (no NaN, no Infinity) for inputs up to the float32 maximum, zeros, subnormals and kinks.',
   dependsOn: ['predictDoesNotError'],
   async run(ctx) {
     const run = await runInputClasses(ctx, {

@@ -7,7 +7,15 @@ import type { CheckContext } from '../../harness/check.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import type { Tensor, tf as TF } from '../../harness/tf.ts';
 import type { StabilityColumn, StabilityGrid, StabilityRow } from './grid.ts';
-import { classData, declaredKinks, holdsHuge, inputClasses, labelOf, withoutHuge, type InputClass } from './input-classes.ts';
+import {
+  classData,
+  declaredKinks,
+  holdsHuge,
+  inputClasses,
+  labelOf,
+  withoutHuge,
+  type InputClass,
+} from './input-classes.ts';
 import { hasNonFinite, judgeCell } from './judge-cell.ts';
 
 export interface Probe {
@@ -75,7 +83,13 @@ interface Computed {
   shapes: Record<string, number[]>;
 }
 
-async function compute(tf: CheckContext['tf'], probe: Probe, c: InputClass, data: Float32Array, shape: number[]): Promise<Computed> {
+async function compute(
+  tf: CheckContext['tf'],
+  probe: Probe,
+  c: InputClass,
+  data: Float32Array,
+  shape: number[],
+): Promise<Computed> {
   const X = tf.tensor(data, shape, 'float32');
   let out: Record<string, Tensor> = {};
   try {

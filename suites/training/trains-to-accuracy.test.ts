@@ -9,7 +9,13 @@ import type { TrainsToAccuracyEvidence } from './trains-to-accuracy.ts';
 import { trainsToAccuracy } from './trains-to-accuracy.ts';
 
 // A shortened setting (the full one takes minutes): 1 epoch of 1,000 digits, tested on 1,000.
-const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, epochs: 1, trainSize: 1000, testSize: 1000, trainBackend: 'wasm' };
+const options: CheckOptions = {
+  ...DEFAULT_CHECK_OPTIONS,
+  epochs: 1,
+  trainSize: 1000,
+  testSize: 1000,
+  trainBackend: 'wasm',
+};
 const cache = new Map<string, unknown>();
 
 async function check(make: () => unknown, inputSize: number[]) {
@@ -31,7 +37,9 @@ describe('trainsToAccuracy', () => {
   it('fails the dead layer (output = 0 * X + bias): right gradients, but the network cannot learn', async () => {
     const r = await check(deadLayer, deadInputSize);
     expect(r.status, r.message).toBe('failed');
-    expect(r.message).toMatch(/^expected test accuracy >= \d+\.\d%, got \d+\.\d%: below the shortened-run floor 50\.0% and more than 10 points below the reference ELU's/);
+    expect(r.message).toMatch(
+      /^expected test accuracy >= \d+\.\d%, got \d+\.\d%: below the shortened-run floor 50\.0% and more than 10 points below the reference ELU's/,
+    );
     const ev = r.evidence as unknown as TrainsToAccuracyEvidence;
     expect(ev.subject.testAccuracy).toBeLessThan(0.2);
     expect(ev.subjectIsReference).toBe(false);
@@ -46,7 +54,7 @@ describe('trainsToAccuracy', () => {
 
   it('skips a layer that cannot take the [N, 24, 24, 20] input, saying why', async () => {
     const r = await check(() => new EluLayer({ numChannels: 3 }), [4, 4, 3]);
-    expect(r.status, r.message).toBe("skipped");
+    expect(r.status, r.message).toBe('skipped');
     expect(r.message).toMatch(/cannot take the seed network's \[N, 24, 24, 20\] input/);
   });
 });

@@ -10,7 +10,7 @@
  * reference-layers/training/train.ts. The reference run is cached per seed, setting and backend,
  * so several layers checked in one process train it once.
  */
-import { BackendUnavailableError, useBackend, type BackendChoice } from '../../harness/backends.ts';
+import { BackendUnavailableError, useBackend } from '../../harness/backends.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
@@ -67,9 +67,10 @@ export const trainsToAccuracy: Check = {
     const previous = tf.getBackend();
     let backend;
     try {
-      backend = await useBackend((ctx.options.trainBackend ?? 'auto') as BackendChoice);
+      backend = await useBackend(ctx.options.trainBackend ?? 'auto');
     } catch (e) {
-      if (e instanceof BackendUnavailableError) return { status: 'skipped', message: `cannot train here: ${e.message}` };
+      if (e instanceof BackendUnavailableError)
+        return { status: 'skipped', message: `cannot train here: ${e.message}` };
       throw e;
     }
     const setting = epochs >= FULL_SETTING.epochs && trainSize >= FULL_SETTING.trainSize ? 'full' : 'shortened';
@@ -97,9 +98,15 @@ export const trainsToAccuracy: Check = {
           });
         } catch (e) {
           if (e instanceof LayerBuildError) {
-            return { status: 'skipped', message: `the layer cannot take the seed network's [N, 24, 24, 20] input: ${e.message}` };
+            return {
+              status: 'skipped',
+              message: `the layer cannot take the seed network's [N, 24, 24, 20] input: ${e.message}`,
+            };
           }
-          return { status: 'failed', message: `training the seed network with the layer threw: ${(e as Error).message} (${what})` };
+          return {
+            status: 'failed',
+            message: `training the seed network with the layer threw: ${(e as Error).message} (${what})`,
+          };
         }
       }
       const evidence: TrainsToAccuracyEvidence = { subject, reference, floor, margin, setting, subjectIsReference };
@@ -115,7 +122,9 @@ export const trainsToAccuracy: Check = {
       }
       const reasons = [
         ...(acc < floor ? [`below the ${setting === 'full' ? '' : 'shortened-run '}floor ${pct(floor)}`] : []),
-        ...(acc < need ? [`more than ${Math.round(margin * 100)} points below the reference ELU's ${pct(reference.testAccuracy)}`] : []),
+        ...(acc < need
+          ? [`more than ${Math.round(margin * 100)} points below the reference ELU's ${pct(reference.testAccuracy)}`]
+          : []),
       ];
       return {
         status: 'failed',
@@ -138,7 +147,16 @@ function referenceRun(ctx: CheckContext, backend: string, device: string): Promi
   const key = `trainsToAccuracy/reference/${ctx.seed}/${epochs}/${trainSize}/${testSize}/${backend}`;
   let run = ctx.cache.get(key) as Promise<TrainingEvidence> | undefined;
   if (!run) {
-    run = runTraining({ seed: ctx.seed, epochs, trainSize, testSize, device, layerName: 'EluLayer (reference)', out: (line) => ctx.progress(`reference ELU: ${line}`), live: false });
+    run = runTraining({
+      seed: ctx.seed,
+      epochs,
+      trainSize,
+      testSize,
+      device,
+      layerName: 'EluLayer (reference)',
+      out: (line) => ctx.progress(`reference ELU: ${line}`),
+      live: false,
+    });
     ctx.cache.set(key, run);
     run.catch(() => ctx.cache.delete(key));
   }

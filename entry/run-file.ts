@@ -4,10 +4,10 @@
  * the worker is terminated, and a new one carries on with the remaining checks.
  */
 import { Worker } from 'node:worker_threads';
-import type { RunOptions } from './options.ts';
-import type { CheckResult, EnvironmentInfo, LayerInfo, RunResult } from './result.ts';
+import type { RunOptions } from '../harness/options.ts';
+import type { CheckResult, EnvironmentInfo, LayerInfo, RunResult } from '../harness/result.ts';
 import { assembleRun, unknownLayer } from './assemble-run.ts';
-import type { CheckInfo } from './check.ts';
+import type { CheckInfo } from '../harness/check.ts';
 import type { WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 
 export interface RunFileHooks {
@@ -19,7 +19,13 @@ export interface RunFileHooks {
 
 const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
 
-export async function runFileIsolated(file: string, options: RunOptions, checkIds: string[], replayPrefix: string, hooks: RunFileHooks = {}): Promise<RunResult> {
+export async function runFileIsolated(
+  file: string,
+  options: RunOptions,
+  checkIds: string[],
+  replayPrefix: string,
+  hooks: RunFileHooks = {},
+): Promise<RunResult> {
   const startedAt = new Date();
   const results: CheckResult[] = [];
   let layer: LayerInfo = unknownLayer(file, options.exportName, options.inputSize);
@@ -28,35 +34,59 @@ export async function runFileIsolated(file: string, options: RunOptions, checkId
   let firstLoad = true;
 
   while (true) {
-    const outcome = await runWorker({ file, options, checkIds: remaining, earlier: results, replayPrefix }, options.timeoutSeconds * 1000, {
-      onLoaded: (l, env) => {
-        layer = l;
-        environment = env;
-        if (firstLoad) hooks.onLoaded?.(l, env);
-        firstLoad = false;
+    const outcome = await runWorker(
+      { file, options, checkIds: remaining, earlier: results, replayPrefix },
+      options.timeoutSeconds * 1000,
+      {
+        onLoaded: (l, env) => {
+          layer = l;
+          environment = env;
+          if (firstLoad) hooks.onLoaded?.(l, env);
+          firstLoad = false;
+        },
+        onStart: hooks.onStart,
+        onProgress: hooks.onProgress,
+        onResult: (r) => {
+          results.push(r);
+          remaining = remaining.filter((id) => id !== r.id);
+          hooks.onResult?.(r);
+        },
       },
-      onStart: hooks.onStart,
-      onProgress: hooks.onProgress,
-      onResult: (r) => {
-        results.push(r);
-        remaining = remaining.filter((id) => id !== r.id);
-        hooks.onResult?.(r);
-      },
-    });
+    );
     if (outcome.kind === 'load-error') {
-      return assembleRun({ startedAt, options, layer, environment: outcome.environment ?? environment, checks: results, loadError: { message: outcome.message } });
+      return assembleRun({
+        startedAt,
+        options,
+        layer,
+        environment: outcome.environment ?? environment,
+        checks: results,
+        loadError: { message: outcome.message },
+      });
     }
     if (outcome.kind === 'done') break;
     if (outcome.kind === 'crashed') {
       const id = outcome.current;
       if (id) {
-        const r: CheckResult = { id, suite: suiteOf(id), status: 'failed', message: `${id}: the worker running the layer crashed: ${outcome.message}`, durationMs: outcome.elapsedMs };
+        const r: CheckResult = {
+          id,
+          suite: suiteOf(id),
+          status: 'failed',
+          message: `${id}: the worker running the layer crashed: ${outcome.message}`,
+          durationMs: outcome.elapsedMs,
+        };
         results.push(r);
         remaining = remaining.filter((x) => x !== id);
         hooks.onResult?.(r);
         continue;
       }
-      return assembleRun({ startedAt, options, layer, environment, checks: results, loadError: { message: `${file}: ${outcome.message}` } });
+      return assembleRun({
+        startedAt,
+        options,
+        layer,
+        environment,
+        checks: results,
+        loadError: { message: `${file}: ${outcome.message}` },
+      });
     }
     // Timed out: record the check as failed and go on with a fresh worker.
     const r: CheckResult = {
@@ -145,7 +175,11 @@ export function closeWorker(): void {
   layerWorker.stop();
 }
 
-function runWorker(input: WorkerInput, timeoutMs: number, hooks: Required<Pick<RunFileHooks, 'onLoaded' | 'onResult'>> & RunFileHooks): Promise<WorkerOutcome> {
+function runWorker(
+  input: WorkerInput,
+  timeoutMs: number,
+  hooks: Required<Pick<RunFileHooks, 'onLoaded' | 'onResult'>> & RunFileHooks,
+): Promise<WorkerOutcome> {
   return new Promise((resolve) => {
     let current: string | null = null;
     let startedAt = Date.now();
@@ -164,10 +198,19 @@ function runWorker(input: WorkerInput, timeoutMs: number, hooks: Required<Pick<R
     const loadAllowanceMs = Math.max(timeoutMs, 60_000);
     const arm = () => {
       if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (current) finish({ kind: 'timeout', current, elapsedMs: Date.now() - startedAt });
-        else finish({ kind: 'crashed', current: null, message: `loading the layer did not finish within ${loadAllowanceMs / 1000} s (does the file or the constructor loop forever?)`, elapsedMs: Date.now() - startedAt });
-      }, current ? timeoutMs : loadAllowanceMs);
+      timer = setTimeout(
+        () => {
+          if (current) finish({ kind: 'timeout', current, elapsedMs: Date.now() - startedAt });
+          else
+            finish({
+              kind: 'crashed',
+              current: null,
+              message: `loading the layer did not finish within ${loadAllowanceMs / 1000} s (does the file or the constructor loop forever?)`,
+              elapsedMs: Date.now() - startedAt,
+            });
+        },
+        current ? timeoutMs : loadAllowanceMs,
+      );
     };
     layerWorker.listener = (m: WorkerMessage) => {
       switch (m.type) {
@@ -197,7 +240,8 @@ function runWorker(input: WorkerInput, timeoutMs: number, hooks: Required<Pick<R
           break;
       }
     };
-    layerWorker.onFailure = (message) => finish({ kind: 'crashed', current, message, elapsedMs: Date.now() - startedAt });
+    layerWorker.onFailure = (message) =>
+      finish({ kind: 'crashed', current, message, elapsedMs: Date.now() - startedAt });
     arm();
     layerWorker.get().postMessage({ type: 'run', input } satisfies WorkerRequest);
   });

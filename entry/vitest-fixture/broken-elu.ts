@@ -5,7 +5,7 @@
  * derivative of the forward disagrees with this backward for alpha.
  */
 import type { BackwardResult } from 'check-layer';
-import { tf, type Tensor } from '../tf.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
 
 export class BrokenAlphaGradientElu extends EluLayer {

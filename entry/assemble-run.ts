@@ -1,10 +1,27 @@
 /** Assembles a RunResult from its parts; no TensorFlow.js here (the CLI's main thread uses it). */
-import type { RunOptions } from './options.ts';
-import { REPORT_SCHEMA_VERSION, summarize, type CheckResult, type EnvironmentInfo, type LayerInfo, type RunResult } from './result.ts';
-import { TOOL_VERSION } from './version.ts';
+import type { RunOptions } from '../harness/options.ts';
+import {
+  REPORT_SCHEMA_VERSION,
+  summarize,
+  type CheckResult,
+  type EnvironmentInfo,
+  type LayerInfo,
+  type RunResult,
+} from '../harness/result.ts';
+import { TOOL_VERSION } from '../harness/version.ts';
 
 export function unknownLayer(file: string, exportName: string, inputSize: number[] | null): LayerInfo {
-  return { file, exportName, form: 'unknown', className: '', name: '', type: '', description: '', inputSize, learnables: [] };
+  return {
+    file,
+    exportName,
+    form: 'unknown',
+    className: '',
+    name: '',
+    type: '',
+    description: '',
+    inputSize,
+    learnables: [],
+  };
 }
 
 export function assembleRun(args: {
@@ -24,7 +41,7 @@ export function assembleRun(args: {
     tool: { name: 'check-layer', version: TOOL_VERSION },
     startedAt: args.startedAt.toISOString(),
     seed: args.options.seed,
-    options: shown as Record<string, unknown>,
+    options: shown,
     layer: args.layer,
     environment: args.environment,
     ...(args.loadError ? { loadError: args.loadError } : {}),

@@ -5,9 +5,9 @@
  */
 import yargs from 'yargs';
 import { runTrainCommand } from '../reference-layers/training/train-command.ts';
-import { UsageError } from './errors.ts';
-import { loadLayerFile } from './load-layer.ts';
-import { DEFAULT_RUN_OPTIONS, parseBackend, parseNumber } from './options.ts';
+import { UsageError } from '../harness/errors.ts';
+import { loadLayerFile } from '../harness/load-layer.ts';
+import { DEFAULT_RUN_OPTIONS, parseBackend, parseNumber } from '../harness/options.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -15,15 +15,32 @@ export async function runTrainFromCli(argv: string[], io: Out): Promise<number> 
   let helpText = '';
   const args = (await yargs(argv)
     .scriptName('check-layer train')
-    .usage('Usage: check-layer train [--layer FILE] [options]\n\nTrains the seed network with a layer (the reference ELU by default) on real handwritten digits.')
+    .usage(
+      'Usage: check-layer train [--layer FILE] [options]\n\nTrains the seed network with a layer (the reference ELU by default) on real handwritten digits.',
+    )
     .wrap(Math.min(120, process.stdout.columns || 120))
-    .option('layer', { type: 'string', describe: 'Layer file to put after batch normalization (default: the reference ELU)' })
+    .option('layer', {
+      type: 'string',
+      describe: 'Layer file to put after batch normalization (default: the reference ELU)',
+    })
     .option('export', { type: 'string', describe: 'Named export of the layer file to use' })
-    .option('backend', { type: 'string', describe: 'cpu, wasm, webgpu, or auto (webgpu on a GPU, else wasm)', default: 'auto' })
+    .option('backend', {
+      type: 'string',
+      describe: 'cpu, wasm, webgpu, or auto (webgpu on a GPU, else wasm)',
+      default: 'auto',
+    })
     .option('epochs', { type: 'string', describe: 'Epochs', default: String(DEFAULT_RUN_OPTIONS.epochs) })
-    .option('train-size', { type: 'string', describe: 'Training digits', default: String(DEFAULT_RUN_OPTIONS.trainSize) })
+    .option('train-size', {
+      type: 'string',
+      describe: 'Training digits',
+      default: String(DEFAULT_RUN_OPTIONS.trainSize),
+    })
     .option('test-size', { type: 'string', describe: 'Test digits', default: String(DEFAULT_RUN_OPTIONS.testSize) })
-    .option('seed', { type: 'string', describe: 'Seed for the initial weights and the shuffling (the 5,000/5,000 split of the digits is fixed)', default: String(DEFAULT_RUN_OPTIONS.seed) })
+    .option('seed', {
+      type: 'string',
+      describe: 'Seed for the initial weights and the shuffling (the 5,000/5,000 split of the digits is fixed)',
+      default: String(DEFAULT_RUN_OPTIONS.seed),
+    })
     .option('verbose', { type: 'boolean', describe: 'Show stack traces' })
     .example('check-layer train', 'the seed walkthrough: 30 epochs of 5,000 digits with the reference ELU')
     .example('check-layer train --layer ./myLayer.ts --epochs 5', 'your layer, shortened')
@@ -32,7 +49,9 @@ export async function runTrainFromCli(argv: string[], io: Out): Promise<number> 
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {
-      throw new UsageError(`train: ${(msg ?? err?.message ?? 'bad arguments').split('\n')[0]}; see check-layer train --help`);
+      throw new UsageError(
+        `train: ${(msg ?? err?.message ?? 'bad arguments').split('\n')[0]}; see check-layer train --help`,
+      );
     })
     .parseAsync(argv, {}, (_e, _a, output) => {
       helpText = output;

@@ -3,11 +3,11 @@
  * given, posting each start and result, so the main thread can stop it when a check hangs.
  */
 import { parentPort } from 'node:worker_threads';
-import { UsageError } from './errors.ts';
-import { loadLayerFile } from './load-layer.ts';
-import { replayFlags } from './options.ts';
-import type { CheckResult, EnvironmentInfo } from './result.ts';
-import { runOneCheck } from './run-checks.ts';
+import { UsageError } from '../harness/errors.ts';
+import { loadLayerFile } from '../harness/load-layer.ts';
+import { replayFlags } from '../harness/options.ts';
+import type { CheckResult, EnvironmentInfo } from '../harness/result.ts';
+import { runOneCheck } from '../harness/run-checks.ts';
 import { describeLayer, enterBackend, makeSubject } from './run-layer.ts';
 import type { WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 import { ALL_CHECKS } from '../suites/index.ts';
@@ -24,7 +24,9 @@ async function runFile(input: WorkerInput): Promise<void> {
     const loaded = await loadLayerFile(input.file, options.exportName);
     const inputSize = options.inputSize ?? loaded.inputSize;
     if (!inputSize) {
-      throw new UsageError(`${input.file}: no input size; add \`export const inputSize = [24, 24, 20]\` to the file or pass --input-size 24,24,20`);
+      throw new UsageError(
+        `${input.file}: no input size; add \`export const inputSize = [24, 24, 20]\` to the file or pass --input-size 24,24,20`,
+      );
     }
     const subject = makeSubject(loaded.source, inputSize, options.seed, input.file, options.exportName);
     post({ type: 'loaded', layer: describeLayer(subject), environment });

@@ -12,8 +12,8 @@
 import { beforeAll, describe, test, type TestContext } from 'vitest';
 import { ALL_CHECKS } from '../suites/index.ts';
 import { checkLayer, type CheckLayerOptions } from './api.ts';
-import { resolveRunOptions, selectChecks } from './options.ts';
-import type { CheckResult, RunResult } from './result.ts';
+import { resolveRunOptions, selectChecks } from '../harness/options.ts';
+import type { CheckResult, RunResult } from '../harness/result.ts';
 import { checkAsText } from '../reports/html/evidence-text.ts';
 
 export interface DescribeLayerOptions extends CheckLayerOptions {
@@ -26,7 +26,10 @@ export interface DescribeLayerOptions extends CheckLayerOptions {
 /** A failed or incomplete check, as a test failure. Its message is the whole story: evidence and replay. */
 export class LayerCheckFailure extends Error {
   override name = 'LayerCheckFailure';
-  constructor(readonly result: CheckResult, message: string) {
+  constructor(
+    readonly result: CheckResult,
+    message: string,
+  ) {
     super(message);
     // The stack would point into this helper, not into the layer: the message says where.
     this.stack = `${this.name}: ${message}`;
@@ -40,9 +43,24 @@ export class LayerCheckFailure extends Error {
 export function describeLayer(name: string, layer: unknown, options: DescribeLayerOptions): void {
   // Resolved here, at collection time, so a bad option fails loudly and the test names are known.
   const { timeout, onRun, ...checkOptions } = options;
-  const { suites, checks: checkIds, seed, inputSize, backend, exhaustive, epochs, trainSize, testSize, trainBackend } = checkOptions;
-  const resolved = resolveRunOptions({ suites, checks: checkIds, seed, inputSize, backend, exhaustive, epochs, trainSize, testSize, trainBackend }, ALL_CHECKS);
-  if (!resolved.inputSize) throw new Error(`describeLayer('${name}'): options.inputSize is required, e.g. { inputSize: [24, 24, 20] }`);
+  const {
+    suites,
+    checks: checkIds,
+    seed,
+    inputSize,
+    backend,
+    exhaustive,
+    epochs,
+    trainSize,
+    testSize,
+    trainBackend,
+  } = checkOptions;
+  const resolved = resolveRunOptions(
+    { suites, checks: checkIds, seed, inputSize, backend, exhaustive, epochs, trainSize, testSize, trainBackend },
+    ALL_CHECKS,
+  );
+  if (!resolved.inputSize)
+    throw new Error(`describeLayer('${name}'): options.inputSize is required, e.g. { inputSize: [24, 24, 20] }`);
   const checks = selectChecks(ALL_CHECKS, resolved);
   const runTimeout = timeout ?? (resolved.suites.includes('training') ? 60 * 60_000 : 5 * 60_000);
 
@@ -73,9 +91,15 @@ export function describeLayer(name: string, layer: unknown, options: DescribeLay
 function reportCheck(id: string, run: RunResult | undefined, runError: unknown, ctx: TestContext, seed: number): void {
   if (runError !== undefined) throw runError;
   if (!run) throw new Error(`${id}: the checks did not run (beforeAll ended without a result)`);
-  if (run.loadError) throw new Error(`${id}: the layer could not be run: ${run.loadError.message}${run.loadError.hint ? ` (${run.loadError.hint})` : ''}`);
+  if (run.loadError)
+    throw new Error(
+      `${id}: the layer could not be run: ${run.loadError.message}${run.loadError.hint ? ` (${run.loadError.hint})` : ''}`,
+    );
   const r = run.checks.find((c) => c.id === id);
-  if (!r) throw new Error(`${id}: no result for this check in the run (ran: ${run.checks.map((c) => c.id).join(', ') || 'nothing'})`);
+  if (!r)
+    throw new Error(
+      `${id}: no result for this check in the run (ran: ${run.checks.map((c) => c.id).join(', ') || 'nothing'})`,
+    );
   if (r.status === 'skipped') ctx.skip(r.message);
   if (r.status === 'failed' || r.status === 'incomplete') {
     throw new LayerCheckFailure(r, checkAsText(r, { replay: vitestReplay(ctx, seed), maxEvidenceLines: 30 }));
@@ -87,11 +111,18 @@ function vitestReplay(ctx: TestContext, seed: number): string {
   const file = ctx.task.file?.filepath;
   const rel = file ? relativeToCwd(file) : '<test file>';
   const names: string[] = [];
-  for (let t: { name: string; suite?: unknown } | undefined = ctx.task; t; t = t.suite as { name: string; suite?: unknown } | undefined) {
+  for (
+    let t: { name: string; suite?: unknown } | undefined = ctx.task;
+    t;
+    t = t.suite as { name: string; suite?: unknown } | undefined
+  ) {
     if (t.name && t !== (ctx.task.file as unknown)) names.unshift(t.name);
   }
   // -t is a regular expression matched against the test's full name (its describe names and its own, joined by spaces).
-  const pattern = names.filter(Boolean).join(' ').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = names
+    .filter(Boolean)
+    .join(' ')
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return `npx vitest run ${quote(rel)} -t ${quote(pattern)} (seed ${seed})`;
 }
 

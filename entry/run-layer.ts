@@ -3,15 +3,17 @@
  * the layer under test, describe the environment, sample an elementwise layer's response curve,
  * and assemble the RunResult.
  */
-import { useBackend, type BackendStatus } from './backends.ts';
-import { LayerLoadError } from './errors.ts';
-import { LayerUnderTest, NotALayerError, type LayerSource } from './layer-under-test.ts';
-import type { RunOptions } from './options.ts';
-import type { EnvironmentInfo, LayerInfo } from './result.ts';
-import { tf } from './tf.ts';
-import { TOOL_VERSION } from './version.ts';
+import { useBackend, type BackendStatus } from '../harness/backends.ts';
+import { LayerLoadError } from '../harness/errors.ts';
+import { LayerUnderTest, NotALayerError, type LayerSource } from '../harness/layer-under-test.ts';
+import type { RunOptions } from '../harness/options.ts';
+import type { EnvironmentInfo, LayerInfo } from '../harness/result.ts';
+import { tf } from '../harness/tf.ts';
+import { TOOL_VERSION } from '../harness/version.ts';
 
-export async function enterBackend(choice: RunOptions['backend']): Promise<{ status: BackendStatus; environment: EnvironmentInfo }> {
+export async function enterBackend(
+  choice: RunOptions['backend'],
+): Promise<{ status: BackendStatus; environment: EnvironmentInfo }> {
   const status = await useBackend(choice);
   return { status, environment: environmentInfo(status) };
 }
@@ -28,11 +30,20 @@ export function environmentInfo(status: BackendStatus): EnvironmentInfo {
 }
 
 /** Makes and builds the layer; a constructor or build that throws is a load error (exit 2). */
-export function makeSubject(source: LayerSource, inputSize: number[], seed: number, file: string, exportName: string): LayerUnderTest {
+export function makeSubject(
+  source: LayerSource,
+  inputSize: number[],
+  seed: number,
+  file: string,
+  exportName: string,
+): LayerUnderTest {
   try {
     return LayerUnderTest.create(source, inputSize, seed, file, exportName);
   } catch (e) {
-    if (e instanceof NotALayerError) throw new LayerLoadError(`${file}: ${exportName === 'default' ? 'the default export' : `export "${exportName}"`} ${e.message}; return a layer from it`);
+    if (e instanceof NotALayerError)
+      throw new LayerLoadError(
+        `${file}: ${exportName === 'default' ? 'the default export' : `export "${exportName}"`} ${e.message}; return a layer from it`,
+      );
     const msg = (e as Error)?.message?.split('\n')[0] ?? String(e);
     const stage = source.kind === 'instance' ? 'building the layer' : 'constructing or building the layer';
     throw new LayerLoadError(`${file}: ${stage} for input size [${inputSize.join(',')}] threw: ${msg}`);
@@ -54,11 +65,18 @@ export function elementwiseResponse(subject: LayerUnderTest): { x: number[]; y: 
       // Changing one element must change that output element only.
       const k = Math.min(n - 1, Math.floor(n / 2));
       const bump = tf.oneHot([k], n).reshape(base.shape).mul(0.5);
-      const d = tf.sub(subject.predict(base.add(bump)), z0).abs().reshape([n]).dataSync();
+      const d = tf
+        .sub(subject.predict(base.add(bump)), z0)
+        .abs()
+        .reshape([n])
+        .dataSync();
       for (let i = 0; i < n; i++) if (i !== k && d[i]! > 1e-6) return null;
       if (!(d[k]! > 0)) return null;
       const xs = Array.from({ length: 131 }, (_, i) => -10 + i * 0.1);
-      const X = tf.tensor1d(xs).reshape([xs.length, ...size.map(() => 1)]).tile([1, ...size]);
+      const X = tf
+        .tensor1d(xs)
+        .reshape([xs.length, ...size.map(() => 1)])
+        .tile([1, ...size]);
       const Z = subject.predict(X).reshape([xs.length, n]).slice([0, 0], [xs.length, 1]).dataSync();
       return { x: xs.map((v) => Number(v.toFixed(2))), y: Array.from(Z) };
     }) as unknown as () => tf.TensorContainer) as unknown as { x: number[]; y: number[] } | null;

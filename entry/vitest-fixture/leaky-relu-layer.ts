@@ -1,5 +1,5 @@
 /** A Form A layer (a plain tf.layers.Layer, no learnables, gradients by autodiff): correct, so nothing of it may fail. */
-import { tf, type Tensor } from '../tf.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
 
 export class LeakyReluLayer extends tf.layers.Layer {
   static className = 'FixtureLeakyReluLayer';

@@ -1,5 +1,5 @@
 /**
- * A user's project in miniature, for harness/vitest.test.ts: vitest with one test file that
+ * A user's project in miniature, for entry/vitest.test.ts: vitest with one test file that
  * uses describeLayer on a correct layer, a broken one and a Form A layer. Its test file is named
  * `*.check.ts` so the project's own vitest run does not pick it up (one of its layers fails on purpose).
  */

@@ -4,14 +4,14 @@
  * otherwise). Also runs the two stability checks on a layer made from a factory.
  */
 import { beforeAll, describe, expect, type TestContext } from 'vitest';
-import { prepareBackend, type BackendName, type BackendStatus } from '../../harness/backends.ts';
-import { DEFAULT_CHECK_OPTIONS } from '../../harness/check.ts';
-import { LayerUnderTest } from '../../harness/layer-under-test.ts';
-import type { CheckResult } from '../../harness/result.ts';
-import { runChecks } from '../../harness/run-checks.ts';
-import { tf } from '../../harness/tf.ts';
-import type { StabilityGrid } from './grid.ts';
-import { stabilityChecks } from './index.ts';
+import { prepareBackend, type BackendName, type BackendStatus } from '../harness/backends.ts';
+import { DEFAULT_CHECK_OPTIONS } from '../harness/check.ts';
+import { LayerUnderTest } from '../harness/layer-under-test.ts';
+import type { CheckResult } from '../harness/result.ts';
+import { runChecks } from '../harness/run-checks.ts';
+import { tf } from '../harness/tf.ts';
+import type { StabilityGrid } from '../suites/stability/grid.ts';
+import { stabilityChecks } from '../suites/stability/index.ts';
 
 export const TEST_BACKENDS: BackendName[] = ['cpu', 'wasm', 'webgpu'];
 
@@ -44,7 +44,12 @@ export interface StabilityRun {
 
 export async function runStability(make: () => unknown, inputSize: number[], seed = 1): Promise<StabilityRun> {
   const subject = LayerUnderTest.create({ kind: 'factory', value: make }, inputSize, seed);
-  const [predict, gradients] = await runChecks({ subject, checks: stabilityChecks, seed, options: DEFAULT_CHECK_OPTIONS });
+  const [predict, gradients] = await runChecks({
+    subject,
+    checks: stabilityChecks,
+    seed,
+    options: DEFAULT_CHECK_OPTIONS,
+  });
   return { predict: predict!, gradients: gradients!, subject };
 }
 

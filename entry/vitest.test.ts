@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS_BY_SUITE } from '../suites/index.ts';
-import type { RunResult } from './result.ts';
+import type { RunResult } from '../harness/result.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SUITES = ['shape', 'gradient'] as const;
@@ -46,13 +46,27 @@ describe('describeLayer in a user project', () => {
   beforeAll(async () => {
     out = mkdtempSync(path.join(tmpdir(), 'check-layer-vitest-'));
     // The child must not think it is a worker of this vitest.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST'));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST'),
+    );
     // JSON into a file for the statuses; the verbose reporter on stdout, which shows each skip's reason.
     exitCode = await new Promise<number | null>((resolve) => {
       execFile(
         process.execPath,
-        [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--root', 'harness/vitest-fixture', '--reporter=json', '--reporter=verbose', `--outputFile.json=${path.join(out, 'vitest.json')}`],
-        { cwd: root, env: { ...env, NO_COLOR: '1', CHECK_LAYER_FIXTURE_OUT: out, CHECK_LAYER_FIXTURE_SUITES: SUITES.join(',') }, maxBuffer: 32 << 20 },
+        [
+          path.join(root, 'node_modules/vitest/vitest.mjs'),
+          'run',
+          '--root',
+          'entry/vitest-fixture',
+          '--reporter=json',
+          '--reporter=verbose',
+          `--outputFile.json=${path.join(out, 'vitest.json')}`,
+        ],
+        {
+          cwd: root,
+          env: { ...env, NO_COLOR: '1', CHECK_LAYER_FIXTURE_OUT: out, CHECK_LAYER_FIXTURE_SUITES: SUITES.join(',') },
+          maxBuffer: 32 << 20,
+        },
         (err, out) => {
           stdout = String(out);
           resolve(err ? ((err as { code?: number }).code ?? 1) : 0);
@@ -60,14 +74,17 @@ describe('describeLayer in a user project', () => {
       );
     });
     report = JSON.parse(readFileSync(path.join(out, 'vitest.json'), 'utf8')) as VitestJson;
-    runs = Object.fromEntries(LAYERS.map((l) => [l.describe, JSON.parse(readFileSync(path.join(out, l.file), 'utf8')) as RunResult]));
+    runs = Object.fromEntries(
+      LAYERS.map((l) => [l.describe, JSON.parse(readFileSync(path.join(out, l.file), 'utf8')) as RunResult]),
+    );
   }, 180_000);
 
   afterAll(() => {
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
-  const testsOf = (name: string) => report.testResults.flatMap((f) => f.assertionResults).filter((a) => a.ancestorTitles.join(' > ') === name);
+  const testsOf = (name: string) =>
+    report.testResults.flatMap((f) => f.assertionResults).filter((a) => a.ancestorTitles.join(' > ') === name);
 
   it('registers one test per check of the selected suites, named by check id, in order', () => {
     for (const l of LAYERS) expect(testsOf(l.describe).map((t) => t.title)).toEqual(EXPECTED_IDS);
@@ -82,10 +99,16 @@ describe('describeLayer in a user project', () => {
         const c = run.checks.find((x) => x.id === t.title)!;
         const want = c.status === 'passed' ? 'passed' : c.status === 'skipped' ? 'skipped' : 'failed';
         expected[want]++;
-        expect({ layer: l.describe, check: c.id, test: t.status === 'pending' ? 'skipped' : t.status }).toEqual({ layer: l.describe, check: c.id, test: want });
+        expect({ layer: l.describe, check: c.id, test: t.status === 'pending' ? 'skipped' : t.status }).toEqual({
+          layer: l.describe,
+          check: c.id,
+          test: want,
+        });
       }
     }
-    expect({ passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests }).toEqual(expected);
+    expect({ passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests }).toEqual(
+      expected,
+    );
     // All three paths are exercised: the broken ELU fails, the Form A layer has a check that does not apply to it.
     expect(expected.failed).toBeGreaterThan(0);
     expect(expected.skipped).toBeGreaterThan(0);
@@ -113,7 +136,7 @@ describe('describeLayer in a user project', () => {
     },
   );
 
-  it('puts every failed check\'s message, evidence and replay into its failed test', () => {
+  it("puts every failed check's message, evidence and replay into its failed test", () => {
     for (const l of LAYERS) {
       for (const t of testsOf(l.describe).filter((x) => x.status === 'failed')) {
         const c = runs[l.describe]!.checks.find((x) => x.id === t.title)!;
@@ -125,7 +148,7 @@ describe('describeLayer in a user project', () => {
     }
   });
 
-  it('reports each skip with the check\'s reason', () => {
+  it("reports each skip with the check's reason", () => {
     // The JSON reporter has no skip note; the verbose reporter prints it after the test's name.
     for (const l of LAYERS) {
       for (const c of runs[l.describe]!.checks.filter((x) => x.status === 'skipped')) {

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeLayer } from 'check-layer/vitest';
-import type { RunResult } from '../result.ts';
+import type { RunResult } from '../../harness/result.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import { BrokenAlphaGradientElu } from './broken-elu.ts';
 import { LeakyReluLayer } from './leaky-relu-layer.ts';
@@ -17,6 +17,18 @@ const save = (file: string) => (run: RunResult) => {
 };
 const suites = (process.env['CHECK_LAYER_FIXTURE_SUITES'] ?? 'shape,gradient').split(',') as ('shape' | 'gradient')[];
 
-describeLayer('reference ELU', () => new EluLayer(), { inputSize: [4, 4, 3], suites, onRun: save('reference-elu.json') });
-describeLayer('ELU with a wrong alpha gradient', () => new BrokenAlphaGradientElu(), { inputSize: [4, 4, 3], suites, onRun: save('broken-elu.json') });
-describeLayer('Form A leaky ReLU', () => new LeakyReluLayer(), { inputSize: [4, 4, 3], suites, onRun: save('leaky-relu.json') });
+describeLayer('reference ELU', () => new EluLayer(), {
+  inputSize: [4, 4, 3],
+  suites,
+  onRun: save('reference-elu.json'),
+});
+describeLayer('ELU with a wrong alpha gradient', () => new BrokenAlphaGradientElu(), {
+  inputSize: [4, 4, 3],
+  suites,
+  onRun: save('broken-elu.json'),
+});
+describeLayer('Form A leaky ReLU', () => new LeakyReluLayer(), {
+  inputSize: [4, 4, 3],
+  suites,
+  onRun: save('leaky-relu.json'),
+});

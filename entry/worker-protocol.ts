@@ -1,7 +1,7 @@
 /** Messages between the CLI's main thread and the worker that runs one layer file's checks. */
-import type { CheckInfo } from './check.ts';
-import type { RunOptions } from './options.ts';
-import type { CheckResult, EnvironmentInfo, LayerInfo } from './result.ts';
+import type { CheckInfo } from '../harness/check.ts';
+import type { RunOptions } from '../harness/options.ts';
+import type { CheckResult, EnvironmentInfo, LayerInfo } from '../harness/result.ts';
 
 export interface WorkerInput {
   file: string;

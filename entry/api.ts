@@ -5,15 +5,15 @@
  *   const run = await checkLayer(() => new MyElu(), { inputSize: [24, 24, 20], suites: ['shape', 'gradient'] });
  *   if (run.exitCode !== 0) console.log(run.checks.filter((c) => c.status !== 'passed'));
  */
-import type { BackendChoice } from './backends.ts';
-import { LayerLoadError, UsageError } from './errors.ts';
-import { isLayer, type LayerSource } from './layer-under-test.ts';
-import { resolveRunOptions, selectChecks, type RunOptions } from './options.ts';
-import type { RunResult, SuiteId } from './result.ts';
-import { runChecks } from './run-checks.ts';
+import type { BackendChoice } from '../harness/backends.ts';
+import { LayerLoadError, UsageError } from '../harness/errors.ts';
+import { isLayer, type LayerSource } from '../harness/layer-under-test.ts';
+import { resolveRunOptions, selectChecks, type RunOptions } from '../harness/options.ts';
+import type { RunResult, SuiteId } from '../harness/result.ts';
+import { runChecks } from '../harness/run-checks.ts';
 import { assembleRun, unknownLayer } from './assemble-run.ts';
 import { describeLayer, enterBackend, makeSubject } from './run-layer.ts';
-import { tf } from './tf.ts';
+import { tf } from '../harness/tf.ts';
 import { ALL_CHECKS } from '../suites/index.ts';
 
 export interface CheckLayerOptions {
@@ -40,7 +40,8 @@ const sharedCache = new Map<string, unknown>();
 /** A layer instance, a factory `() => layer`, or a layer class with a no-argument constructor. */
 export function layerSourceOf(layer: unknown): LayerSource {
   if (isLayer(layer)) return { kind: 'instance', value: layer };
-  if (typeof layer === 'function' && layer.prototype instanceof tf.layers.Layer) return { kind: 'class', value: layer as new () => unknown };
+  if (typeof layer === 'function' && layer.prototype instanceof tf.layers.Layer)
+    return { kind: 'class', value: layer as new () => unknown };
   if (typeof layer === 'function') return { kind: 'factory', value: layer as () => unknown };
   throw new UsageError(`checkLayer: expected a layer, a factory () => layer or a layer class; got ${typeof layer}`);
 }
@@ -63,14 +64,22 @@ export async function checkLayer(layer: unknown, options: CheckLayerOptions): Pr
     ALL_CHECKS,
   );
   const file = options.name ?? '<checkLayer>';
-  if (!resolved.inputSize) throw new UsageError('checkLayer: options.inputSize is required, e.g. { inputSize: [24, 24, 20] }');
+  if (!resolved.inputSize)
+    throw new UsageError('checkLayer: options.inputSize is required, e.g. { inputSize: [24, 24, 20] }');
   const { environment } = await enterBackend(resolved.backend);
   let subject;
   try {
     subject = makeSubject(layerSourceOf(layer), resolved.inputSize, resolved.seed, file, 'default');
   } catch (e) {
     if (!(e instanceof LayerLoadError)) throw e;
-    return assembleRun({ startedAt, options: resolved, layer: unknownLayer(file, 'default', resolved.inputSize), environment, checks: [], loadError: { message: e.message } });
+    return assembleRun({
+      startedAt,
+      options: resolved,
+      layer: unknownLayer(file, 'default', resolved.inputSize),
+      environment,
+      checks: [],
+      loadError: { message: e.message },
+    });
   }
   const checks = await runChecks({
     subject,

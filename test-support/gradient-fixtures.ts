@@ -1,0 +1,117 @@
+/**
+ * For the gradient suite's tests: the layers each check must catch or pass, listed explicitly,
+ * and a helper that runs one check on a fresh layer for a seed, in process.
+ */
+import { DEFAULT_CHECK_OPTIONS, type Check, type CheckOptions } from '../harness/check.ts';
+import { LayerUnderTest } from '../harness/layer-under-test.ts';
+import type { CheckResult } from '../harness/result.ts';
+import { runChecks } from '../harness/run-checks.ts';
+import * as convFlipped from '../fixtures/gradient/conv-filter-flipped.ts';
+import * as convTransposed from '../fixtures/gradient/conv-filter-transposed.ts';
+import * as conv from '../fixtures/gradient/correct/conv2d-layer.ts';
+import { BUILTIN_LAYERS } from '../fixtures/gradient/correct/builtin-layers.ts';
+import * as clipKinks from '../fixtures/gradient/correct/clip-kinks-layer.ts';
+import * as scaleShift from '../fixtures/gradient/correct/scale-shift-layer.ts';
+import * as alphaFirst from '../fixtures/gradient/elu-alpha-first-observation.ts';
+import * as alphaMean from '../fixtures/gradient/elu-alpha-mean.ts';
+import * as alphaTwoPercent from '../fixtures/gradient/elu-alpha-two-percent.ts';
+import * as ignoresUpstream from '../fixtures/gradient/elu-ignores-upstream.ts';
+import * as layerForAlpha from '../fixtures/gradient/elu-layer-for-alpha.ts';
+import * as negativeSign from '../fixtures/gradient/elu-negative-sign.ts';
+import * as onePlusZ from '../fixtures/gradient/elu-one-plus-z.ts';
+import * as swapped from '../fixtures/gradient/swapped-learnables.ts';
+import * as referenceBatchNorm from '../reference-layers/batch-norm-layer.ts';
+import * as referenceConv from '../reference-layers/conv2d-layer.ts';
+import * as referenceElu from '../reference-layers/elu-layer.ts';
+
+export interface TestLayer {
+  name: string;
+  make: () => unknown;
+  inputSize: number[];
+}
+
+export interface BrokenLayer extends TestLayer {
+  /** The diagnosis each seed must give for the named parameter (null: none expected). */
+  diagnosis: { parameter: string; pattern: RegExp } | null;
+  /** Its backward throws (the check fails with the error) instead of returning wrong values. */
+  throws?: boolean;
+}
+
+const layer = (name: string, m: { default: () => unknown; inputSize: number[] }): TestLayer => ({
+  name,
+  make: m.default,
+  inputSize: m.inputSize,
+});
+
+/** Must fail gradientsAreNumericallyCorrect for every seed. */
+export const BROKEN: BrokenLayer[] = [
+  { ...layer('typo (1 + Z) for (alpha + Z)', onePlusZ), diagnosis: null },
+  { ...layer('typo (layer + Z) for (alpha + Z)', layerForAlpha), diagnosis: null, throws: true },
+  {
+    ...layer('backward ignores dLdZ', ignoresUpstream),
+    diagnosis: { parameter: 'input', pattern: /^upstream gradient not applied/ },
+  },
+  {
+    ...layer('dLdAlpha 2% too large', alphaTwoPercent),
+    diagnosis: { parameter: 'alpha', pattern: /^off by a constant factor: analytic = 1\.020?\d* x numeric/ },
+  },
+  {
+    ...layer('sign error on the negative side', negativeSign),
+    diagnosis: { parameter: 'input', pattern: /^sign flipped at the \d+ failing elements/ },
+  },
+  { ...layer('filter gradient flipped', convFlipped), diagnosis: null },
+  { ...layer('filter gradient transposed', convTransposed), diagnosis: null },
+  {
+    ...layer('derivatives of two learnables swapped', swapped),
+    diagnosis: { parameter: 'scale', pattern: /^derivatives of scale and shift swapped/ },
+  },
+  {
+    ...layer('dLdAlpha of the first observation only', alphaFirst),
+    diagnosis: {
+      parameter: 'alpha',
+      pattern: /^sum over observations missing: the derivative is that of the first observation alone/,
+    },
+  },
+  {
+    ...layer('dLdAlpha a mean over observations', alphaMean),
+    diagnosis: { parameter: 'alpha', pattern: /^sum over observations missing: analytic = numeric \/ 2/ },
+  },
+];
+
+/** Must pass the whole gradient suite for every seed. */
+export const CORRECT: TestLayer[] = [
+  { ...layer('reference ELU', referenceElu), inputSize: [4, 4, 3] },
+  ...BUILTIN_LAYERS.map((b) => ({ name: `tf.layers ${b.name}`, make: b.make, inputSize: [4, 4, 3] })),
+  layer('clip with kinks at -1, 0, 1 (own backward)', clipKinks),
+  {
+    name: 'clip with kinks at -1, 0, 1 (autodiff)',
+    make: () => new clipKinks.ClipKinksAutodiff({}),
+    inputSize: clipKinks.inputSize,
+  },
+  layer('3x3 convolution', conv),
+  layer('scale and shift', scaleShift),
+];
+
+/** The other reference layers (batch statistics couple the observations; a 5x5 convolution). */
+export const OTHER_REFERENCE: TestLayer[] = [
+  layer('reference batch normalization', referenceBatchNorm),
+  layer('reference 5x5 convolution', referenceConv),
+];
+
+export const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
+
+export async function runCheck(
+  check: Check,
+  l: TestLayer,
+  seed: number,
+  options: Partial<CheckOptions> = {},
+): Promise<CheckResult> {
+  const subject = LayerUnderTest.create({ kind: 'factory', value: l.make }, l.inputSize, seed);
+  const [result] = await runChecks({
+    subject,
+    checks: [check],
+    seed,
+    options: { ...DEFAULT_CHECK_OPTIONS, ...options },
+  });
+  return result!;
+}
