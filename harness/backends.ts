@@ -35,6 +35,7 @@ async function prepareWasm(): Promise<BackendStatus> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     (await import('./wasm-training-kernels.ts')).registerWasmTrainingKernels();
+    (await import('./wasm-exp-kernel.ts')).registerWasmExpKernel();
     const previous = tf.getBackend();
     const ok = await tf.setBackend('wasm');
     if (previous && previous !== 'wasm') await tf.setBackend(previous);

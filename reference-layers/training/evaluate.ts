@@ -46,6 +46,9 @@ export interface TrainingEvidence {
   /** Seconds in the training loop, and images per second through it. */
   seconds: number;
   imagesPerSecond: number;
+  /** Worker threads that trained it (data-parallel), and why fewer than asked when so. */
+  workers?: number;
+  workersNote?: string;
 }
 
 export interface Evaluation {

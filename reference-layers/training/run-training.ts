@@ -10,6 +10,14 @@ import { loadDigits } from './digits.ts';
 import { evaluate, trainingEvidence, type TrainingEvidence } from './evaluate.ts';
 import { LAYER_INPUT_SIZE, SeedNetwork } from './seed-network.ts';
 import { train } from './train.ts';
+import {
+  MAX_WORKERS,
+  rootCause,
+  splitsAcrossWorkers,
+  startHelpers,
+  type Helpers,
+  type LayerSpec,
+} from './data-parallel.ts';
 
 export interface TrainingRunOptions {
   /** Makes the layer under test (a new, unbuilt tf.layers.Layer); default: the reference ELU. */
@@ -25,6 +33,14 @@ export interface TrainingRunOptions {
   /** Receives the first line, the progress table and the result lines. */
   out?: (line: string) => void;
   live?: boolean;
+  /**
+   * Worker threads that train it together, one share of every mini-batch each (data-parallel,
+   * `data-parallel.ts`); default 1 (this thread alone). Used on the cpu and wasm backends, for a
+   * layer another thread can make (`layerSpec`) whose observations are independent.
+   */
+  workers?: number;
+  /** How another thread makes the layer: needed for workers > 1 when `layer` is given. */
+  layerSpec?: LayerSpec;
 }
 
 export const referenceElu = () => new EluLayer();
@@ -63,33 +79,68 @@ export class LayerBuildError extends Error {
 
 export async function runTraining(o: TrainingRunOptions): Promise<TrainingEvidence> {
   const data = await loadDigits({ trainSize: o.trainSize, testSize: o.testSize });
-  const layer = buildLayer(o.layer ?? referenceElu, o.seed);
+  const make = o.layer ?? referenceElu;
+  const layer = buildLayer(make, o.seed);
   const net = new SeedNetwork(layer, o.seed);
+  const plan = planWorkers(o, make);
   const device = o.device ?? defaultDevice();
+  let helpers: Helpers | undefined;
   try {
+    const epochs = o.epochs ?? 30;
+    if (plan.workers > 1)
+      helpers = startHelpers({ size: plan.workers, net, layer: plan.spec!, seed: o.seed, epochs, data });
     const result = await train({
       network: net,
       data,
       seed: o.seed,
-      epochs: o.epochs,
-      device,
+      epochs,
+      device: plan.workers > 1 ? `${device}, ${plan.workers} workers` : device,
       out: o.out,
       live: o.live,
+      parallel: helpers?.part,
+    }).catch((e: unknown) => {
+      throw rootCause(e, helpers);
     });
+    await helpers?.finished;
     const evaluation = await evaluate(net, data);
-    return trainingEvidence({
-      layer: o.layerName ?? layer.getClassName(),
-      backend: tf.getBackend(),
-      device,
-      seed: o.seed,
-      data,
-      result,
-      evaluation,
-    });
+    return {
+      ...trainingEvidence({
+        layer: o.layerName ?? layer.getClassName(),
+        backend: tf.getBackend(),
+        device,
+        seed: o.seed,
+        data,
+        result,
+        evaluation,
+      }),
+      workers: plan.workers,
+      ...(plan.why ? { workersNote: plan.why } : {}),
+    };
   } finally {
+    await helpers?.stop();
     net.dispose();
     disposeLayer(layer);
   }
+}
+
+/** How many workers train this run, and why fewer than asked. */
+function planWorkers(o: TrainingRunOptions, make: () => unknown): { workers: number; spec?: LayerSpec; why?: string } {
+  const asked = Math.max(1, Math.min(MAX_WORKERS, Math.floor(o.workers ?? 1)));
+  if (asked === 1) return { workers: 1 };
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'cpu')
+    return { workers: 1, why: `one worker: data-parallel training runs on the CPU backends, not ${backend}` };
+  const spec: LayerSpec | undefined = o.layer ? o.layerSpec : { kind: 'reference' };
+  if (!spec)
+    return { workers: 1, why: 'one worker: the layer was not loaded from a file, so no other thread can make it' };
+  const probe = buildLayer(make, o.seed);
+  try {
+    const why = splitsAcrossWorkers(probe);
+    if (why) return { workers: 1, why: `one worker: ${why}` };
+  } finally {
+    disposeLayer(probe);
+  }
+  return { workers: asked, spec };
 }
 
 /** Frees a layer's weights; a layer that refuses (never used, already disposed) keeps them. */

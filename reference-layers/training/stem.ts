@@ -38,6 +38,11 @@ export interface Patches {
   batch: number;
   /** Rows of P: batch * 24 * 24. */
   rows: number;
+  /**
+   * Rows of the whole mini-batch that G, psum and the batch-norm statistics are over, when P is
+   * one worker's share of it (data-parallel training, `data-parallel.ts`); default `rows`.
+   */
+  statRows?: number;
   /** [rows, 25]. */
   P: Tensor;
   /**
@@ -66,26 +71,42 @@ export function disposePatches(p: Patches): void {
  * a [25, M] x [M, 25] product per batch.
  */
 export interface PatchSource {
-  patches(indices: Int32Array): Patches;
+  /** P and P' of the images at `indices`; G, psum and statRows of those at `whole` (default `indices`). */
+  patches(indices: Int32Array, whole?: Int32Array): Patches;
   dispose(): void;
 }
 
 export function patchSource(images: Float32Array): PatchSource {
   const backend = tf.getBackend();
-  if (backend === 'cpu') return { patches: (idx) => patchesFromImages(images, idx), dispose: () => {} };
+  if (backend === 'cpu') return { patches: (idx, whole) => patchesFromImages(images, idx, whole), dispose: () => {} };
   const count = images.length / (SIDE * SIDE);
   const onDevice = tf.tensor4d(images, [count, SIDE, SIDE, 1]);
   if (backend === 'wasm') registerPatchKernel();
   return {
-    patches: (idx) =>
-      backend === 'wasm' ? patchesByKernel(onDevice, images, idx) : patchesOnDevice(onDevice, images, idx),
+    patches: (idx, whole) =>
+      backend === 'wasm'
+        ? patchesByKernel(onDevice, images, idx, whole)
+        : withStatistics(patchesOnDevice(onDevice, images, idx), images, whole),
     dispose: () => onDevice.dispose(),
   };
 }
 
-function patchesByKernel(onDevice: Tensor, images: Float32Array, indices: Int32Array): Patches {
+/** The same patches with G, psum and statRows of the whole mini-batch `whole` (when given). */
+function withStatistics(p: Patches, images: Float32Array, whole?: Int32Array): Patches {
+  if (!whole) return p;
+  const { G, psum } = sumImageMoments(images, whole);
+  tf.dispose([p.G, p.psum]);
+  return {
+    ...p,
+    statRows: whole.length * OUT * OUT,
+    G: tf.tensor2d(G, [K, K]),
+    psum: tf.tensor2d(psum, [1, K]),
+  };
+}
+
+function patchesByKernel(onDevice: Tensor, images: Float32Array, indices: Int32Array, whole?: Int32Array): Patches {
   const batch = indices.length;
-  const { G, psum } = sumImageMoments(images, indices);
+  const { G, psum } = sumImageMoments(images, whole ?? indices);
   return tf.tidy(() => {
     const [P, PT] = tf
       .engine()
@@ -93,6 +114,7 @@ function patchesByKernel(onDevice: Tensor, images: Float32Array, indices: Int32A
     return {
       batch,
       rows: batch * OUT * OUT,
+      statRows: (whole ?? indices).length * OUT * OUT,
       P: P!,
       PT: PT!,
       G: tf.tensor2d(G, [K, K]),
@@ -102,15 +124,20 @@ function patchesByKernel(onDevice: Tensor, images: Float32Array, indices: Int32A
 }
 
 /** Patches of the images at `indices` of `images` ([count, 28, 28] zero-centred), cut in JavaScript and uploaded. */
-export function patchesFromImages(images: Float32Array, indices: ArrayLike<number>): Patches {
+export function patchesFromImages(
+  images: Float32Array,
+  indices: ArrayLike<number>,
+  whole?: ArrayLike<number>,
+): Patches {
   const batch = indices.length;
   const rows = batch * OUT * OUT;
   const [P, PT] = scratch(rows * K);
   cutPatches(images, indices, P, PT);
-  const { G, psum } = sumImageMoments(images, indices);
+  const { G, psum } = sumImageMoments(images, whole ?? indices);
   return tf.tidy(() => ({
     batch,
     rows,
+    statRows: (whole ?? indices).length * OUT * OUT,
     P: tf.tensor2d(P, [rows, K]),
     PT: tf.tensor2d(PT, [K, rows]),
     G: tf.tensor2d(G, [K, K]),
@@ -119,11 +146,16 @@ export function patchesFromImages(images: Float32Array, indices: ArrayLike<numbe
 }
 
 /** Per image: its patch Gram matrix P_n'P_n (25 x 25) and patch sum (25), float64, computed once per image set. */
-interface ImageMoments {
+export interface ImageMoments {
   gram: Float64Array;
   sum: Float64Array;
 }
 const momentsCache = new WeakMap<Float32Array, ImageMoments>();
+
+/** Gives `imageMoments(images)` moments computed elsewhere (another thread's, on shared memory). */
+export function primeImageMoments(images: Float32Array, m: ImageMoments): void {
+  momentsCache.set(images, m);
+}
 
 export function imageMoments(images: Float32Array): ImageMoments {
   let m = momentsCache.get(images);
@@ -250,7 +282,8 @@ export function stemStatistics(
  * the fused backward above).
  */
 export function stemTrain(net: SeedNetwork, p: Patches): Tensor {
-  const M = p.rows;
+  // M: rows the statistics are over (the whole mini-batch); P has p.rows of them (all, or a worker's share).
+  const M = p.statRows ?? p.rows;
   const op = tf.customGrad(((W: Tensor, b: Tensor, gamma: Tensor, beta: Tensor, save: (t: Tensor[]) => void) => {
     const W2 = tf.reshape(W, [K, CONV_FILTERS]);
     const mu0 = tf.div(tf.matMul(p.psum as tf.Tensor2D, W2 as tf.Tensor2D), M); // [1, 20], pbar W
@@ -267,9 +300,9 @@ export function stemTrain(net: SeedNetwork, p: Patches): Tensor {
       value: tf.reshape(A2, [p.batch, OUT, OUT, CONV_FILTERS]),
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sW2, smu0, sQ, ssigma, ss] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
-        const dA2 = tf.reshape(dy, [M, CONV_FILTERS]) as tf.Tensor2D;
+        const dA2 = tf.reshape(dy, [p.rows, CONV_FILTERS]) as tf.Tensor2D;
         const H = transposedProduct(p, dA2); // [25, 20]
-        const dbeta = tf.matMul(ones(M), dA2); // [1, 20]
+        const dbeta = tf.matMul(ones(p.rows), dA2); // [1, 20]
         const dgamma = tf.div(tf.sub(tf.sum(tf.mul(sW2, H), 0, true), tf.mul(smu0, dbeta)), ssigma);
         const psumT = tf.reshape(p.psum, [K, 1]);
         const centred = tf.sub(sQ, tf.mul(psumT, smu0)); // P' (P W - pbar W): [25, 20]

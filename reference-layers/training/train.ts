@@ -43,6 +43,33 @@ export interface TrainOptions {
   out?: (line: string) => void;
   /** A live progress line on stderr. Default: when stderr is a terminal and CI is not set. */
   live?: boolean;
+  /** This thread's part in data-parallel training (`data-parallel.ts`); default: the whole mini-batch here. */
+  parallel?: DataParallelPart;
+  /** Batch norm gets the whole training set's statistics at the end (default true; a helper thread skips it). */
+  populationStatistics?: boolean;
+}
+
+/**
+ * One worker's part in a synchronous data-parallel step: it runs the images [lo, hi) of every
+ * mini-batch (`shareOf`), with the batch-norm statistics of the whole mini-batch (every worker
+ * computes them from the same per-image moments), and the workers' loss, accuracy and gradients
+ * are summed before every update, so every worker makes the same update from the same sums.
+ * Because batch normalization's backward (`stem.ts`) is linear in the sums P'dA and colsum(dA),
+ * summing the workers' gradients is the all-reduce of those backward sums.
+ */
+export interface DataParallelPart {
+  rank: number;
+  size: number;
+  /** Sums `v` over every worker, in rank order: the same float32 values on every worker. */
+  allReduce(v: Float32Array): Promise<Float32Array>;
+}
+
+/** Worker `rank`'s images of a mini-batch of `batch`: [lo, hi), the first `batch % size` workers one more. */
+export function shareOf(batch: number, size: number, rank: number): [number, number] {
+  const base = Math.floor(batch / size);
+  const extra = batch % size;
+  const lo = rank * base + Math.min(rank, extra);
+  return [lo, lo + base + (rank < extra ? 1 : 0)];
 }
 
 export interface TrainingSettings {
@@ -103,6 +130,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const vars = learnables.map((l) => l.variable);
   const source = patchSource(data.trainImages);
 
+  /** sgdm: v <- momentum v - lr (g + l2 w), w <- w + v, for every learnable (inside a tidy). */
+  const update = (grads: Tensor[]) => {
+    learnables.forEach((l, i) => {
+      const g = grads[i]!;
+      const step = l.l2 && l2 ? tf.add(g, tf.mul(l.variable, l2)) : g;
+      velocity[i]!.assign(tf.sub(tf.mul(velocity[i]!, momentum), tf.mul(step, lr)));
+      l.variable.assign(tf.add(l.variable, velocity[i]!));
+    });
+  };
+
   const loss: number[] = [];
   const accuracy: number[] = [];
   const table: TableRow[] = [];
@@ -110,7 +147,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const random = makeRng(deriveSeed(o.seed, 'shuffle'));
   let stopped: string | undefined;
   let iteration = 0;
-  const started = performance.now();
+  let started = performance.now();
   let lastLive = 0;
 
   out(`Training on ${o.device}`);
@@ -142,37 +179,90 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       stopped = `training loss is ${values[bad]} at iteration ${loss.length - values.length / 2 + bad / 2 + 1}`;
   };
 
+  /** Data-parallel: this worker's share of the mini-batch, the sums over every worker, the same update. */
+  const parallelStep = async (part: DataParallelPart, idx: Int32Array): Promise<Tensor> => {
+    const [lo, hi] = shareOf(idx.length, part.size, part.rank);
+    const mine = idx.subarray(lo, hi);
+    const share = mine.length / idx.length;
+    const patches = source.patches(mine, idx);
+    const labels = oneHot(data.trainLabels, mine);
+    // [loss, accuracy, every gradient flattened]: this worker's part of the whole mini-batch's sums.
+    const { local, mean, variance } = tf.tidy(() => {
+      // Running statistics from the current weights and the whole mini-batch, before the update.
+      const statistics = stemStatistics(net.convWeights, net.convBias, {
+        rows: patches.statRows ?? patches.rows,
+        G: patches.G,
+        psum: patches.psum,
+      });
+      let acc: Tensor | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = forwardTrain(net, patches);
+        acc = tf.keep(tf.mul(batchAccuracy(logits, labels), share));
+        return tf.mul<tf.Scalar>(tf.losses.softmaxCrossEntropy(labels, logits), share);
+      }, vars);
+      const parts = [tf.reshape(value, [1]), tf.reshape(acc!, [1])];
+      for (const l of learnables) parts.push(tf.reshape(grads[l.variable.name] ?? tf.zerosLike(l.variable), [-1]));
+      const flat = tf.concat(parts);
+      (acc as Tensor | null)?.dispose();
+      return { local: flat, ...statistics };
+    });
+    disposePatches(patches);
+    labels.dispose();
+    const values = (await local.data()) as Float32Array;
+    local.dispose();
+    const sum = await part.allReduce(values);
+    const both = tf.tidy(() => {
+      let at = 2;
+      update(
+        learnables.map((l) => {
+          const g = tf.tensor(sum.subarray(at, at + l.variable.size), l.variable.shape);
+          at += l.variable.size;
+          return g;
+        }),
+      );
+      net.bnMean.assign(tf.add(tf.mul(net.bnMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
+      net.bnVariance.assign(tf.add(tf.mul(net.bnVariance, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
+      return tf.tensor1d([sum[0]!, sum[1]!]);
+    });
+    tf.dispose([mean, variance]);
+    return both;
+  };
+
   try {
+    if (o.parallel) {
+      // Wait until every worker is ready, so the time is training time on all of them.
+      await o.parallel.allReduce(new Float32Array(2 + learnables.reduce((n, l) => n + l.variable.size, 0)));
+      started = performance.now();
+    }
     for (let epoch = 1; epoch <= epochs && !stopped; epoch++) {
       const order = permutation(data.trainSize, random);
       for (let it = 0; it < perEpoch && !stopped; it++) {
         const idx = order.subarray(it * batch, (it + 1) * batch);
-        const patches = source.patches(idx);
-        const labels = oneHot(data.trainLabels, idx);
-        const stats = tf.tidy(() => {
-          // Running statistics from the current weights, before the update (as MATLAB's forward pass).
-          const { mean, variance } = stemStatistics(net.convWeights, net.convBias, patches);
-          let acc: Tensor | null = null;
-          const { value, grads } = tf.variableGrads(() => {
-            const logits = forwardTrain(net, patches);
-            acc = tf.keep(batchAccuracy(logits, labels));
-            return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-          }, vars);
-          learnables.forEach((l, i) => {
-            const g = grads[l.variable.name] ?? tf.zerosLike(l.variable);
-            const step = l.l2 && l2 ? tf.add(g, tf.mul(l.variable, l2)) : g;
-            velocity[i]!.assign(tf.sub(tf.mul(velocity[i]!, momentum), tf.mul(step, lr)));
-            l.variable.assign(tf.add(l.variable, velocity[i]!));
+        if (o.parallel) {
+          pending.push(await parallelStep(o.parallel, idx));
+        } else {
+          const patches = source.patches(idx);
+          const labels = oneHot(data.trainLabels, idx);
+          const stats = tf.tidy(() => {
+            // Running statistics from the current weights, before the update (as MATLAB's forward pass).
+            const { mean, variance } = stemStatistics(net.convWeights, net.convBias, patches);
+            let acc: Tensor | null = null;
+            const { value, grads } = tf.variableGrads(() => {
+              const logits = forwardTrain(net, patches);
+              acc = tf.keep(batchAccuracy(logits, labels));
+              return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+            }, vars);
+            update(learnables.map((l) => grads[l.variable.name] ?? tf.zerosLike(l.variable)));
+            net.bnMean.assign(tf.add(tf.mul(net.bnMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
+            net.bnVariance.assign(tf.add(tf.mul(net.bnVariance, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
+            const both = tf.stack([value, acc!]);
+            (acc as Tensor | null)?.dispose();
+            return both;
           });
-          net.bnMean.assign(tf.add(tf.mul(net.bnMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
-          net.bnVariance.assign(tf.add(tf.mul(net.bnVariance, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
-          const both = tf.stack([value, acc!]);
-          (acc as Tensor | null)?.dispose();
-          return both;
-        });
-        disposePatches(patches);
-        labels.dispose();
-        pending.push(stats);
+          disposePatches(patches);
+          labels.dispose();
+          pending.push(stats);
+        }
         iteration++;
         if (iteration === 1 || iteration % every === 0 || iteration === total) await flush(epoch);
         if (live) {
@@ -192,7 +282,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (live) process.stderr.write('\r\x1b[K');
     out(formatTableFooter());
     if (stopped) out(`Training stopped: ${stopped}`);
-    setPopulationStatistics(net, data);
+    if (o.populationStatistics !== false) setPopulationStatistics(net, data);
     return {
       settings,
       iterations: loss.length,
