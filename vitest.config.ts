@@ -16,6 +16,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,
+    // The reference training run's disk cache is off: no test depends on what an earlier run left
+    // (the cache's own test points it at a temporary folder).
+    env: { CHECK_LAYER_CACHE_DIR: 'off' },
     hookTimeout: 120_000,
   },
 });

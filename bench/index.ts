@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BENCHMARKS = ['check-layer-run.ts', 'gradient-suite.ts', 'train-cpu.ts'];
+const BENCHMARKS = ['check-layer-run.ts', 'gradient-suite.ts', 'train-cpu.ts', 'check-layer-training.ts'];
 const only = process.argv.slice(2);
 
 let failed = 0;

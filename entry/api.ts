@@ -28,6 +28,8 @@ export interface CheckLayerOptions {
   trainSize?: number;
   testSize?: number;
   trainBackend?: BackendChoice;
+  /** Training suite: worker threads training on the CPU (default: the cores, at most 8). */
+  trainWorkers?: number;
   /** Shown as the layer's file in reports. */
   name?: string;
   /** Progress lines of long checks (training). */
@@ -60,6 +62,7 @@ export async function checkLayer(layer: unknown, options: CheckLayerOptions): Pr
       trainSize: options.trainSize,
       testSize: options.testSize,
       trainBackend: options.trainBackend,
+      trainWorkers: options.trainWorkers,
     },
     ALL_CHECKS,
   );

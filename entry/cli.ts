@@ -120,6 +120,15 @@ const OPTION_TABLE: Record<Exclude<keyof RunOptions, 'compareBackends'>, { flag:
       defaultDescription: DEFAULT_RUN_OPTIONS.trainBackend,
     },
   },
+  trainWorkers: {
+    flag: 'workers',
+    spec: {
+      type: 'string',
+      describe:
+        'Training suite: worker threads training on the CPU (data-parallel; shared by the layer and reference networks)',
+      defaultDescription: 'the cores, at most 8',
+    },
+  },
 };
 
 export async function main(

@@ -3,6 +3,7 @@
  * norm, THE LAYER, fully connected 10, softmax) on real digits with MATLAB's sgdm defaults, prints
  * the progress table and the test accuracy. Runs in this process (no per-check timeout).
  */
+import type { LayerSpec } from '../reference-layers/training/data-parallel.ts';
 import yargs from 'yargs';
 import { runTrainCommand } from '../reference-layers/training/train-command.ts';
 import { UsageError } from '../harness/errors.ts';
@@ -41,6 +42,11 @@ export async function runTrainFromCli(argv: string[], io: Out): Promise<number> 
       describe: 'Seed for the initial weights and the shuffling (the 5,000/5,000 split of the digits is fixed)',
       default: String(DEFAULT_RUN_OPTIONS.seed),
     })
+    .option('workers', {
+      type: 'string',
+      describe: 'Worker threads training on the CPU (data-parallel)',
+      default: String(DEFAULT_RUN_OPTIONS.trainWorkers),
+    })
     .option('verbose', { type: 'boolean', describe: 'Show stack traces' })
     .example('check-layer train', 'the seed walkthrough: 30 epochs of 5,000 digits with the reference ELU')
     .example('check-layer train --layer ./myLayer.ts --epochs 5', 'your layer, shortened')
@@ -65,6 +71,8 @@ export async function runTrainFromCli(argv: string[], io: Out): Promise<number> 
   const trainSize = parseNumber(args['train-size'], '--train-size', { min: 128, integer: true });
   const testSize = parseNumber(args['test-size'], '--test-size', { min: 10, integer: true });
   const seed = parseNumber(args['seed'], '--seed', { min: 0, integer: true });
+  const workers = parseNumber(args['workers'], '--workers', { min: 1, integer: true });
+  let layerSpec: LayerSpec | undefined;
   let layer: (() => unknown) | undefined;
   let layerName: string | undefined;
   if (typeof args['layer'] === 'string') {
@@ -72,7 +80,19 @@ export async function runTrainFromCli(argv: string[], io: Out): Promise<number> 
     const src = loaded.source;
     layer = src.kind === 'instance' ? () => src.value : src.kind === 'class' ? () => new src.value() : src.value;
     layerName = args['layer'];
+    layerSpec = { kind: 'file', file: loaded.file, exportName: loaded.exportName, inputSize: [24, 24, 20] };
   }
-  const ev = await runTrainCommand({ layer, layerName, backend, epochs, trainSize, testSize, seed, out: io.out });
+  const ev = await runTrainCommand({
+    layer,
+    layerName,
+    layerSpec,
+    backend,
+    epochs,
+    trainSize,
+    testSize,
+    seed,
+    workers,
+    out: io.out,
+  });
   return ev.stopped ? 1 : 0;
 }

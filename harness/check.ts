@@ -3,6 +3,7 @@
  * `suites/index.ts` lists them all. A check returns its result as data: the runner times it,
  * turns a throw into a failure, and marks it incomplete when a check it depends on failed.
  */
+import { availableParallelism } from 'node:os';
 import type { LayerUnderTest } from './layer-under-test.ts';
 import type { CheckResult, FailureLocation, SuiteId } from './result.ts';
 import type { tf } from './tf.ts';
@@ -27,6 +28,11 @@ export interface CheckOptions {
   testSize: number;
   /** Training suite: where to train (auto: webgpu on a real GPU, else wasm). */
   trainBackend: 'cpu' | 'wasm' | 'webgpu' | 'auto';
+  /**
+   * Training suite: worker threads for training on the CPU (data-parallel; shared between the
+   * layer's and the reference network when both train). Default: the cores, at most 8.
+   */
+  trainWorkers: number;
   /** Backend suite: which backends to compare against cpu (those available are used). */
   compareBackends: ('wasm' | 'webgpu')[];
 }
@@ -71,5 +77,6 @@ export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   trainSize: 5000,
   testSize: 5000,
   trainBackend: 'auto',
+  trainWorkers: Math.max(1, Math.min(8, availableParallelism())),
   compareBackends: ['wasm', 'webgpu'],
 };

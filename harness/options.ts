@@ -151,6 +151,9 @@ export function resolveRunOptions(
       : d.trainSize,
     testSize: has('testSize') ? parseNumber(loose.testSize, '--test-size', { min: 10, integer: true }) : d.testSize,
     trainBackend: has('trainBackend') ? parseBackend(loose.trainBackend) : d.trainBackend,
+    trainWorkers: has('trainWorkers')
+      ? parseNumber(loose.trainWorkers, '--workers', { min: 1, integer: true })
+      : d.trainWorkers,
     compareBackends: [...d.compareBackends],
   };
 }
@@ -174,6 +177,7 @@ export function replayFlags(o: RunOptions): string[] {
     if (o.epochs !== d().epochs) flags.push(`--epochs ${o.epochs}`);
     if (o.trainSize !== d().trainSize) flags.push(`--train-size ${o.trainSize}`);
     if (o.testSize !== d().testSize) flags.push(`--test-size ${o.testSize}`);
+    if (o.trainWorkers !== d().trainWorkers) flags.push(`--workers ${o.trainWorkers}`);
   }
   return flags;
 }

@@ -49,6 +49,8 @@ export interface TrainingEvidence {
   /** Worker threads that trained it (data-parallel), and why fewer than asked when so. */
   workers?: number;
   workersNote?: string;
+  /** The file this result was read from, when it came from the disk cache rather than training. */
+  cachedIn?: string;
 }
 
 export interface Evaluation {

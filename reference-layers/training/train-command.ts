@@ -6,6 +6,7 @@
  */
 import { useBackend, type BackendChoice } from '../../harness/backends.ts';
 import { tf } from '../../harness/tf.ts';
+import type { LayerSpec } from './data-parallel.ts';
 import type { TrainingEvidence } from './evaluate.ts';
 import { runTraining } from './run-training.ts';
 
@@ -14,6 +15,10 @@ export interface TrainCommandOptions {
   layer?: () => unknown;
   /** How to name it in the output, e.g. the file; default its class name. */
   layerName?: string;
+  /** How a training worker thread makes the layer (its file); needed for workers > 1 with a layer. */
+  layerSpec?: LayerSpec;
+  /** Worker threads training on the CPU (data-parallel); default 1. */
+  workers?: number;
   /** auto: webgpu on a real GPU, else wasm. */
   backend: BackendChoice;
   epochs: number;
@@ -33,6 +38,8 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainingE
   const ev = await runTraining({
     layer: o.layer,
     layerName: o.layerName,
+    layerSpec: o.layerSpec,
+    workers: o.workers,
     seed: o.seed,
     epochs: o.epochs,
     trainSize: o.trainSize,

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from '../../harness/check.ts';
 import { LayerUnderTest } from '../../harness/layer-under-test.ts';
@@ -56,5 +59,36 @@ describe('trainsToAccuracy', () => {
     const r = await check(() => new EluLayer({ numChannels: 3 }), [4, 4, 3]);
     expect(r.status, r.message).toBe('skipped');
     expect(r.message).toMatch(/cannot take the seed network's \[N, 24, 24, 20\] input/);
+  });
+
+  it('trains the reference beside the layer on two workers, stores it on disk, and a later run reads it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'check-layer-cache-'));
+    process.env['CHECK_LAYER_CACHE_DIR'] = dir;
+    try {
+      const run = async () => {
+        const subject = LayerUnderTest.create({ kind: 'factory', value: deadLayer }, deadInputSize, 3);
+        const [r] = await runChecks({
+          subject,
+          checks: [trainsToAccuracy],
+          seed: 3,
+          options: { ...options, trainWorkers: 2 },
+          cache: new Map(),
+        });
+        return r!.evidence as unknown as TrainsToAccuracyEvidence;
+      };
+      const cold = await run();
+      expect(cold.reference.cachedIn).toBeUndefined();
+      // Two workers, one network each: the reference trained in a thread of its own.
+      expect(cold.reference.workers).toBe(1);
+      expect(cold.subject.workers).toBe(1);
+      expect(readdirSync(dir)).toHaveLength(1);
+      const warm = await run();
+      expect(warm.reference.cachedIn).toBe(path.join(dir, readdirSync(dir)[0]!));
+      expect(warm.reference.testAccuracy).toBe(cold.reference.testAccuracy);
+      expect(warm.subject.testAccuracy).toBe(cold.subject.testAccuracy);
+    } finally {
+      process.env['CHECK_LAYER_CACHE_DIR'] = 'off';
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

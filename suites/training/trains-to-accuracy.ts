@@ -8,7 +8,9 @@
  *
  * The layer's gradients go through its own path (Form B backward, Form A autodiff): see
  * reference-layers/training/train.ts. The reference run is cached per seed, setting and backend,
- * so several layers checked in one process train it once.
+ * in the process and on disk (`reference-cache.ts`), so it trains once; when it must train and
+ * the layer's network too, on the CPU with two workers or more, the two train at the same time
+ * (the reference in a worker thread of its own, the workers shared between them).
  */
 import { BackendUnavailableError, useBackend } from '../../harness/backends.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
@@ -16,6 +18,10 @@ import { tf } from '../../harness/tf.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import type { TrainingEvidence } from '../../reference-layers/training/evaluate.ts';
 import { LayerBuildError, runTraining } from '../../reference-layers/training/run-training.ts';
+import { readReference, writeReference } from '../../reference-layers/training/reference-cache.ts';
+import { runTrainingInWorker } from '../../reference-layers/training/run-in-worker.ts';
+import type { LayerSpec } from '../../reference-layers/training/data-parallel.ts';
+import { existsSync } from 'node:fs';
 
 /** The seed's setting: 30 epochs of 5,000 training digits, tested on 5,000. */
 export const FULL_SETTING = { epochs: 30, trainSize: 5000 };
@@ -38,6 +44,11 @@ export const FULL_SETTING = { epochs: 30, trainSize: 5000 };
  * margin of 10 points (correct layers spread up to 5.6 points there).
  */
 export const FLOOR_FULL = 0.9;
+/**
+ * Fewer iterations than this train on one worker per network: a helper thread loads TensorFlow.js
+ * and wasm again, seconds of start-up that a short run does not win back.
+ */
+export const MIN_PARALLEL_ITERATIONS = 150;
 export const FLOOR_SHORTENED = 0.5;
 /** How far below the reference ELU's test accuracy the layer's may fall (0.05 is 5 points). */
 export const MARGIN_FULL = 0.05;
@@ -78,16 +89,31 @@ export const trainsToAccuracy: Check = {
     const margin = setting === 'full' ? MARGIN_FULL : MARGIN_SHORTENED;
     const what = `${epochs} epoch${epochs === 1 ? '' : 's'} of ${trainSize} digits, tested on ${testSize}, seed ${ctx.seed}, ${backend.name}`;
     try {
-      const reference = await referenceRun(ctx, backend.name, backend.device ?? backend.name);
       const subjectIsReference = isReferenceElu(ctx.subject.fresh(ctx.seed));
-      let subject: TrainingEvidence;
-      if (subjectIsReference) {
-        subject = reference;
-      } else {
+      const workers = ctx.options.trainWorkers;
+      const key = { seed: ctx.seed, epochs, trainSize, testSize, backend: backend.name };
+      const onDisk = readReference(key);
+      // Both networks at once when both must train on the CPU and there are workers for both.
+      const side =
+        !subjectIsReference && !onDisk && workers >= 2 && (backend.name === 'wasm' || backend.name === 'cpu');
+      // Starting a helper thread (its own TensorFlow.js and wasm) takes seconds: worth it for long runs only.
+      const iterations = epochs * Math.floor(trainSize / 128);
+      const perRun = (n: number) => (iterations >= MIN_PARALLEL_ITERATIONS ? n : 1);
+      const referenceWorkers = perRun(side ? Math.floor(workers / 2) : workers);
+      const referencePromise = referenceRun(ctx, backend.name, backend.device ?? backend.name, {
+        onDisk,
+        workers: referenceWorkers,
+        inWorker: side,
+      });
+      // Settled below; until then a failure here must not go unhandled while the subject trains.
+      referencePromise.catch(() => {});
+      let subject: TrainingEvidence | undefined;
+      if (!subjectIsReference) {
         try {
           subject = await runTraining({
             layer: () => ctx.subject.fresh(ctx.seed),
             layerName: ctx.subject.layer.getClassName(),
+            layerSpec: fileSpec(ctx),
             seed: ctx.seed,
             epochs,
             trainSize,
@@ -95,6 +121,7 @@ export const trainsToAccuracy: Check = {
             device: backend.device,
             out: (line) => ctx.progress(`layer under test: ${line}`),
             live: false,
+            workers: perRun(side ? workers - Math.floor(workers / 2) : workers),
           });
         } catch (e) {
           if (e instanceof LayerBuildError) {
@@ -109,6 +136,8 @@ export const trainsToAccuracy: Check = {
           };
         }
       }
+      const reference = await referencePromise;
+      subject ??= reference;
       const evidence: TrainsToAccuracyEvidence = { subject, reference, floor, margin, setting, subjectIsReference };
       const acc = subject.testAccuracy;
       const need = reference.testAccuracy - margin;
@@ -141,26 +170,53 @@ export const trainsToAccuracy: Check = {
   },
 };
 
-/** The reference ELU's run for this seed, setting and backend, trained once per process. */
-function referenceRun(ctx: CheckContext, backend: string, device: string): Promise<TrainingEvidence> {
+/**
+ * The reference ELU's run for this seed, setting and backend: from this process's cache, else
+ * from the disk cache (`reference-cache.ts`), else trained (here, or in a worker thread of its
+ * own while the layer's network trains here) and stored on disk.
+ */
+function referenceRun(
+  ctx: CheckContext,
+  backend: string,
+  device: string,
+  how: { onDisk: ReturnType<typeof readReference>; workers: number; inWorker: boolean },
+): Promise<TrainingEvidence> {
   const { epochs, trainSize, testSize } = ctx.options;
   const key = `trainsToAccuracy/reference/${ctx.seed}/${epochs}/${trainSize}/${testSize}/${backend}`;
   let run = ctx.cache.get(key) as Promise<TrainingEvidence> | undefined;
   if (!run) {
-    run = runTraining({
+    const options = {
       seed: ctx.seed,
       epochs,
       trainSize,
       testSize,
       device,
       layerName: 'EluLayer (reference)',
-      out: (line) => ctx.progress(`reference ELU: ${line}`),
-      live: false,
-    });
+      workers: how.workers,
+    };
+    const out = (line: string) => ctx.progress(`reference ELU: ${line}`);
+    if (how.onDisk) {
+      out(`from the cache: ${how.onDisk.file}`);
+      run = Promise.resolve({ ...how.onDisk.evidence, cachedIn: how.onDisk.file });
+    } else {
+      run = (
+        how.inWorker ? runTrainingInWorker({ backend, options }, out) : runTraining({ ...options, out, live: false })
+      ).then((evidence) => {
+        writeReference({ seed: ctx.seed, epochs, trainSize, testSize, backend }, evidence);
+        return evidence;
+      });
+    }
     ctx.cache.set(key, run);
     run.catch(() => ctx.cache.delete(key));
   }
   return run;
+}
+
+/** How a training worker thread makes the layer under test: from its file, when it came from one. */
+function fileSpec(ctx: CheckContext): LayerSpec | undefined {
+  const s = ctx.subject;
+  if (!s.file || !existsSync(s.file)) return undefined;
+  return { kind: 'file', file: s.file, exportName: s.exportName, inputSize: s.inputSize };
 }
 
 /**
