@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import formatsPlugin from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../harness/result.ts';
+import { CATALOG } from '../harness/catalog.ts';
+import { SUITES, type RunResult } from '../harness/result.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'check-layer.mjs');
@@ -266,7 +267,13 @@ describe('check-layer CLI', () => {
   it('lists the checks and shows help with examples', () => {
     const list = cli(['--list-checks']);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/shape:\n\s+functionSyntaxesAreCorrect/);
+    // Every check of the catalog, under its suite, in catalog order, with its title.
+    const listed = list.stdout.split('\n').filter((l) => l.trim());
+    const expected = SUITES.flatMap((s) => [
+      `${s}:`,
+      ...CATALOG.filter((c) => c.suite === s).map((c) => `  ${c.id.padEnd(38)} ${c.title}`),
+    ]);
+    expect(listed).toEqual(expected);
     const help = cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Examples:/);

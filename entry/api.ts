@@ -50,22 +50,19 @@ export function layerSourceOf(layer: unknown): LayerSource {
 
 export async function checkLayer(layer: unknown, options: CheckLayerOptions): Promise<RunResult> {
   const startedAt = new Date();
-  const resolved: RunOptions = resolveRunOptions(
-    {
-      suites: options.suites,
-      checks: options.checks,
-      seed: options.seed,
-      backend: options.backend,
-      inputSize: options.inputSize,
-      exhaustive: options.exhaustive,
-      epochs: options.epochs,
-      trainSize: options.trainSize,
-      testSize: options.testSize,
-      trainBackend: options.trainBackend,
-      trainWorkers: options.trainWorkers,
-    },
-    ALL_CHECKS,
-  );
+  const resolved: RunOptions = resolveRunOptions({
+    suites: options.suites,
+    checks: options.checks,
+    seed: options.seed,
+    backend: options.backend,
+    inputSize: options.inputSize,
+    exhaustive: options.exhaustive,
+    epochs: options.epochs,
+    trainSize: options.trainSize,
+    testSize: options.testSize,
+    trainBackend: options.trainBackend,
+    trainWorkers: options.trainWorkers,
+  });
   const file = options.name ?? '<checkLayer>';
   if (!resolved.inputSize)
     throw new UsageError('checkLayer: options.inputSize is required, e.g. { inputSize: [24, 24, 20] }');

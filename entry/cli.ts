@@ -17,7 +17,8 @@ import {
   type RunOptions,
 } from '../harness/options.ts';
 import { summaryLine, SUITES, summarize, type RunResult } from '../harness/result.ts';
-import { closeWorker, fetchCatalog, runFileIsolated, setSuiteLookup } from './run-file.ts';
+import { closeWorker, runFileIsolated } from './run-file.ts';
+import { CATALOG } from '../harness/catalog.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
@@ -216,18 +217,15 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
   const files = ((args['files'] as unknown[] | undefined) ?? []).map(String);
   if (files.length === 0 && !args['list-checks'])
     throw new UsageError('no layer file given; usage: check-layer ./myLayer.ts (see check-layer --help)');
-  const catalog = await fetchCatalog();
   if (args['list-checks']) {
     for (const suite of SUITES) {
       io.out(`${suite}:`);
-      for (const c of catalog.filter((x) => x.suite === suite)) io.out(`  ${c.id.padEnd(38)} ${c.title}`);
+      for (const c of CATALOG.filter((x) => x.suite === suite)) io.out(`  ${c.id.padEnd(38)} ${c.title}`);
     }
-    closeWorker();
     return 0;
   }
-  const options = resolveRunOptions(looseOptions(args), catalog);
-  const checks = selectChecks(catalog, options);
-  setSuiteLookup((id) => catalog.find((c) => c.id === id)?.suite ?? 'shape');
+  const options = resolveRunOptions(looseOptions(args));
+  const checks = selectChecks(CATALOG, options);
   const style: ConsoleStyle = {
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && !process.env['CI'],
   };

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../harness/options.ts';
 import type { CheckResult, EnvironmentInfo, LayerInfo, RunResult } from '../harness/result.ts';
 import { assembleRun, unknownLayer } from './assemble-run.ts';
-import type { CheckInfo } from '../harness/check.ts';
+import { isCheckId, suiteOf } from '../harness/catalog.ts';
 import type { WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 
 export interface RunFileHooks {
@@ -69,7 +69,7 @@ export async function runFileIsolated(
       if (id) {
         const r: CheckResult = {
           id,
-          suite: suiteOf(id),
+          suite: suiteOfId(id),
           status: 'failed',
           message: `${id}: the worker running the layer crashed: ${outcome.message}`,
           durationMs: outcome.elapsedMs,
@@ -91,7 +91,7 @@ export async function runFileIsolated(
     // Timed out: record the check as failed and go on with a fresh worker.
     const r: CheckResult = {
       id: outcome.current,
-      suite: suiteOf(outcome.current),
+      suite: suiteOfId(outcome.current),
       status: 'failed',
       message: `${outcome.current} did not finish within ${options.timeoutSeconds} s (stopped; does predict, forward or backward loop forever?); raise --timeout if the layer is just slow`,
       durationMs: outcome.elapsedMs,
@@ -106,13 +106,10 @@ export async function runFileIsolated(
   return assembleRun({ startedAt, options, layer, environment, checks: results });
 }
 
-let suiteLookup: ((id: string) => CheckResult['suite']) | null = null;
-/** Set by the CLI (which knows the check list) so that results made here carry their suite. */
-export function setSuiteLookup(f: (id: string) => CheckResult['suite']): void {
-  suiteLookup = f;
-}
-function suiteOf(id: string): CheckResult['suite'] {
-  return suiteLookup?.(id) ?? 'shape';
+/** The suite of a check this file records itself (one that timed out or whose worker crashed). */
+function suiteOfId(id: string): CheckResult['suite'] {
+  if (!isCheckId(id)) throw new Error(`the worker reported a check "${id}" that is not in the catalog`);
+  return suiteOf(id);
 }
 
 type WorkerOutcome =
@@ -152,23 +149,6 @@ class LayerWorker {
 }
 
 const layerWorker = new LayerWorker();
-
-/**
- * The checks, as the worker knows them: the main thread never loads TensorFlow.js or the checks
- * (one copy of TensorFlow.js in memory, not two).
- */
-export function fetchCatalog(): Promise<CheckInfo[]> {
-  return new Promise((resolve, reject) => {
-    layerWorker.listener = (m) => {
-      if (m.type !== 'catalog') return;
-      layerWorker.listener = null;
-      layerWorker.onFailure = null;
-      resolve(m.checks);
-    };
-    layerWorker.onFailure = (message) => reject(new Error(`the check worker failed to start: ${message}`));
-    layerWorker.get().postMessage({ type: 'catalog' } satisfies WorkerRequest);
-  });
-}
 
 /** Ends the shared worker (at the end of a run). */
 export function closeWorker(): void {

@@ -10,8 +10,8 @@
  * Which checks there are is known before running (the same selection `checkLayer` makes).
  */
 import { beforeAll, describe, test, type TestContext } from 'vitest';
-import { ALL_CHECKS } from '../suites/index.ts';
 import { checkLayer, type CheckLayerOptions } from './api.ts';
+import { CATALOG } from '../harness/catalog.ts';
 import { resolveRunOptions, selectChecks } from '../harness/options.ts';
 import type { CheckResult, RunResult } from '../harness/result.ts';
 import { checkAsText } from '../reports/html/evidence-text.ts';
@@ -55,13 +55,21 @@ export function describeLayer(name: string, layer: unknown, options: DescribeLay
     testSize,
     trainBackend,
   } = checkOptions;
-  const resolved = resolveRunOptions(
-    { suites, checks: checkIds, seed, inputSize, backend, exhaustive, epochs, trainSize, testSize, trainBackend },
-    ALL_CHECKS,
-  );
+  const resolved = resolveRunOptions({
+    suites,
+    checks: checkIds,
+    seed,
+    inputSize,
+    backend,
+    exhaustive,
+    epochs,
+    trainSize,
+    testSize,
+    trainBackend,
+  });
   if (!resolved.inputSize)
     throw new Error(`describeLayer('${name}'): options.inputSize is required, e.g. { inputSize: [24, 24, 20] }`);
-  const checks = selectChecks(ALL_CHECKS, resolved);
+  const checks = selectChecks(CATALOG, resolved);
   const runTimeout = timeout ?? (resolved.suites.includes('training') ? 60 * 60_000 : 5 * 60_000);
 
   describe(name, () => {

@@ -1,5 +1,4 @@
 /** Messages between the CLI's main thread and the worker that runs one layer file's checks. */
-import type { CheckInfo } from '../harness/check.ts';
 import type { RunOptions } from '../harness/options.ts';
 import type { CheckResult, EnvironmentInfo, LayerInfo } from '../harness/result.ts';
 
@@ -14,12 +13,11 @@ export interface WorkerInput {
   replayPrefix: string;
 }
 
-/** Main thread to worker: the list of checks, or one file to run. */
-export type WorkerRequest = { type: 'catalog' } | { type: 'run'; input: WorkerInput };
+/** Main thread to worker: one file to run. */
+export type WorkerRequest = { type: 'run'; input: WorkerInput };
 
 /** Worker to main thread. */
 export type WorkerMessage =
-  | { type: 'catalog'; checks: CheckInfo[] }
   | { type: 'loaded'; layer: LayerInfo; environment: EnvironmentInfo }
   | { type: 'load-error'; message: string; environment: EnvironmentInfo | null }
   | { type: 'start'; id: string }

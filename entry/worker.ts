@@ -66,9 +66,5 @@ async function runFile(input: WorkerInput): Promise<void> {
 // run unless a check hangs and the main thread stops it.
 let queue = Promise.resolve();
 parentPort!.on('message', (request: WorkerRequest) => {
-  if (request.type === 'catalog') {
-    post({ type: 'catalog', checks: ALL_CHECKS.map(({ id, suite, title }) => ({ id, suite, title })) });
-    return;
-  }
   queue = queue.then(() => runFile(request.input));
 });

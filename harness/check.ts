@@ -1,11 +1,13 @@
 /**
- * What a check is. Each check is one small module in `suites/<suite>/` exporting one `Check`;
- * `suites/index.ts` lists them all. A check returns its result as data: the runner times it,
- * turns a throw into a failure, and marks it incomplete when a check it depends on failed.
+ * What a check is. Each check is one small module in `suites/<suite>/` exporting one `Check`
+ * (its entry in `catalog.ts` plus its code); `suites/index.ts` lists them all. A check returns
+ * its result as data: the runner times it, turns a throw into a failure, and marks it incomplete
+ * when a check it depends on failed.
  */
 import { availableParallelism } from 'node:os';
+import type { CatalogEntry } from './catalog.ts';
 import type { LayerUnderTest } from './layer-under-test.ts';
-import type { CheckResult, FailureLocation, SuiteId } from './result.ts';
+import type { CheckResult, FailureLocation } from './result.ts';
 import type { tf } from './tf.ts';
 
 /** What a check returns. The runner adds id, suite, duration and the replay command. */
@@ -57,17 +59,8 @@ export interface CheckContext {
   progress: (line: string) => void;
 }
 
-/** What the CLI's main thread knows of a check (it does not load the checks themselves). */
-export type CheckInfo = Pick<Check, 'id' | 'suite' | 'title'>;
-
-export interface Check {
-  /** Stable id, as listed in DESIGN.md. */
-  id: string;
-  suite: SuiteId;
-  /** One sentence: what it verifies. Shown in --help's list and the HTML report. */
-  title: string;
-  /** Ids of checks whose failure makes this one incomplete (it could not be judged). */
-  dependsOn?: string[];
+/** A check: its catalog entry (id, suite, title, dependsOn, from `catalog.ts`) and its code. */
+export interface Check extends CatalogEntry {
   run(ctx: CheckContext): Promise<CheckOutcome> | CheckOutcome;
 }
 

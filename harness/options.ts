@@ -3,7 +3,8 @@
  * in, a fully typed object out, and a one-line `UsageError` naming the option and the fix.
  */
 import { BACKENDS, type BackendChoice } from './backend-names.ts';
-import { DEFAULT_CHECK_OPTIONS, type CheckInfo, type CheckOptions } from './check.ts';
+import { CHECK_IDS, suiteOf, type CatalogEntry, type CheckId } from './catalog.ts';
+import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from './check.ts';
 import { UsageError } from './errors.ts';
 import { SUITES, type SuiteId } from './result.ts';
 
@@ -16,7 +17,7 @@ export const DEFAULT_SUITES: readonly SuiteId[] = ['shape', 'gradient', 'stabili
 export interface RunOptions extends CheckOptions {
   suites: SuiteId[];
   /** Only these check ids (empty: every check of the suites). */
-  checks: string[];
+  checks: CheckId[];
   seed: number;
   backend: BackendChoice;
   /** Seconds a check may go without finishing or reporting progress. */
@@ -63,9 +64,9 @@ export function parseSuites(v: unknown): SuiteId[] {
   return SUITES.filter((s) => items.includes(s));
 }
 
-export function parseChecks(v: unknown, all: readonly CheckInfo[]): string[] {
+export function parseChecks(v: unknown): CheckId[] {
   const items = listOf(v);
-  const ids = all.map((c) => c.id);
+  const ids: readonly string[] = CHECK_IDS;
   for (const id of items) {
     if (!ids.includes(id)) {
       const near = ids.filter((x) => x.toLowerCase().includes(id.toLowerCase().slice(0, 6)));
@@ -74,7 +75,7 @@ export function parseChecks(v: unknown, all: readonly CheckInfo[]): string[] {
       );
     }
   }
-  return items;
+  return items as CheckId[];
 }
 
 export function parseInputSize(v: unknown, option = '--input-size'): number[] | null {
@@ -118,18 +119,15 @@ export function parseNumber(v: unknown, option: string, { min, integer }: { min:
 }
 
 /** Loose options (from yargs or a user's code) to a resolved RunOptions. */
-export function resolveRunOptions(
-  loose: Partial<Record<keyof RunOptions, unknown>>,
-  allChecks: readonly CheckInfo[],
-): RunOptions {
+export function resolveRunOptions(loose: Partial<Record<keyof RunOptions, unknown>>): RunOptions {
   const d = DEFAULT_RUN_OPTIONS;
   const has = (k: keyof RunOptions) => loose[k] !== undefined && loose[k] !== null;
-  const checks = parseChecks(loose.checks, allChecks);
+  const checks = parseChecks(loose.checks);
   // Naming checks selects their suites too.
   const suites = has('suites')
     ? parseSuites(loose.suites)
     : checks.length
-      ? [...new Set(checks.map((id) => allChecks.find((c) => c.id === id)!.suite))]
+      ? [...new Set(checks.map(suiteOf))]
       : [...d.suites];
   return {
     suites,
@@ -158,12 +156,13 @@ export function resolveRunOptions(
   };
 }
 
-/** The checks a run will do, in order. */
-export function selectChecks<C extends CheckInfo>(
+/** The checks a run will do, in order, out of `all` (the catalog, or the checks' implementations). */
+export function selectChecks<C extends CatalogEntry>(
   all: readonly C[],
   options: Pick<RunOptions, 'suites' | 'checks'>,
 ): C[] {
-  if (options.checks.length) return all.filter((c) => options.checks.includes(c.id));
+  const ids: readonly string[] = options.checks;
+  if (ids.length) return all.filter((c) => ids.includes(c.id));
   return all.filter((c) => options.suites.includes(c.suite));
 }
 

@@ -44,7 +44,7 @@ export async function runOneCheck(
 ): Promise<CheckResult> {
   const started = performance.now();
   const base = { id: check.id, suite: check.suite, title: check.title, replay: args.replay?.(check.id) };
-  const blocker = (check.dependsOn ?? [])
+  const blocker = check.dependsOn
     .map((id) => earlier.get(id))
     .find((r) => r && (r.status === 'failed' || r.status === 'incomplete'));
   if (blocker) {

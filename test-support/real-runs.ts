@@ -13,11 +13,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkLayer } from '../entry/api.ts';
+import { CATALOG } from '../harness/catalog.ts';
 import { resolveRunOptions, selectChecks } from '../harness/options.ts';
 import type { RunResult, SuiteId } from '../harness/result.ts';
 import { runFileIsolated } from '../entry/run-file.ts';
 import { EluLayer } from '../reference-layers/elu-layer.ts';
-import { ALL_CHECKS } from '../suites/index.ts';
 import { ScriptNamedElu } from '../fixtures/reports/script-in-names.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,11 +33,11 @@ const once = (key: string, make: () => Promise<RunResult>): Promise<RunResult> =
 /** The CLI's path for one layer file: options resolved as the CLI does, checks in a worker, replay commands. */
 export function runFileAsCli(file: string, suites: SuiteId[] = SUITES): Promise<RunResult> {
   return once(`file:${file}:${suites.join()}`, async () => {
-    const options = resolveRunOptions({ suites, inputSize: INPUT_SIZE }, ALL_CHECKS);
+    const options = resolveRunOptions({ suites, inputSize: INPUT_SIZE });
     return runFileIsolated(
       file,
       options,
-      selectChecks(ALL_CHECKS, options).map((c) => c.id),
+      selectChecks(CATALOG, options).map((c) => c.id),
       `npx check-layer ${file}`,
     );
   });

@@ -9,6 +9,7 @@
  * backend and once more at the end, on the backend the run was on, which is restored.
  */
 import { prepareBackend, type BackendName, type BackendStatus } from '../../harness/backends.ts';
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import type { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
@@ -58,11 +59,7 @@ interface BackendRun {
 }
 
 export const backendsAgree: Check = {
-  id: 'backendsAgree',
-  suite: 'backend',
-  title:
-    'Prediction and gradients on every available backend (wasm, webgpu) agree with cpu within stated float32 tolerances.',
-  dependsOn: ['predictDoesNotError', 'backwardDoesNotError'],
+  ...catalogEntry('backendsAgree'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const requested = [...new Set(ctx.options.compareBackends)].filter((b) => b !== ('cpu' as string));
     if (requested.length === 0)

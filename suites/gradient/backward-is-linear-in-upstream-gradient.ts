@@ -3,6 +3,7 @@
  * c = -2.5 and 1e-3), and dLdZ = 0 gives zero derivatives, through the layer's gradient path as
  * training sees it (both forms). A backward that forgets dLdZ, or adds a term without it, fails.
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
 import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
@@ -37,10 +38,7 @@ export interface LinearityEvidence {
 }
 
 export const backwardIsLinearInUpstreamGradient: Check = {
-  id: 'backwardIsLinearInUpstreamGradient',
-  suite: 'gradient',
-  title: 'Scaling the upstream gradient dLdZ scales every derivative by the same factor; dLdZ = 0 gives zero.',
-  dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
+  ...catalogEntry('backwardIsLinearInUpstreamGradient'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const { subject } = ctx;
     const inputs = drawInputs(ctx, 'backwardIsLinearInUpstreamGradient');

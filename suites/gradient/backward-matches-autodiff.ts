@@ -5,6 +5,7 @@
  * training uses), and when forward is not differentiable by autodiff (then the numerical check
  * is the judge). Inputs avoid exact kink values, where both may rightly differ.
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
 import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
@@ -23,10 +24,7 @@ export interface BackwardMatchesAutodiffEvidence {
 }
 
 export const backwardMatchesAutodiff: Check = {
-  id: 'backwardMatchesAutodiff',
-  suite: 'gradient',
-  title: 'The hand-written backward equals automatic differentiation of forward (Form B with a backward).',
-  dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
+  ...catalogEntry('backwardMatchesAutodiff'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const { subject } = ctx;
     if (subject.form === 'A')

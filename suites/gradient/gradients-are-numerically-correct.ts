@@ -5,6 +5,7 @@
  * harness/numerics/probe.ts). X and dLdZ are drawn by fast-check from the seed; a failure is
  * shrunk to a small counterexample that replays with the same --seed.
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import {
   analyticGradients,
@@ -112,11 +113,7 @@ function parameterLine(e: ParameterGradientEvidence): string {
 }
 
 export const gradientsAreNumericallyCorrect: Check = {
-  id: 'gradientsAreNumericallyCorrect',
-  suite: 'gradient',
-  title:
-    'The derivatives with respect to the input and every learnable match float32 finite differences (error-estimated, kink-aware).',
-  dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
+  ...catalogEntry('gradientsAreNumericallyCorrect'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const caseSeed = deriveSeed(ctx.seed, 'gradientsAreNumericallyCorrect') | 0;
     const repeat = await repeatsOnDrawnInput(ctx, caseSeed);

@@ -3,6 +3,7 @@
  * gradient dLdZ can be computed (Form B: backward called directly, or autodiff of forward when
  * there is no backward; Form A: the gradient of call, as training computes it).
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { errorText, shapeText, stackLines } from './describe-value.ts';
@@ -11,10 +12,7 @@ import { backwardName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
 
 export const backwardDoesNotError: Check = {
-  id: 'backwardDoesNotError',
-  suite: 'shape',
-  title: 'backward (or the automatic derivative) runs without error for random inputs and a random upstream gradient.',
-  dependsOn: ['functionSyntaxesAreCorrect', 'forwardDoesNotError'],
+  ...catalogEntry('backwardDoesNotError'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const name = backwardName(subject);

@@ -3,6 +3,7 @@
  * each learnable's derivative has that learnable's shape (a derivative not summed over the
  * batch, [N, C] for a [C] parameter, is the classic slip).
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { shapeText } from './describe-value.ts';
@@ -10,10 +11,7 @@ import { gradientsOfRandomInput, gradientTensors } from './gradient-path.ts';
 import { backwardName } from './method-names.ts';
 
 export const backwardIsConsistentInSize: Check = {
-  id: 'backwardIsConsistentInSize',
-  suite: 'shape',
-  title: 'dLdX has the shape of X and each learnable derivative the shape of its learnable.',
-  dependsOn: ['backwardDoesNotError'],
+  ...catalogEntry('backwardIsConsistentInSize'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const { g, inputShape } = gradientsOfRandomInput(ctx);

@@ -2,16 +2,14 @@
  * backwardIsConsistentInType: dLdX and every learnable derivative are float32 (tf.customGrad
  * rejects any other dtype in training, and optimizers update float32 variables).
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { gradientsOfRandomInput, gradientTensors } from './gradient-path.ts';
 import { backwardName } from './method-names.ts';
 
 export const backwardIsConsistentInType: Check = {
-  id: 'backwardIsConsistentInType',
-  suite: 'shape',
-  title: 'dLdX and every learnable derivative are float32.',
-  dependsOn: ['backwardDoesNotError'],
+  ...catalogEntry('backwardIsConsistentInType'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const { g } = gradientsOfRandomInput(ctx);

@@ -6,6 +6,7 @@
  * (getWeights / setWeights) and then predicts the same outputs.
  * Tolerance for the outputs: see compare-outputs.ts (1e-5 * max|Z| + 1e-6).
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
@@ -20,11 +21,7 @@ const BASE_CONFIG_KEYS = ['name', 'trainable', 'batchInputShape', 'dtype'];
 type FromConfig = (cls: unknown, config: tf.serialization.ConfigDict) => unknown;
 
 export const configRoundTrips: Check = {
-  id: 'configRoundTrips',
-  suite: 'shape',
-  title:
-    'getConfig and fromConfig through the serialization registry rebuild the layer, which predicts the same outputs with the same weights.',
-  dependsOn: ['predictDoesNotError', 'predictIsDeterministic'],
+  ...catalogEntry('configRoundTrips'),
   async run(ctx): Promise<CheckOutcome> {
     const layer = ctx.subject.layer;
     const ctor = layer.constructor as Ctor;

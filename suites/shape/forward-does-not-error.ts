@@ -3,6 +3,7 @@
  * returns one Tensor (Form B: forward, or predict when there is none; Form A: call with
  * training true).
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { describeReturned, errorText, shapeText, stackLines } from './describe-value.ts';
@@ -11,9 +12,7 @@ import { forwardName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
 
 export const forwardDoesNotError: Check = {
-  id: 'forwardDoesNotError',
-  suite: 'shape',
-  title: 'forward (training-time output) runs without error on a batch of random observations and returns one Tensor.',
+  ...catalogEntry('forwardDoesNotError'),
   run(ctx): CheckOutcome {
     const name = forwardName(ctx.subject);
     const X = randomInput(ctx);

@@ -1,14 +1,12 @@
 /** forwardIsConsistentInType: for a float32 input, the training-time output is float32. */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { forwardName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
 
 export const forwardIsConsistentInType: Check = {
-  id: 'forwardIsConsistentInType',
-  suite: 'shape',
-  title: 'forward returns float32 for a float32 input.',
-  dependsOn: ['forwardDoesNotError'],
+  ...catalogEntry('forwardIsConsistentInType'),
   run(ctx): CheckOutcome {
     const name = forwardName(ctx.subject);
     const X = randomInput(ctx);

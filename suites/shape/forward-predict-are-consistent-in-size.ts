@@ -2,6 +2,7 @@
  * forwardPredictAreConsistentInSize: for the same input, the training-time output (forward) has
  * the shape of the prediction-time output (predict); the next layer sees one or the other.
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { shapeText } from './describe-value.ts';
@@ -9,10 +10,7 @@ import { forwardName, predictName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
 
 export const forwardPredictAreConsistentInSize: Check = {
-  id: 'forwardPredictAreConsistentInSize',
-  suite: 'shape',
-  title: 'forward and predict return outputs of the same shape for the same input.',
-  dependsOn: ['predictDoesNotError', 'forwardDoesNotError'],
+  ...catalogEntry('forwardPredictAreConsistentInSize'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const X = randomInput(ctx);

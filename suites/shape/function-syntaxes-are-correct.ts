@@ -11,6 +11,7 @@
  * Not judged here: whether predict and forward return one Tensor (predictDoesNotError and
  * forwardDoesNotError say), and a method that throws (the *DoesNotError checks report it).
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { isCustomLayerCall } from '../../harness/custom-layer.ts';
 import { tf } from '../../harness/tf.ts';
@@ -21,10 +22,7 @@ import { randomInput, randomNormal } from './random-input.ts';
 type Method = (...args: unknown[]) => unknown;
 
 export const functionSyntaxesAreCorrect: Check = {
-  id: 'functionSyntaxesAreCorrect',
-  suite: 'shape',
-  title:
-    'predict, forward and backward (or call) take the inputs the harness passes; backward returns a derivative per learnable, by name.',
+  ...catalogEntry('functionSyntaxesAreCorrect'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const layer = subject.layer;

@@ -6,6 +6,7 @@
  * is counted on its second call. A negative count (the layer disposed a tensor it did not make,
  * such as its input) fails too.
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import type { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
@@ -21,16 +22,7 @@ interface PathCount {
 }
 
 export const noTensorLeaks: Check = {
-  id: 'noTensorLeaks',
-  suite: 'shape',
-  title: 'predict, forward and the gradients leave no tensors behind (tf.memory().numTensors before and after).',
-  dependsOn: [
-    'predictDoesNotError',
-    'forwardDoesNotError',
-    'backwardDoesNotError',
-    'backwardIsConsistentInSize',
-    'backwardIsConsistentInType',
-  ],
+  ...catalogEntry('noTensorLeaks'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const X = randomInput(ctx);

@@ -4,6 +4,7 @@
  * the batch axis). Tolerance: see compare-outputs.ts (1e-5 * max|Z| + 1e-6); float32 kernels may
  * round a batch of one differently from a batch of N.
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
@@ -15,10 +16,7 @@ import { randomInput } from './random-input.ts';
 const N = 3;
 
 export const observationsAreIndependent: Check = {
-  id: 'observationsAreIndependent',
-  suite: 'shape',
-  title: 'At prediction time a batch of N observations equals the N observations predicted one at a time.',
-  dependsOn: ['predictDoesNotError', 'predictIsDeterministic'],
+  ...catalogEntry('observationsAreIndependent'),
   async run(ctx): Promise<CheckOutcome> {
     const { subject } = ctx;
     const name = predictName(subject);

@@ -5,6 +5,7 @@
  * A Form A layer that changes the shape and does not override computeOutputShape fails here:
  * the default says "same as the input".
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { describeReturned, errorText, shapeText } from './describe-value.ts';
@@ -12,10 +13,7 @@ import { predictName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
 
 export const outputShapeMatchesComputeOutputShape: Check = {
-  id: 'outputShapeMatchesComputeOutputShape',
-  suite: 'shape',
-  title: 'computeOutputShape gives the shape predict returns (the shape models wire the next layer with).',
-  dependsOn: ['predictDoesNotError'],
+  ...catalogEntry('outputShapeMatchesComputeOutputShape'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
     const name = predictName(subject);

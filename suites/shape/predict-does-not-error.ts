@@ -2,6 +2,7 @@
  * predictDoesNotError: prediction on a batch of random observations runs and returns one Tensor.
  * (A batch of more than one: layers written for a single image fail here, as in MATLAB.)
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { describeReturned, errorText, shapeText, stackLines } from './describe-value.ts';
@@ -9,9 +10,7 @@ import { predictName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
 
 export const predictDoesNotError: Check = {
-  id: 'predictDoesNotError',
-  suite: 'shape',
-  title: 'predict runs without error on a batch of random observations and returns one Tensor.',
+  ...catalogEntry('predictDoesNotError'),
   run(ctx): CheckOutcome {
     const name = predictName(ctx.subject);
     const X = randomInput(ctx);

@@ -2,16 +2,14 @@
  * predictIsConsistentInType: for a float32 input, predict returns float32 (TensorFlow.js trains
  * in float32 only; a bool or int32 output breaks the next layer's arithmetic or its gradient).
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { predictName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
 
 export const predictIsConsistentInType: Check = {
-  id: 'predictIsConsistentInType',
-  suite: 'shape',
-  title: 'predict returns float32 for a float32 input.',
-  dependsOn: ['predictDoesNotError'],
+  ...catalogEntry('predictIsConsistentInType'),
   run(ctx): CheckOutcome {
     const name = predictName(ctx.subject);
     const X = randomInput(ctx);

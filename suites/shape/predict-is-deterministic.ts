@@ -4,6 +4,7 @@
  * the two calls (from the run's seed), so randomness drawn from it shows up and replays.
  * Tolerance: see compare-outputs.ts (1e-5 * max|Z| + 1e-6).
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
@@ -13,10 +14,7 @@ import { predictName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
 
 export const predictIsDeterministic: Check = {
-  id: 'predictIsDeterministic',
-  suite: 'shape',
-  title: 'predict returns the same output when called twice on the same input.',
-  dependsOn: ['predictDoesNotError'],
+  ...catalogEntry('predictIsDeterministic'),
   async run(ctx): Promise<CheckOutcome> {
     const { subject } = ctx;
     const name = predictName(subject);

@@ -21,6 +21,7 @@
  * Training-time calls may update state (batch normalization's running statistics); every weight
  * of the layer is restored afterwards, so extreme inputs leave no trace for later checks.
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext } from '../../harness/check.ts';
 import { deriveSeed, makeRng } from '../../harness/random.ts';
 import type { Tensor } from '../../harness/tf.ts';
@@ -30,11 +31,7 @@ import { FLOAT32_MAX, type InputClass } from './input-classes.ts';
 import { runInputClasses } from './run-input-classes.ts';
 
 export const gradientsAreFiniteForLargeInputs: Check = {
-  id: 'gradientsAreFiniteForLargeInputs',
-  suite: 'stability',
-  title:
-    'Derivatives with respect to the input and every learnable are finite for inputs up to the float32 maximum, zeros, subnormals and kinks.',
-  dependsOn: ['backwardDoesNotError'],
+  ...catalogEntry('gradientsAreFiniteForLargeInputs'),
   async run(ctx) {
     const { subject, tf } = ctx;
     const names = subject.learnableNames();

@@ -9,16 +9,13 @@
  * variance of a batch holding 1e30 and 10 is past float32). Each class is a row of the grid in
  * `evidence.grid`.
  */
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check } from '../../harness/check.ts';
 import { gridOutcome } from './grid-outcome.ts';
 import { runInputClasses } from './run-input-classes.ts';
 
 export const predictIsFiniteForLargeInputs: Check = {
-  id: 'predictIsFiniteForLargeInputs',
-  suite: 'stability',
-  title:
-    'Prediction output is finite (no NaN, no Infinity) for inputs up to the float32 maximum, zeros, subnormals and kinks.',
-  dependsOn: ['predictDoesNotError'],
+  ...catalogEntry('predictIsFiniteForLargeInputs'),
   async run(ctx) {
     const run = await runInputClasses(ctx, {
       columns: [{ key: 'output', label: 'output' }],

@@ -13,6 +13,7 @@
  * (the reference in a worker thread of its own, the workers shared between them).
  */
 import { BackendUnavailableError, useBackend } from '../../harness/backends.ts';
+import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
@@ -68,10 +69,7 @@ export interface TrainsToAccuracyEvidence {
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 export const trainsToAccuracy: Check = {
-  id: 'trainsToAccuracy',
-  suite: 'training',
-  title:
-    'The seed network with the layer trains on real handwritten digits to an accuracy floor, within a margin of the same network with the reference ELU (same seed, data and initial weights).',
+  ...catalogEntry('trainsToAccuracy'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const { epochs, trainSize, testSize } = ctx.options;
     if (!(epochs >= 1)) return { status: 'skipped', message: `training is off (--epochs ${epochs})` };
