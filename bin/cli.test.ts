@@ -34,7 +34,7 @@ function cli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): C
   const reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-report-'));
   const r = spawnSync(
     process.execPath,
-    [bin, ...args, ...(args.includes('--report-dir') ? [] : ['--report-dir', reportDir])],
+    [bin, ...args, ...(args.includes('--report-dir') || args[0] === 'train' ? [] : ['--report-dir', reportDir])],
     {
       cwd: opts.cwd ?? root,
       encoding: 'utf8',
@@ -188,6 +188,57 @@ describe('check-layer CLI', () => {
       message: /Unknown argument: sead/,
     },
     { name: 'no file at all', args: [], message: /no layer file given/ },
+    // Checked before anything runs, naming the option and the allowed range.
+    {
+      name: '--seed 2^32 + 5 (would alias seed 5)',
+      args: ['reference-layers/elu-layer.ts', '--seed', '4294967301'],
+      message: /--seed: "4294967301" is not valid; give a whole number from 0 to 4294967295/,
+    },
+    {
+      name: '--seed ""',
+      args: ['reference-layers/elu-layer.ts', '--seed', ''],
+      message: /--seed: empty value; give a whole number from 0 to 4294967295/,
+    },
+    {
+      name: '--timeout past a day (Node timer overflow)',
+      args: ['reference-layers/elu-layer.ts', '--timeout', '2147484'],
+      message: /--timeout: "2147484" is not valid; give a whole number from 1 to 86400/,
+    },
+    {
+      name: '--timeout 0.5',
+      args: ['reference-layers/elu-layer.ts', '--timeout', '0.5'],
+      message: /--timeout: "0.5" is not valid; give a whole number from 1 to 86400/,
+    },
+    {
+      name: '--input-size ""',
+      args: ['reference-layers/elu-layer.ts', '--input-size', ''],
+      message: /--input-size: empty value; give positive whole numbers/,
+    },
+    {
+      name: '--input-size 4,,4',
+      args: ['reference-layers/elu-layer.ts', '--input-size', '4,,4'],
+      message: /--input-size: "4,,4" is not a size/,
+    },
+    {
+      name: '--input-size -4,4,3',
+      args: ['reference-layers/elu-layer.ts', '--input-size', '-4,4,3'],
+      message: /--input-size: "-4,4,3" is not a size/,
+    },
+    {
+      name: '--suites ""',
+      args: ['reference-layers/elu-layer.ts', '--suites', ''],
+      message: /--suites: empty value/,
+    },
+    {
+      name: 'train --epochs 0',
+      args: ['train', '--epochs', '0'],
+      message: /--epochs: "0" is not valid; give a whole number >= 1/,
+    },
+    {
+      name: 'train --backend gpu (the train command names its own flag)',
+      args: ['train', '--backend', 'gpu'],
+      message: /--backend: unknown backend "gpu"/,
+    },
   ];
   for (const c of badOptions) {
     it(`exits 2 with one clear line for ${c.name}`, () => {
@@ -236,12 +287,36 @@ describe('check-layer CLI', () => {
     expect(run.stderr).toMatch(/check-layer: --report-dir .*: cannot create it \(ENOTDIR\); choose a writable folder/);
   });
 
+  it('finds --report-dir unusable before the first check (an existing file)', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'report-file-')), 'a-file');
+    writeFileSync(file, 'not a folder');
+    const run = cli(['reference-layers/elu-layer.ts', '--suites', 'shape', '--report-dir', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/check-layer: --report-dir .*: cannot create it \(EEXIST\); choose a writable folder/);
+    expect(run.stdout).not.toMatch(/PASS|FAIL/);
+  });
+
   it('stops a predict that never returns after --timeout, fails that check and goes on', () => {
-    const run = cli([loading('endless-predict.ts'), '--suites', 'shape', '--timeout', '3']);
+    const run = cli([
+      loading('endless-predict.ts'),
+      '--suites',
+      'shape',
+      '--timeout',
+      '3',
+      '--seed',
+      '7',
+      '--input-size',
+      '5,5,2',
+    ]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const report = reportOf(run, 'endless-predict');
     const timedOut = report.checks.filter((c: { message: string }) => /did not finish within 3 s/.test(c.message));
     expect(timedOut.length).toBeGreaterThan(0);
+    // Its replay carries the run's seed, backend and input size, and a raised timeout.
+    for (const c of timedOut)
+      expect(c.replay).toBe(
+        `npx check-layer fixtures/loading/endless-predict.ts --checks ${c.id} --seed 7 --backend cpu --timeout 12 --input-size 5,5,2`,
+      );
     // The run went on after the first stopped check.
     const first = report.checks.findIndex((c: { message: string }) => /did not finish/.test(c.message));
     expect(report.checks.length).toBeGreaterThan(first + 1);
@@ -278,5 +353,28 @@ describe('check-layer CLI', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Examples:/);
     expect(help.stdout).toMatch(/--input-size/);
+  });
+
+  it('wraps --help to the width at word boundaries, with numbers typed as numbers and plain defaults', () => {
+    for (const args of [['--help'], ['train', '--help']]) {
+      const r = spawnSync(process.execPath, [bin, ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, COLUMNS: '80' },
+      });
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
+      expect(r.stdout).toMatch(/--seed +Seed[^[]*\[number\] \[default: 1\]/);
+      expect(r.stdout).toMatch(/--epochs .*\[number\] \[default: 30\]/);
+      expect(r.stdout).not.toMatch(/"30"|\[string\] \[default: 30\]/);
+    }
+    const help = spawnSync(process.execPath, [bin, '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, COLUMNS: '80' },
+    });
+    expect(help.stdout).toContain('check-layer ./myLayer.ts --input-size 24,24,20 --suites shape,gradient\n');
+    expect(help.stdout).toMatch(/shape, gradient, stability,\n\s+training, backend, or all/);
   });
 });

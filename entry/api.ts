@@ -5,31 +5,28 @@
  *   const run = await checkLayer(() => new MyElu(), { inputSize: [24, 24, 20], suites: ['shape', 'gradient'] });
  *   if (run.exitCode !== 0) console.log(run.checks.filter((c) => c.status !== 'passed'));
  */
-import type { BackendChoice } from '../harness/backends.ts';
 import { LayerLoadError, UsageError } from '../harness/errors.ts';
 import { isLayer, type LayerSource } from '../harness/layer-under-test.ts';
-import { resolveRunOptions, selectChecks, type RunOptions } from '../harness/options.ts';
-import type { RunResult, SuiteId } from '../harness/result.ts';
+import { catalogEntry, isCheckId } from '../harness/catalog.ts';
+import {
+  apiOptions,
+  resolveRunOptions,
+  selectChecks,
+  type ApiOptionValues,
+  type RunOptions,
+} from '../harness/options.ts';
+import { apiReplay } from '../harness/replay.ts';
+import type { RunResult } from '../harness/result.ts';
 import { runChecks } from '../harness/run-checks.ts';
 import { assembleRun, unknownLayer } from './assemble-run.ts';
 import { describeLayer, enterBackend, makeSubject } from './run-layer.ts';
 import { tf } from '../harness/tf.ts';
 import { ALL_CHECKS } from '../suites/index.ts';
 
-export interface CheckLayerOptions {
+/** Names, defaults and bounds of these options are the options table's (harness/options.ts). */
+export interface CheckLayerOptions extends Partial<ApiOptionValues> {
   /** Size of one observation, e.g. [24, 24, 20]. Required. */
   inputSize: number[];
-  suites?: SuiteId[] | 'all';
-  checks?: string[];
-  seed?: number;
-  backend?: BackendChoice;
-  exhaustive?: boolean;
-  epochs?: number;
-  trainSize?: number;
-  testSize?: number;
-  trainBackend?: BackendChoice;
-  /** Training suite: worker threads training on the CPU (default: the cores, at most 8). */
-  trainWorkers?: number;
   /** Shown as the layer's file in reports. */
   name?: string;
   /** Progress lines of long checks (training). */
@@ -50,19 +47,7 @@ export function layerSourceOf(layer: unknown): LayerSource {
 
 export async function checkLayer(layer: unknown, options: CheckLayerOptions): Promise<RunResult> {
   const startedAt = new Date();
-  const resolved: RunOptions = resolveRunOptions({
-    suites: options.suites,
-    checks: options.checks,
-    seed: options.seed,
-    backend: options.backend,
-    inputSize: options.inputSize,
-    exhaustive: options.exhaustive,
-    epochs: options.epochs,
-    trainSize: options.trainSize,
-    testSize: options.testSize,
-    trainBackend: options.trainBackend,
-    trainWorkers: options.trainWorkers,
-  });
+  const resolved: RunOptions = resolveRunOptions(apiOptions(options));
   const file = options.name ?? '<checkLayer>';
   if (!resolved.inputSize)
     throw new UsageError('checkLayer: options.inputSize is required, e.g. { inputSize: [24, 24, 20] }');
@@ -88,6 +73,7 @@ export async function checkLayer(layer: unknown, options: CheckLayerOptions): Pr
     options: resolved,
     cache: sharedCache,
     progress: options.progress,
+    replay: (id) => (isCheckId(id) ? apiReplay(catalogEntry(id), resolved) : ''),
   });
   return assembleRun({ startedAt, options: resolved, layer: describeLayer(subject), environment, checks });
 }

@@ -4,18 +4,22 @@
  * usage or loading problem is one line on stderr and exit code 2.
  */
 import path from 'node:path';
-import yargs, { type Options as YargsOption } from 'yargs';
+import yargs from 'yargs';
 import { formatCheckLine, formatHeader, formatSummary, type ConsoleStyle } from '../reports/console.ts';
-import { writeReports } from '../reports/write-reports.ts';
+import { prepareReportDir, writeReports } from '../reports/write-reports.ts';
 import { UsageError } from '../harness/errors.ts';
+import { FLAG_KEYS, resolveRunOptions, selectChecks, type RunOptions } from '../harness/options.ts';
 import {
-  DEFAULT_RUN_OPTIONS,
-  DEFAULT_SUITES,
-  FORMATS,
-  resolveRunOptions,
-  selectChecks,
-  type RunOptions,
-} from '../harness/options.ts';
+  declareOptions,
+  helpWidth,
+  joinDashedValues,
+  looseOptions,
+  optionHelp,
+  renderEntries,
+  renderExamples,
+  renderParagraphs,
+  valueFlags,
+} from './cli-options.ts';
 import { summaryLine, SUITES, summarize, type RunResult } from '../harness/result.ts';
 import { closeWorker, runFileIsolated } from './run-file.ts';
 import { CATALOG } from '../harness/catalog.ts';
@@ -23,114 +27,56 @@ import { TOOL_VERSION } from '../harness/version.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
-/** The options table, typed against RunOptions so none can be forgotten. */
-const OPTION_TABLE: Record<Exclude<keyof RunOptions, 'compareBackends'>, { flag: string; spec: YargsOption }> = {
-  suites: {
-    flag: 'suites',
-    spec: {
-      type: 'string',
-      describe: `Suites to run, comma-separated: ${SUITES.join(', ')}, or all`,
-      defaultDescription: DEFAULT_SUITES.join(','),
-    },
-  },
-  checks: {
-    flag: 'checks',
-    spec: { type: 'string', describe: 'Only these check ids, comma-separated (see --list-checks)' },
-  },
-  seed: {
-    flag: 'seed',
-    spec: {
-      type: 'string',
-      describe: 'Seed for every random choice; a failure replays with the same seed',
-      defaultDescription: String(DEFAULT_RUN_OPTIONS.seed),
-    },
-  },
-  backend: {
-    flag: 'backend',
-    spec: {
-      type: 'string',
-      describe: 'Where the checks run: cpu (the reference), wasm, webgpu, or auto (webgpu on a GPU, else wasm)',
-      defaultDescription: DEFAULT_RUN_OPTIONS.backend,
-    },
-  },
-  timeoutSeconds: {
-    flag: 'timeout',
-    spec: {
-      type: 'string',
-      describe: 'Seconds a check may run without finishing or reporting progress before it is stopped and failed',
-      defaultDescription: String(DEFAULT_RUN_OPTIONS.timeoutSeconds),
-    },
-  },
-  reportDir: {
-    flag: 'report-dir',
-    spec: { type: 'string', describe: 'Folder for the reports', defaultDescription: DEFAULT_RUN_OPTIONS.reportDir },
-  },
-  formats: {
-    flag: 'format',
-    spec: {
-      type: 'string',
-      describe: `Report formats, comma-separated: ${FORMATS.join(', ')}`,
-      defaultDescription: DEFAULT_RUN_OPTIONS.formats.join(','),
-    },
-  },
-  inputSize: {
-    flag: 'input-size',
-    spec: {
-      type: 'string',
-      describe: "Size of one observation, e.g. 24,24,20 (overrides the file's inputSize export)",
-    },
-  },
-  exportName: {
-    flag: 'export',
-    spec: { type: 'string', describe: 'Use this named export instead of the default export' },
-  },
-  verbose: { flag: 'verbose', spec: { type: 'boolean', describe: 'Show stack traces and every detail' } },
-  exhaustive: {
-    flag: 'exhaustive',
-    spec: { type: 'boolean', describe: 'Gradient suite: check every element, not a sample' },
-  },
-  epochs: {
-    flag: 'epochs',
-    spec: {
-      type: 'string',
-      describe: 'Training suite: epochs',
-      defaultDescription: String(DEFAULT_RUN_OPTIONS.epochs),
-    },
-  },
-  trainSize: {
-    flag: 'train-size',
-    spec: {
-      type: 'string',
-      describe: 'Training suite: training digits',
-      defaultDescription: String(DEFAULT_RUN_OPTIONS.trainSize),
-    },
-  },
-  testSize: {
-    flag: 'test-size',
-    spec: {
-      type: 'string',
-      describe: 'Training suite: test digits',
-      defaultDescription: String(DEFAULT_RUN_OPTIONS.testSize),
-    },
-  },
-  trainBackend: {
-    flag: 'train-backend',
-    spec: {
-      type: 'string',
-      describe: 'Training suite: where to train (auto: webgpu on a GPU, else wasm)',
-      defaultDescription: DEFAULT_RUN_OPTIONS.trainBackend,
-    },
-  },
-  trainWorkers: {
-    flag: 'workers',
-    spec: {
-      type: 'string',
-      describe:
-        'Training suite: worker threads training on the CPU (data-parallel; shared by the layer and reference networks)',
-      defaultDescription: 'the cores, at most 8',
-    },
-  },
-};
+/** The check command's options: every option of the table that has a flag, in the table's order. */
+const KEYS = FLAG_KEYS;
+
+const EXAMPLES: [string, string][] = [
+  ['check-layer ./myLayer.ts', 'shape, gradient, stability and backend suites; reports in ./check-layer-report'],
+  [
+    'check-layer ./myLayer.ts --input-size 24,24,20 --suites shape,gradient',
+    'only two suites, with the observation size given',
+  ],
+  [
+    'check-layer ./myLayer.ts --suites all --epochs 5 --train-size 2000',
+    'also train the seed network on digits, shortened',
+  ],
+  ['check-layer a.ts b.ts --format html,json,junit', 'several layers, an index page, JUnit XML for CI'],
+  ['check-layer ./myLayer.ts --checks gradientsAreNumericallyCorrect --seed 7', 'replay one check with a seed'],
+  ['check-layer train --epochs 30', 'the walkthrough: train the seed network with the reference ELU'],
+];
+
+const EPILOGUE = `Checks a TensorFlow.js custom layer: contract and shapes, gradients (float32-correct finite differences), stability at extreme inputs, training on real digits, agreement across backends.
+
+Exit codes: 0 nothing failed, 1 a check failed or was incomplete, 2 the run could not start (usage, loading).`;
+
+/** --help, from the options table, wrapped to the terminal's width. */
+export function helpText(width = helpWidth()): string {
+  return [
+    'Usage: check-layer <layer files..> [options]',
+    '       check-layer train [--layer FILE] [options]',
+    '',
+    ...renderEntries(
+      'Positionals',
+      [{ flags: 'files', describe: 'Layer files (.ts, .mts, .js, .mjs)', tags: '[string]' }],
+      width,
+    ),
+    '',
+    ...renderEntries(
+      'Options',
+      [
+        { flags: '--version', describe: 'Show version number', tags: '[boolean]' },
+        { flags: '-h, --help', describe: 'Show help', tags: '[boolean]' },
+        { flags: '--list-checks', describe: 'List every check id by suite, then exit', tags: '[boolean]' },
+        ...KEYS.map((k) => optionHelp(k)),
+      ],
+      width,
+    ),
+    '',
+    ...renderExamples(EXAMPLES, width),
+    '',
+    ...renderParagraphs(EPILOGUE, width),
+  ].join('\n');
+}
 
 export async function main(
   argv: string[],
@@ -157,109 +103,91 @@ export async function main(
 }
 
 function parser(argv: string[]) {
-  let y = yargs(argv)
+  const y = yargs(argv)
     .scriptName('check-layer')
-    .usage('Usage: check-layer <layer files..> [options]\n       check-layer train [--layer FILE] [options]')
-    .wrap(Math.min(120, process.stdout.columns || 120))
     .version(TOOL_VERSION)
-    .help('help')
-    .alias('help', 'h')
-    .command('$0 [files..]', false, (c) =>
-      c.positional('files', { type: 'string', array: true, describe: 'Layer files (.ts, .mts, .js, .mjs)' }),
-    )
-    .option('list-checks', { type: 'boolean', describe: 'List every check id by suite, then exit' })
+    .help(false)
+    .option('help', { alias: 'h', type: 'boolean' })
+    .command('$0 [files..]', false, (c) => c.positional('files', { type: 'string', array: true }))
+    .option('list-checks', { type: 'boolean' })
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {
       throw new UsageError(`${(msg ?? err?.message ?? 'bad arguments').split('\n')[0]}; see check-layer --help`);
-    })
-    .example(
-      'check-layer ./myLayer.ts',
-      'shape, gradient, stability and backend suites; reports in ./check-layer-report',
-    )
-    .example(
-      'check-layer ./myLayer.ts --input-size 24,24,20 --suites shape,gradient',
-      'only two suites, with the observation size given',
-    )
-    .example(
-      'check-layer ./myLayer.ts --suites all --epochs 5 --train-size 2000',
-      'also train the seed network on digits, shortened',
-    )
-    .example('check-layer a.ts b.ts --format html,json,junit', 'several layers, an index page, JUnit XML for CI')
-    .example(
-      'check-layer ./myLayer.ts --checks gradientsAreNumericallyCorrect --seed 7',
-      'replay one check with a seed',
-    )
-    .example('check-layer train --epochs 30', 'the walkthrough: train the seed network with the reference ELU')
-    .epilogue(
-      'Checks a TensorFlow.js custom layer: contract and shapes, gradients (float32-correct finite\ndifferences), stability at extreme inputs, training on real digits, agreement across backends.\n\nExit codes: 0 nothing failed, 1 a check failed or was incomplete, 2 the run could not start (usage, loading).',
-    );
-  for (const { flag, spec } of Object.values(OPTION_TABLE)) y = y.option(flag, spec);
-  return y;
+    });
+  return declareOptions(y, KEYS);
 }
 
-function looseOptions(args: Record<string, unknown>): Partial<Record<keyof RunOptions, unknown>> {
-  const loose: Partial<Record<keyof RunOptions, unknown>> = {};
-  for (const [key, { flag }] of Object.entries(OPTION_TABLE)) loose[key as keyof RunOptions] = args[flag];
-  return loose;
+/** The command line, parsed: null when it only asked for --help or --version (already printed). */
+async function parseCommandLine(argv: string[], io: Out): Promise<Record<string, unknown> | null> {
+  let versionText = '';
+  const args = (await parser(argv).parseAsync(joinDashedValues(argv, valueFlags(KEYS)), {}, (_err, _argv, output) => {
+    versionText = output;
+  })) as Record<string, unknown>;
+  if (versionText) {
+    io.out(versionText);
+    return null;
+  }
+  if (args['help']) {
+    io.out(helpText());
+    return null;
+  }
+  return args;
+}
+
+function listChecks(io: Out): number {
+  for (const suite of SUITES) {
+    io.out(`${suite}:`);
+    for (const c of CATALOG.filter((x) => x.suite === suite)) io.out(`  ${c.id.padEnd(38)} ${c.title}`);
+  }
+  return 0;
 }
 
 async function checkCommand(argv: string[], io: Out): Promise<number> {
-  let helpText = '';
-  const y = parser(argv);
-  const args = (await y.parseAsync(argv, {}, (_err, _argv, output) => {
-    helpText = output;
-  })) as Record<string, unknown>;
-  if (helpText) {
-    io.out(helpText);
-    return 0;
-  }
+  const args = await parseCommandLine(argv, io);
+  if (!args) return 0;
   const files = ((args['files'] as unknown[] | undefined) ?? []).map(String);
   if (files.length === 0 && !args['list-checks'])
     throw new UsageError('no layer file given; usage: check-layer ./myLayer.ts (see check-layer --help)');
-  if (args['list-checks']) {
-    for (const suite of SUITES) {
-      io.out(`${suite}:`);
-      for (const c of CATALOG.filter((x) => x.suite === suite)) io.out(`  ${c.id.padEnd(38)} ${c.title}`);
-    }
-    return 0;
-  }
-  const options = resolveRunOptions(looseOptions(args));
-  const checks = selectChecks(CATALOG, options);
+  if (args['list-checks']) return listChecks(io);
+  const options = resolveRunOptions(looseOptions(args, KEYS));
+  prepareReportDir(options.reportDir);
+  const runs: RunResult[] = [];
+  for (const file of files) runs.push(await checkFile(file, options, io));
+  closeWorker();
+  writeAndSummarize(runs, options, io);
+  return Math.max(...runs.map((r) => r.exitCode));
+}
+
+/** One layer file: its header, a line per check as it ends, its summary. */
+async function checkFile(file: string, options: RunOptions, io: Out): Promise<RunResult> {
   const style: ConsoleStyle = {
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && !process.env['CI'],
   };
-  const runs: RunResult[] = [];
-  for (const file of files) {
-    const replayPrefix = `npx check-layer ${shellQuote(file)}`;
-    let headerShown = false;
-    const run = await runFileIsolated(
-      file,
-      options,
-      checks.map((c) => c.id),
-      replayPrefix,
-      {
-        onLoaded: (layer, environment) => {
-          io.out(formatHeader({ layer, environment, seed: options.seed }));
-          headerShown = true;
-        },
-        onProgress: (_id, line) => io.err(line),
-        onResult: (r) => io.out(formatCheckLine(r, style)),
-      },
-    );
-    if (run.loadError) io.err(`check-layer: ${run.loadError.message}`);
-    else if (!headerShown) io.out(formatHeader(run));
-    if (!run.loadError) {
-      const notRun = SUITES.filter((s) => !options.suites.includes(s));
-      if (notRun.includes('training') && !options.checks.length)
-        io.out(
-          '  (training suite not run: add --suites all, or --suites training; it trains the seed network for minutes)',
-        );
-      io.out(formatSummary(run));
-    }
-    runs.push(run);
+  let headerShown = false;
+  const ids = selectChecks(CATALOG, options).map((c) => c.id);
+  const run = await runFileIsolated(file, options, ids, {
+    onLoaded: (layer, environment) => {
+      io.out(formatHeader({ layer, environment, seed: options.seed }));
+      headerShown = true;
+    },
+    onProgress: (_id, line) => io.err(line),
+    onResult: (r) => io.out(formatCheckLine(r, style)),
+  });
+  if (run.loadError) {
+    io.err(`check-layer: ${run.loadError.message}`);
+    return run;
   }
-  closeWorker();
+  if (!headerShown) io.out(formatHeader(run));
+  if (!options.suites.includes('training') && !options.checks.length)
+    io.out(
+      '  (training suite not run: add --suites all, or --suites training; it trains the seed network for minutes)',
+    );
+  io.out(formatSummary(run));
+  return run;
+}
+
+function writeAndSummarize(runs: RunResult[], options: RunOptions, io: Out): void {
   const written = writeReports(runs, options.reportDir, options.formats);
   const shown = written.index ?? written.perRun[0]?.html ?? written.perRun[0]?.json;
   if (shown) {
@@ -273,14 +201,9 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
     );
     io.out(`All ${runs.length} layers: ${summaryLine(total)}`);
   }
-  return Math.max(...runs.map((r) => r.exitCode));
 }
 
 async function trainCommand(argv: string[], io: Out): Promise<number> {
   const { runTrainFromCli } = await import('./train-cli.ts');
   return runTrainFromCli(argv, io);
-}
-
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -7,7 +7,8 @@ import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../harness/options.ts';
 import type { CheckResult, EnvironmentInfo, LayerInfo, RunResult } from '../harness/result.ts';
 import { assembleRun, unknownLayer } from './assemble-run.ts';
-import { isCheckId, suiteOf } from '../harness/catalog.ts';
+import { catalogEntry, isCheckId } from '../harness/catalog.ts';
+import { raisedTimeout, replayCommand } from '../harness/replay.ts';
 import type { WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 
 export interface RunFileHooks {
@@ -23,93 +24,93 @@ export async function runFileIsolated(
   file: string,
   options: RunOptions,
   checkIds: string[],
-  replayPrefix: string,
   hooks: RunFileHooks = {},
 ): Promise<RunResult> {
   const startedAt = new Date();
-  const results: CheckResult[] = [];
-  let layer: LayerInfo = unknownLayer(file, options.exportName, options.inputSize);
-  let environment: EnvironmentInfo | null = null;
-  let remaining = [...checkIds];
+  const state: FileRun = {
+    file,
+    options,
+    results: [],
+    remaining: [...checkIds],
+    layer: unknownLayer(file, options.exportName, options.inputSize),
+    environment: null,
+  };
   let firstLoad = true;
+  const record = (r: CheckResult) => {
+    state.results.push(r);
+    state.remaining = state.remaining.filter((id) => id !== r.id);
+    hooks.onResult?.(r);
+  };
+  const run = (loadError?: { message: string }) =>
+    assembleRun({
+      startedAt,
+      options,
+      layer: state.layer,
+      environment: state.environment,
+      checks: state.results,
+      ...(loadError ? { loadError } : {}),
+    });
 
-  while (true) {
+  while (state.remaining.length > 0) {
     const outcome = await runWorker(
-      { file, options, checkIds: remaining, earlier: results, replayPrefix },
+      { file, options, checkIds: state.remaining, earlier: state.results },
       options.timeoutSeconds * 1000,
       {
         onLoaded: (l, env) => {
-          layer = l;
-          environment = env;
+          state.layer = l;
+          state.environment = env;
           if (firstLoad) hooks.onLoaded?.(l, env);
           firstLoad = false;
         },
         onStart: hooks.onStart,
         onProgress: hooks.onProgress,
-        onResult: (r) => {
-          results.push(r);
-          remaining = remaining.filter((id) => id !== r.id);
-          hooks.onResult?.(r);
-        },
+        onResult: record,
       },
     );
-    if (outcome.kind === 'load-error') {
-      return assembleRun({
-        startedAt,
-        options,
-        layer,
-        environment: outcome.environment ?? environment,
-        checks: results,
-        loadError: { message: outcome.message },
-      });
-    }
     if (outcome.kind === 'done') break;
-    if (outcome.kind === 'crashed') {
-      const id = outcome.current;
-      if (id) {
-        const r: CheckResult = {
-          id,
-          suite: suiteOfId(id),
-          status: 'failed',
-          message: `${id}: the worker running the layer crashed: ${outcome.message}`,
-          durationMs: outcome.elapsedMs,
-        };
-        results.push(r);
-        remaining = remaining.filter((x) => x !== id);
-        hooks.onResult?.(r);
-        continue;
-      }
-      return assembleRun({
-        startedAt,
-        options,
-        layer,
-        environment,
-        checks: results,
-        loadError: { message: `${file}: ${outcome.message}` },
-      });
+    if (outcome.kind === 'load-error') {
+      state.environment = outcome.environment ?? state.environment;
+      return run({ message: outcome.message });
     }
-    // Timed out: record the check as failed and go on with a fresh worker.
-    const r: CheckResult = {
-      id: outcome.current,
-      suite: suiteOfId(outcome.current),
-      status: 'failed',
-      message: `${outcome.current} did not finish within ${options.timeoutSeconds} s (stopped; does predict, forward or backward loop forever?); raise --timeout if the layer is just slow`,
-      durationMs: outcome.elapsedMs,
-      where: {},
-      replay: `${replayPrefix} --checks ${outcome.current} --timeout ${options.timeoutSeconds * 4}`,
-    };
-    results.push(r);
-    remaining = remaining.filter((x) => x !== outcome.current);
-    hooks.onResult?.(r);
-    if (remaining.length === 0) break;
+    if (outcome.kind === 'crashed' && !outcome.current) return run({ message: `${file}: ${outcome.message}` });
+    // A check hung or its worker died: record it as failed and go on with a fresh worker.
+    record(stoppedCheck(state, outcome));
   }
-  return assembleRun({ startedAt, options, layer, environment, checks: results });
+  return run();
 }
 
-/** The suite of a check this file records itself (one that timed out or whose worker crashed). */
-function suiteOfId(id: string): CheckResult['suite'] {
+/** What one file's run has so far, across the workers it took. */
+interface FileRun {
+  file: string;
+  options: RunOptions;
+  results: CheckResult[];
+  remaining: string[];
+  layer: LayerInfo;
+  environment: EnvironmentInfo | null;
+}
+
+/** The failed result of the check that was running when its worker timed out or crashed. */
+function stoppedCheck(
+  { file, options }: FileRun,
+  outcome: Extract<WorkerOutcome, { kind: 'timeout' | 'crashed' }>,
+): CheckResult {
+  const id = outcome.current ?? '';
   if (!isCheckId(id)) throw new Error(`the worker reported a check "${id}" that is not in the catalog`);
-  return suiteOf(id);
+  const entry = catalogEntry(id);
+  const base = { id, suite: entry.suite, title: entry.title, status: 'failed' as const, durationMs: outcome.elapsedMs };
+  if (outcome.kind === 'crashed') {
+    return {
+      ...base,
+      message: `${id}: the worker running the layer crashed: ${outcome.message}`,
+      replay: replayCommand(file, entry, options),
+    };
+  }
+  return {
+    ...base,
+    message: `${id} did not finish within ${options.timeoutSeconds} s (stopped; does predict, forward or backward loop forever?); raise --timeout if the layer is just slow`,
+    where: {},
+    replay: replayCommand(file, entry, { ...options, timeoutSeconds: raisedTimeout(options) }),
+  };
 }
 
 type WorkerOutcome =

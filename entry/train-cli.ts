@@ -8,91 +8,130 @@ import yargs from 'yargs';
 import { runTrainCommand } from '../reference-layers/training/train-command.ts';
 import { UsageError } from '../harness/errors.ts';
 import { loadLayerFile } from '../harness/load-layer.ts';
-import { DEFAULT_RUN_OPTIONS, parseBackend, parseNumber } from '../harness/options.ts';
+import { resolveRunOptions, type RunOptions } from '../harness/options.ts';
+import {
+  declareOptions,
+  helpWidth,
+  joinDashedValues,
+  looseOptions,
+  optionHelp,
+  renderEntries,
+  renderExamples,
+  renderParagraphs,
+  valueFlags,
+  type FlagOverrides,
+} from './cli-options.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
-export async function runTrainFromCli(argv: string[], io: Out): Promise<number> {
-  let helpText = '';
-  const args = (await yargs(argv)
+/** The train command's options: the table's entries (types, defaults, bounds), some named and told differently here. */
+const KEYS = [
+  'exportName',
+  'trainBackend',
+  'epochs',
+  'trainSize',
+  'testSize',
+  'seed',
+  'trainWorkers',
+  'verbose',
+] as const satisfies readonly (keyof RunOptions)[];
+const OVERRIDES: FlagOverrides = {
+  exportName: { describe: 'Named export of the layer file to use' },
+  trainBackend: { flag: 'backend', describe: 'cpu, wasm, webgpu, or auto (webgpu on a GPU, else wasm)' },
+  epochs: { describe: 'Epochs' },
+  trainSize: { describe: 'Training digits' },
+  testSize: { describe: 'Test digits' },
+  seed: { describe: 'Seed for the initial weights and the shuffling (the 5,000/5,000 split of the digits is fixed)' },
+  trainWorkers: { describe: 'Worker threads training on the CPU (data-parallel)' },
+  verbose: { describe: 'Show stack traces' },
+};
+const LAYER_HELP = {
+  flags: '--layer',
+  describe: 'Layer file to put after batch normalization (default: the reference ELU)',
+  tags: '[string]',
+};
+
+export function trainHelpText(width = helpWidth()): string {
+  return [
+    'Usage: check-layer train [--layer FILE] [options]',
+    '',
+    ...renderParagraphs(
+      'Trains the seed network with a layer (the reference ELU by default) on real handwritten digits.',
+      width,
+    ),
+    '',
+    ...renderEntries(
+      'Options',
+      [
+        { flags: '-h, --help', describe: 'Show help', tags: '[boolean]' },
+        LAYER_HELP,
+        ...KEYS.map((k) => optionHelp(k, OVERRIDES)),
+      ],
+      width,
+    ),
+    '',
+    ...renderExamples(
+      [
+        ['check-layer train', 'the seed walkthrough: 30 epochs of 5,000 digits with the reference ELU'],
+        ['check-layer train --layer ./myLayer.ts --epochs 5', 'your layer, shortened'],
+      ],
+      width,
+    ),
+  ].join('\n');
+}
+
+async function parseTrainArgs(argv: string[]): Promise<Record<string, unknown>> {
+  const y = yargs(argv)
     .scriptName('check-layer train')
-    .usage(
-      'Usage: check-layer train [--layer FILE] [options]\n\nTrains the seed network with a layer (the reference ELU by default) on real handwritten digits.',
-    )
-    .wrap(Math.min(120, process.stdout.columns || 120))
-    .option('layer', {
-      type: 'string',
-      describe: 'Layer file to put after batch normalization (default: the reference ELU)',
-    })
-    .option('export', { type: 'string', describe: 'Named export of the layer file to use' })
-    .option('backend', {
-      type: 'string',
-      describe: 'cpu, wasm, webgpu, or auto (webgpu on a GPU, else wasm)',
-      default: 'auto',
-    })
-    .option('epochs', { type: 'string', describe: 'Epochs', default: String(DEFAULT_RUN_OPTIONS.epochs) })
-    .option('train-size', {
-      type: 'string',
-      describe: 'Training digits',
-      default: String(DEFAULT_RUN_OPTIONS.trainSize),
-    })
-    .option('test-size', { type: 'string', describe: 'Test digits', default: String(DEFAULT_RUN_OPTIONS.testSize) })
-    .option('seed', {
-      type: 'string',
-      describe: 'Seed for the initial weights and the shuffling (the 5,000/5,000 split of the digits is fixed)',
-      default: String(DEFAULT_RUN_OPTIONS.seed),
-    })
-    .option('workers', {
-      type: 'string',
-      describe: 'Worker threads training on the CPU (data-parallel)',
-      default: String(DEFAULT_RUN_OPTIONS.trainWorkers),
-    })
-    .option('verbose', { type: 'boolean', describe: 'Show stack traces' })
-    .example('check-layer train', 'the seed walkthrough: 30 epochs of 5,000 digits with the reference ELU')
-    .example('check-layer train --layer ./myLayer.ts --epochs 5', 'your layer, shortened')
-    .help('help')
-    .alias('help', 'h')
+    .help(false)
+    .version(false)
+    .option('help', { alias: 'h', type: 'boolean' })
+    .option('layer', { type: 'string' })
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {
       throw new UsageError(
         `train: ${(msg ?? err?.message ?? 'bad arguments').split('\n')[0]}; see check-layer train --help`,
       );
-    })
-    .parseAsync(argv, {}, (_e, _a, output) => {
-      helpText = output;
-    })) as Record<string, unknown>;
-  if (helpText) {
-    io.out(helpText);
+    });
+  const args = joinDashedValues(argv, [...valueFlags(KEYS, OVERRIDES), 'layer']);
+  return await declareOptions(y, KEYS, OVERRIDES).parseAsync(args);
+}
+
+export async function runTrainFromCli(argv: string[], io: Out): Promise<number> {
+  const args = await parseTrainArgs(argv);
+  if (args['help']) {
+    io.out(trainHelpText());
     return 0;
   }
-  const backend = parseBackend(args['backend']);
-  const epochs = parseNumber(args['epochs'], '--epochs', { min: 1, integer: true });
-  const trainSize = parseNumber(args['train-size'], '--train-size', { min: 128, integer: true });
-  const testSize = parseNumber(args['test-size'], '--test-size', { min: 10, integer: true });
-  const seed = parseNumber(args['seed'], '--seed', { min: 0, integer: true });
-  const workers = parseNumber(args['workers'], '--workers', { min: 1, integer: true });
+  const o = resolveRunOptions(looseOptions(args, KEYS, OVERRIDES), { trainBackend: 'backend' });
   let layerSpec: LayerSpec | undefined;
   let layer: (() => unknown) | undefined;
   let layerName: string | undefined;
-  if (typeof args['layer'] === 'string') {
-    const loaded = await loadLayerFile(args['layer'], typeof args['export'] === 'string' ? args['export'] : 'default');
+  if (args['layer'] !== undefined) {
+    layerName = parseLayerFile(args['layer']);
+    const loaded = await loadLayerFile(layerName, o.exportName);
     const src = loaded.source;
     layer = src.kind === 'instance' ? () => src.value : src.kind === 'class' ? () => new src.value() : src.value;
-    layerName = args['layer'];
     layerSpec = { kind: 'file', file: loaded.file, exportName: loaded.exportName, inputSize: [24, 24, 20] };
   }
   const ev = await runTrainCommand({
     layer,
     layerName,
     layerSpec,
-    backend,
-    epochs,
-    trainSize,
-    testSize,
-    seed,
-    workers,
+    backend: o.trainBackend,
+    epochs: o.epochs,
+    trainSize: o.trainSize,
+    testSize: o.testSize,
+    seed: o.seed,
+    workers: o.trainWorkers,
     out: io.out,
   });
   return ev.stopped ? 1 : 0;
+}
+
+function parseLayerFile(v: unknown): string {
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new UsageError('--layer: empty value; give a layer file such as ./myLayer.ts');
+  return v;
 }

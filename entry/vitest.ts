@@ -12,7 +12,8 @@
 import { beforeAll, describe, test, type TestContext } from 'vitest';
 import { checkLayer, type CheckLayerOptions } from './api.ts';
 import { CATALOG } from '../harness/catalog.ts';
-import { resolveRunOptions, selectChecks } from '../harness/options.ts';
+import { apiOptions, resolveRunOptions, selectChecks } from '../harness/options.ts';
+import { shellQuote } from '../harness/shell-quote.ts';
 import type { CheckResult, RunResult } from '../harness/result.ts';
 import { checkAsText } from '../reports/html/evidence-text.ts';
 
@@ -43,30 +44,7 @@ export class LayerCheckFailure extends Error {
 export function describeLayer(name: string, layer: unknown, options: DescribeLayerOptions): void {
   // Resolved here, at collection time, so a bad option fails loudly and the test names are known.
   const { timeout, onRun, ...checkOptions } = options;
-  const {
-    suites,
-    checks: checkIds,
-    seed,
-    inputSize,
-    backend,
-    exhaustive,
-    epochs,
-    trainSize,
-    testSize,
-    trainBackend,
-  } = checkOptions;
-  const resolved = resolveRunOptions({
-    suites,
-    checks: checkIds,
-    seed,
-    inputSize,
-    backend,
-    exhaustive,
-    epochs,
-    trainSize,
-    testSize,
-    trainBackend,
-  });
+  const resolved = resolveRunOptions(apiOptions(checkOptions));
   if (!resolved.inputSize)
     throw new Error(`describeLayer('${name}'): options.inputSize is required, e.g. { inputSize: [24, 24, 20] }`);
   const checks = selectChecks(CATALOG, resolved);
@@ -131,15 +109,11 @@ function vitestReplay(ctx: TestContext, seed: number): string {
     .filter(Boolean)
     .join(' ')
     .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `npx vitest run ${quote(rel)} -t ${quote(pattern)} (seed ${seed})`;
+  return `npx vitest run ${shellQuote(rel)} -t ${shellQuote(pattern)} (seed ${seed})`;
 }
 
 function relativeToCwd(file: string): string {
   const cwd = process.cwd().replace(/\\/g, '/');
   const f = file.replace(/\\/g, '/');
   return f.startsWith(`${cwd}/`) ? f.slice(cwd.length + 1) : f;
-}
-
-function quote(s: string): string {
-  return /^[A-Za-z0-9_./:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -9,8 +9,6 @@ export interface WorkerInput {
   checkIds: string[];
   /** Results from an earlier worker (stopped after a timeout), for dependencies. */
   earlier: CheckResult[];
-  /** The replay command's prefix, e.g. `npx check-layer ./my.ts`. */
-  replayPrefix: string;
 }
 
 /** Main thread to worker: one file to run. */

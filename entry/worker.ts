@@ -5,7 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import { UsageError } from '../harness/errors.ts';
 import { loadLayerFile } from '../harness/load-layer.ts';
-import { replayFlags } from '../harness/options.ts';
+import { catalogEntry, isCheckId } from '../harness/catalog.ts';
+import { replayCommand } from '../harness/replay.ts';
 import type { CheckResult, EnvironmentInfo } from '../harness/result.ts';
 import { runOneCheck } from '../harness/run-checks.ts';
 import { describeLayer, enterBackend, makeSubject } from './run-layer.ts';
@@ -31,7 +32,6 @@ async function runFile(input: WorkerInput): Promise<void> {
     const subject = makeSubject(loaded.source, inputSize, options.seed, input.file, options.exportName);
     post({ type: 'loaded', layer: describeLayer(subject), environment });
     const earlier = new Map<string, CheckResult>(input.earlier.map((r) => [r.id, r]));
-    const flags = replayFlags({ ...options, inputSize: options.inputSize }).join(' ');
     for (const id of input.checkIds) {
       const check = ALL_CHECKS.find((c) => c.id === id)!;
       post({ type: 'start', id });
@@ -43,7 +43,7 @@ async function runFile(input: WorkerInput): Promise<void> {
           seed: options.seed,
           options,
           cache,
-          replay: (cid) => `${input.replayPrefix} --checks ${cid} ${flags}`,
+          replay: (cid) => (isCheckId(cid) ? replayCommand(input.file, catalogEntry(cid), options) : ''),
           progress: (line) => post({ type: 'progress', id, line }),
         },
         earlier,

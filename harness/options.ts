@@ -1,6 +1,16 @@
 /**
  * Options, resolved once at the edge: loose values from the command line or the programmatic API
  * in, a fully typed object out, and a one-line `UsageError` naming the option and the fix.
+ *
+ * `OPTIONS` below is the one table of them: flag, type, default, bounds (its `parse`) and
+ * description. The check command's and the train command's flags (entry/cli-options.ts), the
+ * programmatic API and describeLayer (`API_OPTION_KEYS`), `resolveRunOptions` and the replay
+ * command (harness/replay.ts) all read it.
+ *
+ * Adding an option is a one-entry change: add its field to `RunOptions` (or `CheckOptions`), then
+ * its entry to `OPTIONS` (TypeScript fails until there is one). Give it `flag` for the CLI, `replay`
+ * if it changes a check's result (the replay command then carries it), and list its key in
+ * `API_OPTION_KEYS` (with its type in `ApiOptionValues`) if checkLayer and describeLayer take it.
  */
 import { BACKENDS, type BackendChoice } from './backend-names.ts';
 import { CHECK_IDS, suiteOf, type CatalogEntry, type CheckId } from './catalog.ts';
@@ -29,131 +39,250 @@ export interface RunOptions extends CheckOptions {
   verbose: boolean;
 }
 
-export const DEFAULT_RUN_OPTIONS: RunOptions = {
-  ...DEFAULT_CHECK_OPTIONS,
-  suites: [...DEFAULT_SUITES],
-  checks: [],
-  seed: 1,
-  backend: 'cpu',
-  timeoutSeconds: 120,
-  reportDir: 'check-layer-report',
-  formats: ['html', 'json'],
-  inputSize: null,
-  exportName: 'default',
-  verbose: false,
+/** Seeds are unsigned 32-bit: larger ones would alias smaller ones. */
+export const MAX_SEED = 2 ** 32 - 1;
+/** A day: above it Node's timers overflow (2^31 - 1 ms is 24.8 days) and nothing useful waits that long. */
+export const MAX_TIMEOUT_SECONDS = 24 * 60 * 60;
+
+export interface OptionSpec<K extends keyof RunOptions> {
+  /** The command-line flag without its dashes; null for an option the CLI does not take. */
+  flag: string | null;
+  /** What --help shows as the value's type. */
+  type: 'string' | 'number' | 'boolean';
+  describe: string;
+  default: RunOptions[K];
+  /** The default as --help shows it (omitted: the default's own text; '' shows none). */
+  defaultText?: string;
+  /** A loose value (command-line text or an API value) to a checked one; throws a UsageError naming `name`. */
+  parse(value: unknown, name: string): RunOptions[K];
+  /**
+   * Whether the replay command of `check` must carry this option, given the run's options (those
+   * that change a check's result: seed, backend, sizes, training settings, a raised timeout).
+   */
+  replay?(options: RunOptions, check: CatalogEntry): boolean;
+}
+
+const trainingCheck = (_o: RunOptions, check: CatalogEntry) => check.suite === 'training';
+
+export const OPTIONS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
+  suites: {
+    flag: 'suites',
+    type: 'string',
+    describe: `Suites to run, comma-separated: ${SUITES.join(', ')}, or all`,
+    default: [...DEFAULT_SUITES],
+    parse: parseSuites,
+  },
+  checks: {
+    flag: 'checks',
+    type: 'string',
+    describe: 'Only these check ids, comma-separated (see --list-checks)',
+    default: [],
+    defaultText: '',
+    parse: parseChecks,
+  },
+  seed: {
+    flag: 'seed',
+    type: 'number',
+    describe: 'Seed for every random choice; a failure replays with the same seed',
+    default: 1,
+    parse: (v, name) => parseWhole(v, name, 0, MAX_SEED),
+    replay: () => true,
+  },
+  backend: {
+    flag: 'backend',
+    type: 'string',
+    describe: 'Where the checks run: cpu (the reference), wasm, webgpu, or auto (webgpu on a GPU, else wasm)',
+    default: 'cpu',
+    parse: parseBackend,
+    replay: () => true,
+  },
+  timeoutSeconds: {
+    flag: 'timeout',
+    type: 'number',
+    describe: 'Seconds a check may run without finishing or reporting progress before it is stopped and failed',
+    default: 120,
+    parse: (v, name) => parseWhole(v, name, 1, MAX_TIMEOUT_SECONDS),
+    replay: (o) => o.timeoutSeconds !== OPTIONS.timeoutSeconds.default,
+  },
+  reportDir: {
+    flag: 'report-dir',
+    type: 'string',
+    describe: 'Folder for the reports',
+    default: 'check-layer-report',
+    parse: parseText,
+  },
+  formats: {
+    flag: 'format',
+    type: 'string',
+    describe: `Report formats, comma-separated: ${FORMATS.join(', ')}`,
+    default: ['html', 'json'],
+    parse: parseFormats,
+  },
+  inputSize: {
+    flag: 'input-size',
+    type: 'string',
+    describe: "Size of one observation, e.g. 24,24,20 (overrides the file's inputSize export)",
+    default: null,
+    defaultText: '',
+    parse: parseInputSize,
+    replay: (o) => o.inputSize !== null,
+  },
+  exportName: {
+    flag: 'export',
+    type: 'string',
+    describe: 'Use this named export instead of the default export',
+    default: 'default',
+    defaultText: '',
+    parse: parseText,
+    replay: (o) => o.exportName !== OPTIONS.exportName.default,
+  },
+  verbose: {
+    flag: 'verbose',
+    type: 'boolean',
+    describe: 'Show stack traces and every detail',
+    default: false,
+    defaultText: '',
+    parse: parseBoolean,
+  },
+  exhaustive: {
+    flag: 'exhaustive',
+    type: 'boolean',
+    describe: 'Gradient suite: check every element, not a sample',
+    default: DEFAULT_CHECK_OPTIONS.exhaustive,
+    defaultText: '',
+    parse: parseBoolean,
+    replay: (o) => o.exhaustive,
+  },
+  epochs: {
+    flag: 'epochs',
+    type: 'number',
+    describe: 'Training suite: epochs',
+    default: DEFAULT_CHECK_OPTIONS.epochs,
+    parse: (v, name) => parseWhole(v, name, 1),
+    replay: (o, c) => trainingCheck(o, c) && o.epochs !== OPTIONS.epochs.default,
+  },
+  trainSize: {
+    flag: 'train-size',
+    type: 'number',
+    describe: 'Training suite: training digits',
+    default: DEFAULT_CHECK_OPTIONS.trainSize,
+    parse: (v, name) => parseWhole(v, name, 128),
+    replay: (o, c) => trainingCheck(o, c) && o.trainSize !== OPTIONS.trainSize.default,
+  },
+  testSize: {
+    flag: 'test-size',
+    type: 'number',
+    describe: 'Training suite: test digits',
+    default: DEFAULT_CHECK_OPTIONS.testSize,
+    parse: (v, name) => parseWhole(v, name, 10),
+    replay: (o, c) => trainingCheck(o, c) && o.testSize !== OPTIONS.testSize.default,
+  },
+  trainBackend: {
+    flag: 'train-backend',
+    type: 'string',
+    describe: 'Training suite: where to train (auto: webgpu on a GPU, else wasm)',
+    default: DEFAULT_CHECK_OPTIONS.trainBackend,
+    parse: parseBackend,
+    replay: (o, c) => trainingCheck(o, c) && o.trainBackend !== OPTIONS.trainBackend.default,
+  },
+  trainWorkers: {
+    flag: 'workers',
+    type: 'number',
+    describe:
+      'Training suite: worker threads training on the CPU (data-parallel; shared by the layer and reference networks)',
+    default: DEFAULT_CHECK_OPTIONS.trainWorkers,
+    defaultText: 'the cores, at most 8',
+    parse: (v, name) => parseWhole(v, name, 1),
+    replay: (o, c) => trainingCheck(o, c) && o.trainWorkers !== OPTIONS.trainWorkers.default,
+  },
+  compareBackends: {
+    flag: null,
+    type: 'string',
+    describe: 'Backend suite: the backends compared against cpu',
+    default: DEFAULT_CHECK_OPTIONS.compareBackends,
+    parse: parseCompareBackends,
+  },
 };
 
-/** Splits "a,b c" and arrays of such into trimmed, non-empty items. */
-export function listOf(v: unknown): string[] {
-  const items = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
-  return items
-    .flatMap((x) => String(x).split(/[,\s]+/))
-    .map((s) => s.trim())
-    .filter(Boolean);
+export const OPTION_KEYS = Object.keys(OPTIONS) as (keyof RunOptions)[];
+
+/** The options with a command-line flag. */
+export const FLAG_KEYS = OPTION_KEYS.filter((k) => OPTIONS[k].flag !== null);
+
+/** What checkLayer and describeLayer take for each option they accept (names, defaults and bounds: `OPTIONS`). */
+export interface ApiOptionValues {
+  /** Size of one observation, e.g. [24, 24, 20]. */
+  inputSize: number[];
+  suites: SuiteId[] | 'all';
+  checks: string[];
+  seed: number;
+  backend: BackendChoice;
+  exhaustive: boolean;
+  epochs: number;
+  trainSize: number;
+  testSize: number;
+  trainBackend: BackendChoice;
+  /** Training suite: worker threads training on the CPU (default: the cores, at most 8). */
+  trainWorkers: number;
 }
 
-export function parseSuites(v: unknown): SuiteId[] {
-  const items = listOf(v);
-  if (items.length === 0) return [...DEFAULT_SUITES];
-  if (items.includes('all')) return [...SUITES];
-  for (const s of items) {
-    if (!(SUITES as readonly string[]).includes(s)) {
-      throw new UsageError(`--suites: unknown suite "${s}"; choose from ${SUITES.join(', ')} or all`);
-    }
+/** The options checkLayer and describeLayer take. */
+export const API_OPTION_KEYS = [
+  'inputSize',
+  'suites',
+  'checks',
+  'seed',
+  'backend',
+  'exhaustive',
+  'epochs',
+  'trainSize',
+  'testSize',
+  'trainBackend',
+  'trainWorkers',
+] as const satisfies readonly (keyof RunOptions & keyof ApiOptionValues)[];
+// Every key of ApiOptionValues is in API_OPTION_KEYS (a key missing there fails to compile here).
+const _everyApiKeyListed: Record<Exclude<keyof ApiOptionValues, (typeof API_OPTION_KEYS)[number]>, never> = {};
+void _everyApiKeyListed;
+
+/** The API options out of a caller's options object (which may hold other fields too). */
+export function apiOptions(o: Partial<ApiOptionValues>): Partial<Record<keyof RunOptions, unknown>> {
+  return Object.fromEntries(API_OPTION_KEYS.map((k) => [k, o[k]]));
+}
+
+export const DEFAULT_RUN_OPTIONS: RunOptions = defaults();
+
+function defaults(): RunOptions {
+  const o: Partial<Record<keyof RunOptions, unknown>> = {};
+  for (const k of OPTION_KEYS) o[k] = structuredClone(OPTIONS[k].default);
+  return o as RunOptions;
+}
+
+/** `--seed` for an option's flag, else its name. */
+export const optionName = (k: keyof RunOptions): string => {
+  const flag = OPTIONS[k].flag;
+  return flag ? `--${flag}` : k;
+};
+
+/**
+ * Loose options (from yargs or a user's code) to resolved RunOptions; undefined or null takes the
+ * default. `flags` renames an option's flag in messages (the train command's `--backend`).
+ */
+export function resolveRunOptions(
+  loose: Partial<Record<keyof RunOptions, unknown>>,
+  flags: Partial<Record<keyof RunOptions, string>> = {},
+): RunOptions {
+  const resolved = defaults();
+  const given = (k: keyof RunOptions) => loose[k] !== undefined && loose[k] !== null;
+  for (const k of OPTION_KEYS) {
+    if (given(k)) setOption(resolved, k, loose[k], flags[k] ? `--${flags[k]}` : optionName(k));
   }
-  return SUITES.filter((s) => items.includes(s));
-}
-
-export function parseChecks(v: unknown): CheckId[] {
-  const items = listOf(v);
-  const ids: readonly string[] = CHECK_IDS;
-  for (const id of items) {
-    if (!ids.includes(id)) {
-      const near = ids.filter((x) => x.toLowerCase().includes(id.toLowerCase().slice(0, 6)));
-      throw new UsageError(
-        `--checks: unknown check "${id}"${near.length ? `; did you mean ${near.slice(0, 3).join(', ')}?` : '; run check-layer --list-checks to see them'}`,
-      );
-    }
-  }
-  return items as CheckId[];
-}
-
-export function parseInputSize(v: unknown, option = '--input-size'): number[] | null {
-  if (v === undefined || v === null || v === '') return null;
-  const parts = Array.isArray(v)
-    ? v.map(String)
-    : String(v)
-        .split(/[,x\s]+/)
-        .filter(Boolean);
-  const nums = parts.map((p) => Number(p));
-  if (parts.length === 0 || nums.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new UsageError(
-      `${option}: "${Array.isArray(v) ? v.join(',') : String(v)}" is not a size; give positive whole numbers such as 24,24,20 (height, width, channels)`,
-    );
-  }
-  return nums;
-}
-
-export function parseBackend(v: unknown): BackendChoice {
-  const s = String(v ?? 'cpu');
-  if (s === 'auto' || (BACKENDS as readonly string[]).includes(s)) return s as BackendChoice;
-  throw new UsageError(`--backend: unknown backend "${s}"; choose cpu, wasm, webgpu or auto`);
-}
-
-export function parseFormats(v: unknown): ReportFormat[] {
-  const items = listOf(v);
-  if (items.length === 0) return [...DEFAULT_RUN_OPTIONS.formats];
-  for (const f of items) {
-    if (!(FORMATS as readonly string[]).includes(f))
-      throw new UsageError(`--format: unknown format "${f}"; choose from ${FORMATS.join(', ')}`);
-  }
-  return FORMATS.filter((f) => items.includes(f));
-}
-
-export function parseNumber(v: unknown, option: string, { min, integer }: { min: number; integer?: boolean }): number {
-  const n = typeof v === 'number' ? v : Number(String(v));
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`${option}: "${String(v)}" is not valid; give a${integer ? ' whole' : ''} number >= ${min}`);
-  }
-  return n;
-}
-
-/** Loose options (from yargs or a user's code) to a resolved RunOptions. */
-export function resolveRunOptions(loose: Partial<Record<keyof RunOptions, unknown>>): RunOptions {
-  const d = DEFAULT_RUN_OPTIONS;
-  const has = (k: keyof RunOptions) => loose[k] !== undefined && loose[k] !== null;
-  const checks = parseChecks(loose.checks);
   // Naming checks selects their suites too.
-  const suites = has('suites')
-    ? parseSuites(loose.suites)
-    : checks.length
-      ? [...new Set(checks.map(suiteOf))]
-      : [...d.suites];
-  return {
-    suites,
-    checks,
-    seed: has('seed') ? parseNumber(loose.seed, '--seed', { min: 0, integer: true }) : d.seed,
-    backend: has('backend') ? parseBackend(loose.backend) : d.backend,
-    timeoutSeconds: has('timeoutSeconds')
-      ? parseNumber(loose.timeoutSeconds, '--timeout', { min: 1 })
-      : d.timeoutSeconds,
-    reportDir: has('reportDir') ? String(loose.reportDir) : d.reportDir,
-    formats: has('formats') ? parseFormats(loose.formats) : [...d.formats],
-    inputSize: parseInputSize(loose.inputSize),
-    exportName: has('exportName') ? String(loose.exportName) : d.exportName,
-    verbose: loose.verbose === true,
-    exhaustive: loose.exhaustive === true,
-    epochs: has('epochs') ? parseNumber(loose.epochs, '--epochs', { min: 1, integer: true }) : d.epochs,
-    trainSize: has('trainSize')
-      ? parseNumber(loose.trainSize, '--train-size', { min: 128, integer: true })
-      : d.trainSize,
-    testSize: has('testSize') ? parseNumber(loose.testSize, '--test-size', { min: 10, integer: true }) : d.testSize,
-    trainBackend: has('trainBackend') ? parseBackend(loose.trainBackend) : d.trainBackend,
-    trainWorkers: has('trainWorkers')
-      ? parseNumber(loose.trainWorkers, '--workers', { min: 1, integer: true })
-      : d.trainWorkers,
-    compareBackends: [...d.compareBackends],
-  };
+  if (!given('suites') && resolved.checks.length) resolved.suites = [...new Set(resolved.checks.map(suiteOf))];
+  return resolved;
+}
+
+function setOption<K extends keyof RunOptions>(o: RunOptions, k: K, value: unknown, name: string): void {
+  o[k] = OPTIONS[k].parse(value, name);
 }
 
 /** The checks a run will do, in order, out of `all` (the catalog, or the checks' implementations). */
@@ -166,18 +295,110 @@ export function selectChecks<C extends CatalogEntry>(
   return all.filter((c) => options.suites.includes(c.suite));
 }
 
-/** The options a replay command needs to repeat a check, as CLI flags. */
-export function replayFlags(o: RunOptions): string[] {
-  const flags = [`--seed ${o.seed}`, `--backend ${o.backend}`];
-  if (o.inputSize) flags.push(`--input-size ${o.inputSize.join(',')}`);
-  if (o.exportName !== 'default') flags.push(`--export ${o.exportName}`);
-  if (o.exhaustive) flags.push('--exhaustive');
-  if (o.suites.includes('training')) {
-    if (o.epochs !== d().epochs) flags.push(`--epochs ${o.epochs}`);
-    if (o.trainSize !== d().trainSize) flags.push(`--train-size ${o.trainSize}`);
-    if (o.testSize !== d().testSize) flags.push(`--test-size ${o.testSize}`);
-    if (o.trainWorkers !== d().trainWorkers) flags.push(`--workers ${o.trainWorkers}`);
-  }
-  return flags;
+// ---- parsers: each names the option and says what it takes ----
+
+/** The user's value as they typed it, for messages. */
+const shown = (v: unknown) => (Array.isArray(v) ? v.map(String).join(',') : String(v));
+
+/** Empty text (`--seed ""`, or a flag given without its value) is an error, never the default. */
+function rejectEmpty(v: unknown, name: string, example: string): void {
+  if (typeof v === 'string' && v.trim() === '') throw new UsageError(`${name}: empty value; give ${example}`);
 }
-const d = () => DEFAULT_RUN_OPTIONS;
+
+/**
+ * Splits "a,b c" and arrays of such into trimmed items; empty text or an empty item ("4,,4") is an
+ * error naming `name`. An empty array (from the API) gives no items.
+ */
+function itemsOf(v: unknown, name: string, example: string, separators = /\s*,\s*|\s+/): string[] {
+  rejectEmpty(v, name, example);
+  const items = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).trim().split(separators));
+  if (items.some((s) => s === '')) throw new UsageError(`${name}: "${shown(v)}" has an empty item; give ${example}`);
+  return items;
+}
+
+export function parseSuites(v: unknown, name = '--suites'): SuiteId[] {
+  const choices = `${SUITES.join(', ')} or all`;
+  const items = itemsOf(v, name, `suites from ${choices}`);
+  if (items.length === 0) return [...DEFAULT_SUITES];
+  if (items.includes('all')) return [...SUITES];
+  for (const s of items) {
+    if (!(SUITES as readonly string[]).includes(s))
+      throw new UsageError(`${name}: unknown suite "${s}"; choose from ${choices}`);
+  }
+  return SUITES.filter((s) => items.includes(s));
+}
+
+export function parseChecks(v: unknown, name = '--checks'): CheckId[] {
+  const items = itemsOf(v, name, 'check ids such as gradientsAreNumericallyCorrect (see check-layer --list-checks)');
+  const ids: readonly string[] = CHECK_IDS;
+  for (const id of items) {
+    if (!ids.includes(id)) {
+      const near = ids.filter((x) => x.toLowerCase().includes(id.toLowerCase().slice(0, 6)));
+      throw new UsageError(
+        `${name}: unknown check "${id}"${near.length ? `; did you mean ${near.slice(0, 3).join(', ')}?` : '; run check-layer --list-checks to see them'}`,
+      );
+    }
+  }
+  return items as CheckId[];
+}
+
+export function parseInputSize(v: unknown, name = '--input-size'): number[] {
+  const example = 'positive whole numbers such as 24,24,20 (height, width, channels)';
+  const notASize = () => new UsageError(`${name}: "${shown(v)}" is not a size; give ${example}`);
+  let items: string[];
+  try {
+    items = itemsOf(v, name, example, /\s*[,x]\s*|\s+/);
+  } catch (e) {
+    if (typeof v === 'string' && v.trim() === '') throw e;
+    throw notASize();
+  }
+  if (items.length === 0 || items.some((s) => !/^\d+$/.test(s) || Number(s) <= 0 || !Number.isSafeInteger(Number(s))))
+    throw notASize();
+  return items.map(Number);
+}
+
+export function parseBackend(v: unknown, name = '--backend'): BackendChoice {
+  const s = String(v);
+  if (s === 'auto' || (BACKENDS as readonly string[]).includes(s)) return s as BackendChoice;
+  throw new UsageError(`${name}: unknown backend "${s}"; choose cpu, wasm, webgpu or auto`);
+}
+
+function parseCompareBackends(v: unknown, name: string): CheckOptions['compareBackends'] {
+  const items = itemsOf(v, name, 'backends among wasm, webgpu');
+  for (const b of items)
+    if (b !== 'wasm' && b !== 'webgpu')
+      throw new UsageError(`${name}: "${b}" cannot be compared with cpu; choose wasm, webgpu`);
+  return items as CheckOptions['compareBackends'];
+}
+
+export function parseFormats(v: unknown, name = '--format'): ReportFormat[] {
+  const items = itemsOf(v, name, `formats among ${FORMATS.join(', ')}`);
+  if (items.length === 0) return [...OPTIONS.formats.default];
+  for (const f of items) {
+    if (!(FORMATS as readonly string[]).includes(f))
+      throw new UsageError(`${name}: unknown format "${f}"; choose from ${FORMATS.join(', ')}`);
+  }
+  return FORMATS.filter((f) => items.includes(f));
+}
+
+/** A whole number in [min, max], written as digits (no 1e3, 0x10 or empty text). */
+export function parseWhole(v: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+  rejectEmpty(v, name, `a whole number ${range}`);
+  const text = String(v).trim();
+  const n = typeof v === 'number' ? v : /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name}: "${shown(v)}" is not valid; give a whole number ${range}`);
+  return n;
+}
+
+function parseText(v: unknown, name: string): string {
+  rejectEmpty(v, name, 'a value');
+  if (typeof v !== 'string') throw new UsageError(`${name}: expected text, got ${typeof v}`);
+  return v;
+}
+
+function parseBoolean(v: unknown, name: string): boolean {
+  if (typeof v !== 'boolean') throw new UsageError(`${name}: expected true or false, got ${shown(v)}`);
+  return v;
+}

@@ -2,7 +2,7 @@
  * Writes each run's reports into the report folder, atomically (a temporary file renamed into
  * place), and an index page linking them when several layer files ran.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../harness/errors.ts';
 import type { ReportFormat } from '../harness/options.ts';
@@ -36,14 +36,20 @@ export interface WrittenReports {
   index?: string;
 }
 
-export function writeReports(runs: RunResult[], reportDir: string, formats: ReportFormat[]): WrittenReports {
+/** Creates the report folder, or finds it writable; run before the first check, so a bad --report-dir costs nothing. */
+export function prepareReportDir(reportDir: string): void {
   try {
     mkdirSync(reportDir, { recursive: true });
+    accessSync(reportDir, constants.W_OK);
   } catch (e) {
-    throw new UsageError(
-      `--report-dir ${reportDir}: cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable folder`,
-    );
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const what = code === 'EACCES' || code === 'EPERM' ? 'cannot write into it' : 'cannot create it';
+    throw new UsageError(`--report-dir ${reportDir}: ${what} (${code}); choose a writable folder`);
   }
+}
+
+export function writeReports(runs: RunResult[], reportDir: string, formats: ReportFormat[]): WrittenReports {
+  prepareReportDir(reportDir);
   const stems = reportStems(runs.map((r) => r.layer.file));
   const written: WrittenReports = { perRun: [] };
   try {

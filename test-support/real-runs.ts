@@ -38,7 +38,6 @@ export function runFileAsCli(file: string, suites: SuiteId[] = SUITES): Promise<
       file,
       options,
       selectChecks(CATALOG, options).map((c) => c.id),
-      `npx check-layer ${file}`,
     );
   });
 }
