@@ -12,6 +12,7 @@ import {
   DEFAULT_RUN_OPTIONS,
   DEFAULT_SUITES,
   FORMATS,
+  parseNumber,
   resolveRunOptions,
   selectChecks,
   type RunOptions,
@@ -19,6 +20,7 @@ import {
 import { summaryLine, SUITES, summarize, type RunResult } from '../harness/result.ts';
 import { closeWorker, fetchCatalog, runFileIsolated, setSuiteLookup } from './run-file.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
+import { escapeControl } from '../harness/control-chars.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -110,6 +112,15 @@ const OPTION_TABLE: Record<Exclude<keyof RunOptions, 'compareBackends'>, { flag:
       type: 'string',
       describe: 'Training suite: test digits',
       defaultDescription: String(DEFAULT_RUN_OPTIONS.testSize),
+    },
+  },
+  memoryLimitMb: {
+    flag: 'memory-limit',
+    spec: {
+      type: 'string',
+      describe:
+        "Megabytes the checks may use (resident size, TensorFlow.js's tensors, JavaScript heap); a check that goes past it fails and the run goes on",
+      defaultDescription: `${DEFAULT_RUN_OPTIONS.memoryLimitMb}: half of this machine's memory`,
     },
   },
   trainBackend: {
@@ -216,7 +227,12 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
   const files = ((args['files'] as unknown[] | undefined) ?? []).map(String);
   if (files.length === 0 && !args['list-checks'])
     throw new UsageError('no layer file given; usage: check-layer ./myLayer.ts (see check-layer --help)');
-  const catalog = await fetchCatalog();
+  // The memory limit is given to the check process as it starts, before the catalog comes from it.
+  const memoryLimitMb =
+    args['memory-limit'] === undefined
+      ? DEFAULT_RUN_OPTIONS.memoryLimitMb
+      : parseNumber(args['memory-limit'], '--memory-limit', { min: 256, integer: true });
+  const catalog = await fetchCatalog(memoryLimitMb);
   if (args['list-checks']) {
     for (const suite of SUITES) {
       io.out(`${suite}:`);
@@ -246,6 +262,7 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
           headerShown = true;
         },
         onProgress: (_id, line) => io.err(line),
+        onOutput: (stream, line) => (stream === 'stdout' ? io.out : io.err)(layerOutputLine(file, line)),
         onResult: (r) => io.out(formatCheckLine(r, style)),
       },
     );
@@ -281,6 +298,11 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
 async function trainCommand(argv: string[], io: Out): Promise<number> {
   const { runTrainFromCli } = await import('./train-cli.ts');
   return runTrainFromCli(argv, io);
+}
+
+/** A line the layer printed, shown with its file so it is not taken for check-layer's own output. */
+function layerOutputLine(file: string, line: string): string {
+  return `  [${path.basename(file)}] ${escapeControl(line)}`;
 }
 
 function shellQuote(s: string): string {

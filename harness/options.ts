@@ -2,6 +2,7 @@
  * Options, resolved once at the edge: loose values from the command line or the programmatic API
  * in, a fully typed object out, and a one-line `UsageError` naming the option and the fix.
  */
+import { totalmem } from 'node:os';
 import { BACKENDS, type BackendChoice } from './backend-names.ts';
 import { DEFAULT_CHECK_OPTIONS, type CheckInfo, type CheckOptions } from './check.ts';
 import { UsageError } from './errors.ts';
@@ -26,6 +27,13 @@ export interface RunOptions extends CheckOptions {
   inputSize: number[] | null;
   exportName: string;
   verbose: boolean;
+  /** Megabytes the check process may use (resident size, TensorFlow.js's tensors, JavaScript heap). */
+  memoryLimitMb: number;
+}
+
+/** The default memory limit: half of this machine's memory, at least 1 GB, in MB (a multiple of 256). */
+export function defaultMemoryLimitMb(totalBytes = totalmem()): number {
+  return Math.max(1024, Math.floor(totalBytes / 2 / (1024 * 1024) / 256) * 256);
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
@@ -40,6 +48,7 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   inputSize: null,
   exportName: 'default',
   verbose: false,
+  memoryLimitMb: defaultMemoryLimitMb(),
 };
 
 /** Splits "a,b c" and arrays of such into trimmed, non-empty items. */
@@ -144,6 +153,9 @@ export function resolveRunOptions(
     inputSize: parseInputSize(loose.inputSize),
     exportName: has('exportName') ? String(loose.exportName) : d.exportName,
     verbose: loose.verbose === true,
+    memoryLimitMb: has('memoryLimitMb')
+      ? parseNumber(loose.memoryLimitMb, '--memory-limit', { min: 256, integer: true })
+      : d.memoryLimitMb,
     exhaustive: loose.exhaustive === true,
     epochs: has('epochs') ? parseNumber(loose.epochs, '--epochs', { min: 1, integer: true }) : d.epochs,
     trainSize: has('trainSize')
