@@ -7,6 +7,7 @@
  * such as its input) fails too.
  */
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { TensorLeaksEvidence } from '../../harness/evidence/index.ts';
 import type { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { errorText } from './describe-value.ts';
@@ -56,12 +57,12 @@ export const noTensorLeaks: Check = {
           return {
             status: 'failed',
             message: `${p.path} threw while counting tensors: ${errorText(e)}`,
-            evidence: { counts },
+            evidence: { kind: 'tensorLeaks', counts },
           };
         }
       }
       const inputDisposed = X.isDisposed || dLdZ.isDisposed;
-      const evidence = { counts, inputDisposed };
+      const evidence: TensorLeaksEvidence = { kind: 'tensorLeaks', counts, inputDisposed };
       const bad = counts.filter((c) => c.leaked !== 0);
       if (bad.length || inputDisposed) {
         const first = bad[0];

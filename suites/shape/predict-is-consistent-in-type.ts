@@ -3,6 +3,7 @@
  * in float32 only; a bool or int32 output breaks the next layer's arithmetic or its gradient).
  */
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { DtypeEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { predictName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
@@ -17,7 +18,7 @@ export const predictIsConsistentInType: Check = {
     const X = randomInput(ctx);
     const dtype = tf.tidy(() => ctx.subject.predict(X).dtype);
     X.dispose();
-    const evidence = { inputDtype: 'float32', outputDtype: dtype };
+    const evidence: DtypeEvidence = { kind: 'dtype', inputDtype: 'float32', outputDtype: dtype };
     if (dtype !== 'float32') {
       return {
         status: 'failed',
