@@ -20,7 +20,7 @@ import { EluLayer } from '../reference-layers/elu-layer.ts';
 import { ALL_CHECKS } from '../suites/index.ts';
 import { ScriptNamedElu } from '../fixtures/reports/script-in-names.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SUITES: SuiteId[] = ['shape', 'gradient', 'stability'];
 export const INPUT_SIZE = [4, 4, 3];
 
