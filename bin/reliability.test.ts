@@ -121,3 +121,25 @@ describe('check-layer with layers that end, hang, print, switch backends and hoa
     expect(stderr).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m);
   });
 });
+
+describe('check-layer with layers that throw odd things', () => {
+  it('shows a thrown non-Error by value and a message with control characters escaped', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        fixture('factory-throws-object.ts'),
+        fixture('escapes-in-message.ts'),
+        '--checks',
+        'backwardDoesNotError',
+        '--report-dir',
+        mkdtempSync(path.join(tmpdir(), 'check-layer-odd-throws-')),
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+    );
+    expect(r.stderr).toMatch(/factory-throws-object\.ts: .* threw: \{ code: 42 \} \(thrown, not an Error\)/);
+    expect(r.stdout).toMatch(/\\x1b\[2J\\x1b\]0;pwned\\x07 bad backward \\x00 end/);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout + r.stderr).not.toMatch(/[\u0000\u001b\u0007]/);
+  }, 180_000);
+});

@@ -20,7 +20,7 @@ import {
 import { summaryLine, SUITES, summarize, type RunResult } from '../harness/result.ts';
 import { closeWorker, fetchCatalog, runFileIsolated, setSuiteLookup } from './run-file.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
-import { escapeControl } from '../harness/control-chars.ts';
+import { escapeControl, escapeControlDeep } from '../harness/control-chars.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -263,10 +263,11 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
         },
         onProgress: (_id, line) => io.err(line),
         onOutput: (stream, line) => (stream === 'stdout' ? io.out : io.err)(layerOutputLine(file, line)),
-        onResult: (r) => io.out(formatCheckLine(r, style)),
+        // Control characters from the layer (an error message's ESC[2J) shown escaped, not obeyed.
+        onResult: (r) => io.out(formatCheckLine(escapeControlDeep(r), style)),
       },
     );
-    if (run.loadError) io.err(`check-layer: ${run.loadError.message}`);
+    if (run.loadError) io.err(`check-layer: ${escapeControl(run.loadError.message)}`);
     else if (!headerShown) io.out(formatHeader(run));
     if (!run.loadError) {
       const notRun = SUITES.filter((s) => !options.suites.includes(s));
