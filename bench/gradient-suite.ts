@@ -11,7 +11,7 @@ import { LayerUnderTest } from '../harness/layer-under-test.ts';
 import { runChecks } from '../harness/run-checks.ts';
 import { tf } from '../harness/tf.ts';
 import { EluLayer } from '../reference-layers/elu-layer.ts';
-import type { GradientCheckEvidence } from '../suites/gradient/gradients-are-numerically-correct.ts';
+import { evidenceOf } from '../harness/evidence/index.ts';
 import { gradientChecks } from '../suites/gradient/index.ts';
 
 const TARGET_SECONDS = 3;
@@ -25,7 +25,7 @@ const results = await runChecks({ subject, checks: gradientChecks, seed: SEED, o
 const seconds = (performance.now() - started) / 1000;
 const failed = results.filter((r) => r.status !== 'passed' && r.status !== 'skipped');
 if (failed.length) console.error(failed.map((r) => `${r.id}: ${r.status}: ${r.message}`).join('\n'));
-const evidence = results[0]!.evidence as unknown as GradientCheckEvidence;
+const evidence = evidenceOf(results[0]!, 'gradientCheck');
 console.log(
   JSON.stringify({
     bench: 'gradient-suite',

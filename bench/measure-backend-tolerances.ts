@@ -7,6 +7,7 @@
  * `max|d|/max|cpu|` is what atol must cover; `worstRatio` is the share of the current tolerance used.
  */
 import { DEFAULT_CHECK_OPTIONS } from '../harness/check.ts';
+import { isEvidenceOf } from '../harness/evidence/index.ts';
 import { LayerUnderTest } from '../harness/layer-under-test.ts';
 import { runChecks } from '../harness/run-checks.ts';
 import { tf } from '../harness/tf.ts';
@@ -14,7 +15,6 @@ import { BatchNormLayer } from '../reference-layers/batch-norm-layer.ts';
 import { Conv2dLayer } from '../reference-layers/conv2d-layer.ts';
 import { EluLayer } from '../reference-layers/elu-layer.ts';
 import { backendsAgree } from '../suites/backend/backends-agree.ts';
-import type { Comparison } from '../suites/backend/compare-to-reference.ts';
 
 const layers: [string, () => unknown, number[]][] = [
   ['elu 8x8x20', () => new EluLayer(), [8, 8, 20]],
@@ -31,7 +31,6 @@ const layers: [string, () => unknown, number[]][] = [
   ['bn (N, 10)', () => new BatchNormLayer(), [10]],
 ];
 
-type Row = Comparison & { quantity: string };
 const seeds = Number(process.argv[2] ?? 20);
 await tf.setBackend('cpu');
 const worst = new Map<string, { atolNeeded: number; ratio: number }>();
@@ -45,7 +44,7 @@ for (const [label, make, size] of layers) {
       options: { ...DEFAULT_CHECK_OPTIONS, compareBackends: ['wasm', 'webgpu'] },
     });
     if (r!.status !== 'passed') console.log(`${label} seed ${seed}: ${r!.status}: ${r!.message}`);
-    const backends = (r!.evidence?.['backends'] ?? {}) as Record<string, { quantities?: Row[]; device?: string }>;
+    const backends = isEvidenceOf(r!.evidence, 'backends') ? r!.evidence.backends : {};
     for (const [b, v] of Object.entries(backends)) {
       for (const q of v.quantities ?? []) {
         const key = `${label.padEnd(26)} ${b.padEnd(7)} ${q.quantity}`;

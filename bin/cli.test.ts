@@ -297,17 +297,11 @@ describe('check-layer CLI', () => {
   });
 
   it('stops a predict that never returns after --timeout, fails that check and goes on', () => {
-    const run = cli([
-      loading('endless-predict.ts'),
-      '--suites',
-      'shape',
-      '--timeout',
-      '3',
-      '--seed',
-      '7',
-      '--input-size',
-      '5,5,2',
-    ]);
+    // Each stopped check costs a fresh check process (seconds on a loaded machine).
+    const run = cli(
+      [loading('endless-predict.ts'), '--suites', 'shape', '--timeout', '3', '--seed', '7', '--input-size', '5,5,2'],
+      { timeoutMs: 170_000 },
+    );
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const report = reportOf(run, 'endless-predict');
     const timedOut = report.checks.filter((c: { message: string }) => /did not finish within 3 s/.test(c.message));

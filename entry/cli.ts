@@ -24,6 +24,7 @@ import { summaryLine, SUITES, summarize, type RunResult } from '../harness/resul
 import { closeWorker, runFileIsolated } from './run-file.ts';
 import { CATALOG } from '../harness/catalog.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
+import { escapeControl, escapeControlDeep } from '../harness/control-chars.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -172,10 +173,12 @@ async function checkFile(file: string, options: RunOptions, io: Out): Promise<Ru
       headerShown = true;
     },
     onProgress: (_id, line) => io.err(line),
-    onResult: (r) => io.out(formatCheckLine(r, style)),
+    onOutput: (stream, line) => (stream === 'stdout' ? io.out : io.err)(layerOutputLine(file, line)),
+    // Control characters from the layer (an error message's ESC[2J) shown escaped, not obeyed.
+    onResult: (r) => io.out(formatCheckLine(escapeControlDeep(r), style)),
   });
   if (run.loadError) {
-    io.err(`check-layer: ${run.loadError.message}`);
+    io.err(`check-layer: ${escapeControl(run.loadError.message)}`);
     return run;
   }
   if (!headerShown) io.out(formatHeader(run));
@@ -206,4 +209,9 @@ function writeAndSummarize(runs: RunResult[], options: RunOptions, io: Out): voi
 async function trainCommand(argv: string[], io: Out): Promise<number> {
   const { runTrainFromCli } = await import('./train-cli.ts');
   return runTrainFromCli(argv, io);
+}
+
+/** A line the layer printed, shown with its file so it is not taken for check-layer's own output. */
+function layerOutputLine(file: string, line: string): string {
+  return `  [${path.basename(file)}] ${escapeControl(line)}`;
 }

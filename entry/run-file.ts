@@ -1,24 +1,28 @@
 /**
- * Runs one layer file's checks in a worker thread, so a layer that never returns can be stopped:
- * a check that neither finishes nor reports progress within the timeout is recorded as failed,
- * the worker is terminated, and a new one carries on with the remaining checks.
+ * Runs one layer file's checks in the check process (a child process, see check-process.ts), so
+ * a layer that never returns, ends its process or runs away with memory can be stopped and
+ * named: the check it was in is recorded as failed, the process is replaced, and a new one
+ * carries on with the remaining checks. The layer's console output is passed on line by line.
  */
-import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../harness/options.ts';
 import type { CheckResult, EnvironmentInfo, LayerInfo, RunResult } from '../harness/result.ts';
 import { assembleRun, unknownLayer } from './assemble-run.ts';
 import { catalogEntry, isCheckId } from '../harness/catalog.ts';
 import { raisedTimeout, replayCommand } from '../harness/replay.ts';
-import type { WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
+import { CheckProcess, type MemoryOverrun, type ProcessEnd } from './check-process.ts';
+import type { WorkerInput } from './worker-protocol.ts';
 
 export interface RunFileHooks {
   onLoaded?: (layer: LayerInfo, environment: EnvironmentInfo) => void;
   onStart?: (id: string) => void;
   onProgress?: (id: string, line: string) => void;
   onResult?: (r: CheckResult) => void;
+  /** A line the layer wrote (console.log and console.error, native output), as it comes. */
+  onOutput?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
-const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+/** Starting the check process (Node, tsx, TensorFlow.js, the checks) and entering the backend: our code, not the layer's. */
+const START_ALLOWANCE_MS = 120_000;
 
 export async function runFileIsolated(
   file: string,
@@ -27,203 +31,247 @@ export async function runFileIsolated(
   hooks: RunFileHooks = {},
 ): Promise<RunResult> {
   const startedAt = new Date();
-  const state: FileRun = {
-    file,
-    options,
-    results: [],
-    remaining: [...checkIds],
-    layer: unknownLayer(file, options.exportName, options.inputSize),
-    environment: null,
-  };
+  const results: CheckResult[] = [];
+  let layer: LayerInfo = unknownLayer(file, options.exportName, options.inputSize);
+  let environment: EnvironmentInfo | null = null;
+  let remaining = [...checkIds];
   let firstLoad = true;
   const record = (r: CheckResult) => {
-    state.results.push(r);
-    state.remaining = state.remaining.filter((id) => id !== r.id);
+    results.push(r);
+    remaining = remaining.filter((id) => id !== r.id);
     hooks.onResult?.(r);
   };
-  const run = (loadError?: { message: string }) =>
-    assembleRun({
-      startedAt,
-      options,
-      layer: state.layer,
-      environment: state.environment,
-      checks: state.results,
-      ...(loadError ? { loadError } : {}),
-    });
 
-  while (state.remaining.length > 0) {
-    const outcome = await runWorker(
-      { file, options, checkIds: state.remaining, earlier: state.results },
-      options.timeoutSeconds * 1000,
-      {
-        onLoaded: (l, env) => {
-          state.layer = l;
-          state.environment = env;
-          if (firstLoad) hooks.onLoaded?.(l, env);
-          firstLoad = false;
-        },
-        onStart: hooks.onStart,
-        onProgress: hooks.onProgress,
-        onResult: record,
+  while (true) {
+    const outcome = await runInProcess({ file, options, checkIds: remaining, earlier: results }, options, {
+      onLoaded: (l, env) => {
+        layer = l;
+        environment = env;
+        if (firstLoad) hooks.onLoaded?.(l, env);
+        firstLoad = false;
       },
-    );
+      onStart: hooks.onStart,
+      onProgress: hooks.onProgress,
+      onResult: record,
+      onOutput: hooks.onOutput,
+    });
     if (outcome.kind === 'done') break;
     if (outcome.kind === 'load-error') {
-      state.environment = outcome.environment ?? state.environment;
-      return run({ message: outcome.message });
+      return assembleRun({
+        startedAt,
+        options,
+        layer,
+        environment: outcome.environment ?? environment,
+        checks: results,
+        loadError: { message: outcome.message },
+      });
     }
-    if (outcome.kind === 'crashed' && !outcome.current) return run({ message: `${file}: ${outcome.message}` });
-    // A check hung or its worker died: record it as failed and go on with a fresh worker.
-    record(stoppedCheck(state, outcome));
+    const id = outcome.current;
+    const cause = describeStop(outcome, options);
+    if (!id) {
+      return assembleRun({
+        startedAt,
+        options,
+        layer,
+        environment,
+        checks: results,
+        loadError: { message: `${file}: ${cause.whileLoading}` },
+      });
+    }
+    if (!isCheckId(id)) throw new Error(`the check process ran "${id}", which is not in the catalog`);
+    const entry = catalogEntry(id);
+    record({
+      id,
+      suite: entry.suite,
+      status: 'failed',
+      message: `${id}: ${cause.inCheck}`,
+      durationMs: outcome.elapsedMs,
+      where: {},
+      replay: replayCommand(
+        file,
+        entry,
+        cause.raiseTimeout ? { ...options, timeoutSeconds: raisedTimeout(options) } : options,
+      ),
+    });
+    if (remaining.length === 0) break;
   }
-  return run();
+  return assembleRun({ startedAt, options, layer, environment, checks: results });
 }
 
-/** What one file's run has so far, across the workers it took. */
-interface FileRun {
-  file: string;
-  options: RunOptions;
-  results: CheckResult[];
-  remaining: string[];
-  layer: LayerInfo;
-  environment: EnvironmentInfo | null;
-}
-
-/** The failed result of the check that was running when its worker timed out or crashed. */
-function stoppedCheck(
-  { file, options }: FileRun,
-  outcome: Extract<WorkerOutcome, { kind: 'timeout' | 'crashed' }>,
-): CheckResult {
-  const id = outcome.current ?? '';
-  if (!isCheckId(id)) throw new Error(`the worker reported a check "${id}" that is not in the catalog`);
-  const entry = catalogEntry(id);
-  const base = { id, suite: entry.suite, title: entry.title, status: 'failed' as const, durationMs: outcome.elapsedMs };
-  if (outcome.kind === 'crashed') {
-    return {
-      ...base,
-      message: `${id}: the worker running the layer crashed: ${outcome.message}`,
-      replay: replayCommand(file, entry, options),
-    };
-  }
-  return {
-    ...base,
-    message: `${id} did not finish within ${options.timeoutSeconds} s (stopped; does predict, forward or backward loop forever?); raise --timeout if the layer is just slow`,
-    where: {},
-    replay: replayCommand(file, entry, { ...options, timeoutSeconds: raisedTimeout(options) }),
-  };
-}
-
-type WorkerOutcome =
+type Outcome =
   | { kind: 'done' }
   | { kind: 'load-error'; message: string; environment: EnvironmentInfo | null }
-  | { kind: 'timeout'; current: string; elapsedMs: number }
-  | { kind: 'crashed'; current: string | null; message: string; elapsedMs: number };
+  | { kind: 'timeout'; current: string | null; elapsedMs: number; starting: boolean }
+  | { kind: 'memory'; current: string | null; elapsedMs: number; overrun: MemoryOverrun }
+  | { kind: 'ended'; current: string | null; elapsedMs: number; end: ProcessEnd };
+
+/** What stopped the process, said for a check and for loading. */
+function describeStop(
+  o: Exclude<Outcome, { kind: 'done' } | { kind: 'load-error' }>,
+  options: RunOptions,
+): { inCheck: string; whileLoading: string; raiseTimeout: boolean } {
+  switch (o.kind) {
+    case 'timeout':
+      if (o.starting)
+        return {
+          inCheck: 'the check process did not start',
+          whileLoading: `the check process did not start within ${START_ALLOWANCE_MS / 1000} s (is the machine overloaded?)`,
+          raiseTimeout: false,
+        };
+      return {
+        inCheck: `did not finish within ${options.timeoutSeconds} s (stopped; does predict, forward or backward loop forever?); raise --timeout if the layer is just slow`,
+        whileLoading: `loading the layer did not finish within ${options.timeoutSeconds} s (stopped; does the file or the constructor loop forever?); raise --timeout if it is just slow`,
+        raiseTimeout: true,
+      };
+    case 'memory': {
+      const seen = `resident ${Math.round(o.overrun.rssMb)} MB${o.overrun.tfMb >= 1 ? `, TensorFlow.js tensors ${Math.round(o.overrun.tfMb)} MB` : ''}`;
+      const advice =
+        'does the layer keep tensors (tf.keep, tensors made outside tf.tidy and never disposed), or is the input size too large? raise --memory-limit if it really needs more';
+      return {
+        inCheck: `used more than ${o.overrun.limitMb} MB (${seen}; stopped); ${advice}`,
+        whileLoading: `loading the layer used more than ${o.overrun.limitMb} MB (${seen}; stopped); ${advice}`,
+        raiseTimeout: false,
+      };
+    }
+    case 'ended': {
+      const e = o.end;
+      if (e.heapExhausted)
+        return {
+          inCheck: `used more than ${options.memoryLimitMb} MB of JavaScript heap (stopped); does the layer keep growing arrays or objects? raise --memory-limit if it really needs more`,
+          whileLoading: `loading the layer used more than ${options.memoryLimitMb} MB of JavaScript heap (stopped)`,
+          raiseTimeout: false,
+        };
+      const what =
+        e.said?.kind === 'exit'
+          ? `the layer called process.exit(${e.said.code})`
+          : e.said?.kind === 'uncaught'
+            ? `an error thrown outside any check ended the process (${e.said.message}); a timer or promise the layer left behind?`
+            : e.signal
+              ? `the check process was ended by signal ${e.signal}${e.signal === 'SIGKILL' ? ' (killed from outside, or by the system for lack of memory)' : ' (sent by the layer, or from outside)'}`
+              : `the check process exited with code ${e.code} on its own`;
+      return {
+        inCheck: `${what} during this check`,
+        whileLoading: `${what} while the file was loading`,
+        raiseTimeout: false,
+      };
+    }
+  }
+}
 
 /**
- * One worker for the whole run: it loads TensorFlow.js once and takes the files one by one. It is
- * replaced only when a check hangs (terminated) or it dies.
+ * One process for the whole run: it loads TensorFlow.js once and takes the files one by one. It
+ * is replaced only when it is stopped (a hang, memory) or ends (the layer ended it), and after a
+ * file that left it holding more than half the memory limit.
  */
-class LayerWorker {
-  private worker: Worker | null = null;
-  listener: ((m: WorkerMessage) => void) | null = null;
-  onFailure: ((message: string) => void) | null = null;
+let shared: CheckProcess | null = null;
+/** Highest resident size of any check process in this run (bytes). */
+let peakRss = 0;
 
-  get(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(WORKER_URL, { stdout: false, stderr: false });
-    w.on('message', (m: WorkerMessage) => this.listener?.(m));
-    w.on('error', (e) => this.onFailure?.(e?.message?.split('\n')[0] ?? String(e)));
-    w.on('exit', (code) => {
-      if (this.worker !== w) return;
-      this.worker = null;
-      this.onFailure?.(`exited with code ${code}`);
-    });
-    this.worker = w;
-    return w;
-  }
-
-  stop(): void {
-    const w = this.worker;
-    this.worker = null;
-    if (w) void w.terminate();
-  }
+function checkProcess(memoryLimitMb: number): CheckProcess {
+  if (shared?.alive && shared.memoryLimitMb === memoryLimitMb) return shared;
+  retire();
+  shared = new CheckProcess(memoryLimitMb);
+  return shared;
 }
 
-const layerWorker = new LayerWorker();
+function retire(): void {
+  if (!shared) return;
+  peakRss = Math.max(peakRss, shared.peakRss);
+  shared.stop('closed');
+  shared = null;
+}
 
-/** Ends the shared worker (at the end of a run). */
+/** The highest resident size a check process reached so far, in bytes. */
+export function checkProcessPeakRss(): number {
+  return Math.max(peakRss, shared?.peakRss ?? 0);
+}
+
+/** Ends the shared process (at the end of a run). */
 export function closeWorker(): void {
-  layerWorker.stop();
+  retire();
 }
 
-function runWorker(
+function runInProcess(
   input: WorkerInput,
-  timeoutMs: number,
+  options: RunOptions,
   hooks: Required<Pick<RunFileHooks, 'onLoaded' | 'onResult'>> & RunFileHooks,
-): Promise<WorkerOutcome> {
+): Promise<Outcome> {
+  const timeoutMs = options.timeoutSeconds * 1000;
+  const p = checkProcess(options.memoryLimitMb);
   return new Promise((resolve) => {
     let current: string | null = null;
+    /** Until 'loading', our own code runs (start, backend): a fixed allowance, not the layer's timeout. */
+    let starting = true;
     let startedAt = Date.now();
     let timer: NodeJS.Timeout | null = null;
     let settled = false;
-    const finish = (o: WorkerOutcome) => {
+    const finish = (o: Outcome) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
-      layerWorker.listener = null;
-      layerWorker.onFailure = null;
-      if (o.kind === 'timeout' || o.kind === 'crashed') layerWorker.stop();
-      resolve(o);
+      if (o.kind === 'done' || o.kind === 'load-error') {
+        // A file that left the process holding much memory does not burden the next one.
+        if (p.peakRss > (options.memoryLimitMb * 1024 * 1024) / 2) retire();
+        resolve(o);
+        return;
+      }
+      // Stopped or ended: make sure it is gone before a new one starts.
+      if (o.kind === 'timeout') p.stop('timeout');
+      const keepAlive = setInterval(() => {}, 1000);
+      void p.whenEnded().then(() => {
+        clearInterval(keepAlive);
+        if (shared === p) retire();
+        resolve(o);
+      });
     };
-    // Starting the worker, loading the file and entering the backend get at least a minute.
-    const loadAllowanceMs = Math.max(timeoutMs, 60_000);
     const arm = () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(
-        () => {
-          if (current) finish({ kind: 'timeout', current, elapsedMs: Date.now() - startedAt });
-          else
-            finish({
-              kind: 'crashed',
-              current: null,
-              message: `loading the layer did not finish within ${loadAllowanceMs / 1000} s (does the file or the constructor loop forever?)`,
-              elapsedMs: Date.now() - startedAt,
-            });
-        },
-        current ? timeoutMs : loadAllowanceMs,
+        () => finish({ kind: 'timeout', current, elapsedMs: Date.now() - startedAt, starting }),
+        starting ? Math.max(START_ALLOWANCE_MS, timeoutMs) : timeoutMs,
       );
     };
-    layerWorker.listener = (m: WorkerMessage) => {
-      switch (m.type) {
-        case 'loaded':
-          hooks.onLoaded(m.layer, m.environment);
-          break;
-        case 'load-error':
-          finish({ kind: 'load-error', message: m.message, environment: m.environment });
-          break;
-        case 'start':
-          current = m.id;
-          startedAt = Date.now();
-          arm();
-          hooks.onStart?.(m.id);
-          break;
-        case 'progress':
-          arm();
-          hooks.onProgress?.(m.id, m.line);
-          break;
-        case 'result':
-          current = null;
-          hooks.onResult(m.result);
-          arm();
-          break;
-        case 'done':
-          finish({ kind: 'done' });
-          break;
-      }
-    };
-    layerWorker.onFailure = (message) =>
-      finish({ kind: 'crashed', current, message, elapsedMs: Date.now() - startedAt });
+    p.on({
+      message: (m) => {
+        switch (m.type) {
+          case 'loading':
+            starting = false;
+            startedAt = Date.now();
+            arm();
+            break;
+          case 'loaded':
+            hooks.onLoaded(m.layer, m.environment);
+            break;
+          case 'load-error':
+            finish({ kind: 'load-error', message: m.message, environment: m.environment });
+            break;
+          case 'start':
+            current = m.id;
+            startedAt = Date.now();
+            arm();
+            hooks.onStart?.(m.id);
+            break;
+          case 'progress':
+            arm();
+            hooks.onProgress?.(m.id, m.line);
+            break;
+          case 'result':
+            current = null;
+            hooks.onResult(m.result);
+            arm();
+            break;
+          case 'done':
+            finish({ kind: 'done' });
+            break;
+          case 'memory':
+            break;
+        }
+      },
+      output: (stream, line) => hooks.onOutput?.(stream, line),
+      memory: (overrun) => finish({ kind: 'memory', current, elapsedMs: Date.now() - startedAt, overrun }),
+      end: (end) => finish({ kind: 'ended', current, elapsedMs: Date.now() - startedAt, end }),
+    });
     arm();
-    layerWorker.get().postMessage({ type: 'run', input } satisfies WorkerRequest);
+    p.send({ type: 'run', input });
   });
 }

@@ -10,6 +10,7 @@ import type { RunOptions } from '../harness/options.ts';
 import type { EnvironmentInfo, LayerInfo } from '../harness/result.ts';
 import { tf } from '../harness/tf.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
+import { errorText } from '../harness/error-text.ts';
 
 export async function enterBackend(
   choice: RunOptions['backend'],
@@ -44,7 +45,7 @@ export function makeSubject(
       throw new LayerLoadError(
         `${file}: ${exportName === 'default' ? 'the default export' : `export "${exportName}"`} ${e.message}; return a layer from it`,
       );
-    const msg = (e as Error)?.message?.split('\n')[0] ?? String(e);
+    const msg = errorText(e);
     const stage = source.kind === 'instance' ? 'building the layer' : 'constructing or building the layer';
     throw new LayerLoadError(`${file}: ${stage} for input size [${inputSize.join(',')}] threw: ${msg}`);
   }

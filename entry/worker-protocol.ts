@@ -1,4 +1,4 @@
-/** Messages between the CLI's main thread and the worker that runs one layer file's checks. */
+/** Messages between the runner (CLI, API) and the child process that runs layer files' checks. */
 import type { RunOptions } from '../harness/options.ts';
 import type { CheckResult, EnvironmentInfo, LayerInfo } from '../harness/result.ts';
 
@@ -7,18 +7,32 @@ export interface WorkerInput {
   options: RunOptions;
   /** Checks still to run, in order. */
   checkIds: string[];
-  /** Results from an earlier worker (stopped after a timeout), for dependencies. */
+  /** Results from an earlier process (stopped after a timeout), for dependencies. */
   earlier: CheckResult[];
 }
 
 /** Main thread to worker: one file to run. */
 export type WorkerRequest = { type: 'run'; input: WorkerInput };
 
-/** Worker to main thread. */
+/** What the child measures of itself (bytes). */
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  /** TensorFlow.js's own count: `tf.memory().numBytes`. */
+  tfBytes: number;
+}
+
+/** Child to runner. */
 export type WorkerMessage =
+  /** The backend is entered; the layer file is being imported and made (the layer's code runs). */
+  | { type: 'loading'; environment: EnvironmentInfo }
   | { type: 'loaded'; layer: LayerInfo; environment: EnvironmentInfo }
   | { type: 'load-error'; message: string; environment: EnvironmentInfo | null }
   | { type: 'start'; id: string }
   | { type: 'progress'; id: string; line: string }
-  | { type: 'result'; result: CheckResult }
-  | { type: 'done' };
+  | { type: 'result'; result: CheckResult; memory: MemorySample }
+  | { type: 'memory'; sample: MemorySample }
+  | { type: 'done'; memory: MemorySample };
+
+/** Marker lines the child writes on stderr (see worker-entry.mjs); never shown to the user. */
+export const STDERR_MARK = '\u0000check-layer:';

@@ -1,27 +1,47 @@
 /**
- * Runs in a worker thread: loads one layer file, enters the backend, and runs the checks it is
- * given, posting each start and result, so the main thread can stop it when a check hangs.
+ * Runs in the check process (a child of the CLI or of `checkLayer`): loads one layer file,
+ * enters the backend, and runs the checks it is given, sending each start and result, so the
+ * parent can stop it when a check hangs or runs away with memory.
  */
-import { parentPort } from 'node:worker_threads';
 import { UsageError } from '../harness/errors.ts';
+import { errorText } from '../harness/error-text.ts';
 import { loadLayerFile } from '../harness/load-layer.ts';
 import { catalogEntry, isCheckId } from '../harness/catalog.ts';
 import { replayCommand } from '../harness/replay.ts';
 import type { CheckResult, EnvironmentInfo } from '../harness/result.ts';
 import { runOneCheck } from '../harness/run-checks.ts';
+import { tf } from '../harness/tf.ts';
 import { describeLayer, enterBackend, makeSubject } from './run-layer.ts';
-import type { WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
+import type { MemorySample, WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 import { ALL_CHECKS } from '../suites/index.ts';
 
-const post = (m: WorkerMessage) => parentPort!.postMessage(m);
-/** Shared by every file this worker runs (the digits, the reference training run). */
+const post = (m: WorkerMessage) => {
+  if (process.connected) process.send?.(m);
+};
+/** Shared by every file this process runs (the digits, the reference training run). */
 const cache = new Map<string, unknown>();
+
+/** Set once a backend is entered: before that, asking TensorFlow.js for its memory would start one. */
+let backendReady = false;
+
+function memory(): MemorySample {
+  const m = process.memoryUsage();
+  let tfBytes = 0;
+  try {
+    if (backendReady) tfBytes = tf.memory().numBytes;
+  } catch {
+    // a backend being switched: the next sample counts
+  }
+  return { rss: m.rss, heapUsed: m.heapUsed, tfBytes };
+}
 
 async function runFile(input: WorkerInput): Promise<void> {
   const { options } = input;
   let environment: EnvironmentInfo | null = null;
   try {
     environment = (await enterBackend(options.backend)).environment;
+    backendReady = true;
+    post({ type: 'loading', environment });
     const loaded = await loadLayerFile(input.file, options.exportName);
     const inputSize = options.inputSize ?? loaded.inputSize;
     if (!inputSize) {
@@ -30,16 +50,26 @@ async function runFile(input: WorkerInput): Promise<void> {
       );
     }
     const subject = makeSubject(loaded.source, inputSize, options.seed, input.file, options.exportName);
-    post({ type: 'loaded', layer: describeLayer(subject), environment });
+    const layerInfo = describeLayer(subject);
+    const backendNow = tf.getBackend();
+    if (backendNow !== environment.backend) {
+      await tf.setBackend(environment.backend);
+      throw new UsageError(
+        `${input.file}: the backend changed from ${environment.backend} to ${backendNow} while the layer was made and first called (does it call tf.setBackend?); a layer must not change it`,
+      );
+    }
+    post({ type: 'loaded', layer: layerInfo, environment });
     const earlier = new Map<string, CheckResult>(input.earlier.map((r) => [r.id, r]));
     for (const id of input.checkIds) {
-      const check = ALL_CHECKS.find((c) => c.id === id)!;
+      const check = ALL_CHECKS.find((c) => c.id === id);
+      if (!check) throw new Error(`unknown check ${id}`);
       post({ type: 'start', id });
       const result = await runOneCheck(
         check,
         {
           subject,
           checks: [check],
+          backend: environment.backend,
           seed: options.seed,
           options,
           cache,
@@ -49,22 +79,27 @@ async function runFile(input: WorkerInput): Promise<void> {
         earlier,
       );
       earlier.set(id, result);
-      post({ type: 'result', result });
+      post({ type: 'result', result, memory: memory() });
     }
-    post({ type: 'done' });
+    post({ type: 'done', memory: memory() });
   } catch (e) {
     if (e instanceof UsageError) {
       post({ type: 'load-error', message: e.message, environment });
     } else {
-      const err = e as Error;
-      post({ type: 'load-error', message: `${input.file}: ${err?.message?.split('\n')[0] ?? String(e)}`, environment });
+      post({ type: 'load-error', message: `${input.file}: ${errorText(e)}`, environment });
     }
   }
 }
 
-// One file at a time, in the order the main thread sends them; the worker lives for the whole
-// run unless a check hangs and the main thread stops it.
+// TensorFlow.js's bytes and the resident size, whenever the event loop is free (the parent also
+// reads the resident size from outside, which works while a layer's code holds the loop).
+setInterval(() => post({ type: 'memory', sample: memory() }), 250).unref();
+
+// One file at a time, in the order the parent sends them; the process lives for the whole run
+// unless a check hangs or runs away with memory and the parent stops it.
 let queue = Promise.resolve();
-parentPort!.on('message', (request: WorkerRequest) => {
+process.on('message', (request: WorkerRequest) => {
   queue = queue.then(() => runFile(request.input));
 });
+// The parent going away (Ctrl-C, its own end) ends this process too.
+process.on('disconnect', () => process.exit(0));

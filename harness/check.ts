@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { CatalogEntry } from './catalog.ts';
 import type { LayerUnderTest } from './layer-under-test.ts';
-import type { CheckResult, FailureLocation } from './result.ts';
+import type { CheckResult, Evidence, FailureLocation } from './result.ts';
 import type { tf } from './tf.ts';
 
 /** What a check returns. The runner adds id, suite, duration and the replay command. */
@@ -17,7 +17,7 @@ export interface CheckOutcome {
   details?: string[];
   warnings?: string[];
   where?: FailureLocation;
-  evidence?: Record<string, unknown>;
+  evidence?: Evidence;
 }
 
 /** Options every check may read; resolved once by the CLI or the vitest helper. */

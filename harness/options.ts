@@ -12,6 +12,7 @@
  * if it changes a check's result (the replay command then carries it), and list its key in
  * `API_OPTION_KEYS` (with its type in `ApiOptionValues`) if checkLayer and describeLayer take it.
  */
+import { totalmem } from 'node:os';
 import { BACKENDS, type BackendChoice } from './backend-names.ts';
 import { CHECK_IDS, suiteOf, type CatalogEntry, type CheckId } from './catalog.ts';
 import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from './check.ts';
@@ -37,6 +38,13 @@ export interface RunOptions extends CheckOptions {
   inputSize: number[] | null;
   exportName: string;
   verbose: boolean;
+  /** Megabytes the check process may use (resident size, TensorFlow.js's tensors, JavaScript heap). */
+  memoryLimitMb: number;
+}
+
+/** The default memory limit: half of this machine's memory, at least 1 GB, in MB (a multiple of 256). */
+export function defaultMemoryLimitMb(totalBytes = totalmem()): number {
+  return Math.max(1024, Math.floor(totalBytes / 2 / (1024 * 1024) / 256) * 256);
 }
 
 /** Seeds are unsigned 32-bit: larger ones would alias smaller ones. */
@@ -194,6 +202,15 @@ export const OPTIONS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
     defaultText: 'the cores, at most 8',
     parse: (v, name) => parseWhole(v, name, 1),
     replay: (o, c) => trainingCheck(o, c) && o.trainWorkers !== OPTIONS.trainWorkers.default,
+  },
+  memoryLimitMb: {
+    flag: 'memory-limit',
+    type: 'number',
+    describe:
+      "Megabytes the checks may use (resident size, TensorFlow.js's tensors, JavaScript heap); a check that goes past it fails and the run goes on",
+    default: defaultMemoryLimitMb(),
+    defaultText: `${defaultMemoryLimitMb()}: half of this machine's memory`,
+    parse: (v, name) => parseWhole(v, name, 256),
   },
   compareBackends: {
     flag: null,

@@ -3,7 +3,12 @@
  * TensorFlow.js. Its shape is published as `reports/report.schema.json`; bump
  * `REPORT_SCHEMA_VERSION` when a field changes meaning or is removed.
  */
-export const REPORT_SCHEMA_VERSION = 1;
+import type { Evidence } from './evidence/index.ts';
+
+export type * from './evidence/index.ts';
+
+/** 2: evidence carries a `kind` (one per shape of evidence, see harness/evidence/). */
+export const REPORT_SCHEMA_VERSION = 2;
 
 export const SUITES = ['shape', 'gradient', 'stability', 'training', 'backend'] as const;
 export type SuiteId = (typeof SUITES)[number];
@@ -37,8 +42,8 @@ export interface CheckResult {
   where?: FailureLocation;
   /** Milliseconds. */
   durationMs: number;
-  /** Check-specific data for reports (errors per parameter, stability grid, training curves...). */
-  evidence?: Record<string, unknown>;
+  /** What the check saw, for reports (errors per parameter, stability grid, training curves...), by `kind`. */
+  evidence?: Evidence;
   /** A command that runs this check again with the same seed. */
   replay?: string;
 }

@@ -8,6 +8,7 @@ import type { LayerUnderTest } from './layer-under-test.ts';
 import { deriveSeed, makeRng } from './random.ts';
 import type { CheckResult } from './result.ts';
 import { tf } from './tf.ts';
+import { errorText } from './error-text.ts';
 
 export interface RunChecksArgs {
   subject: LayerUnderTest;
@@ -21,6 +22,8 @@ export interface RunChecksArgs {
   progress?: (line: string) => void;
   /** Called as each check ends. */
   onResult?: (r: CheckResult) => void;
+  /** The backend the checks run on (each check is checked not to change it); default: the current one. */
+  backend?: string;
   /** Results already known (from an earlier worker, when a check timed out). */
   earlier?: Map<string, CheckResult>;
 }
@@ -63,21 +66,22 @@ export async function runOneCheck(
     inputSize: args.subject.inputSize,
     seed: args.seed,
     random: makeRng(deriveSeed(args.seed, check.id)),
-    backend: tf.getBackend(),
+    backend: args.backend ?? tf.getBackend(),
     options: args.options,
     earlier,
     cache: args.cache ?? new Map(),
     progress: args.progress ?? (() => {}),
   };
+  let result: CheckResult;
   try {
     const outcome = await check.run(ctx);
-    return { ...base, ...outcome, durationMs: performance.now() - started };
+    result = { ...base, ...outcome, durationMs: performance.now() - started };
   } catch (e) {
     const err = e as Error;
-    return {
+    result = {
       ...base,
       status: 'failed',
-      message: `${check.id} threw: ${err?.message ?? String(e)}`,
+      message: `${check.id} threw: ${errorText(e)}`,
       details: err?.stack
         ? err.stack
             .split('\n')
@@ -87,6 +91,23 @@ export async function runOneCheck(
       durationMs: performance.now() - started,
     };
   }
+  return restoreBackend(ctx.backend, result);
+}
+
+/**
+ * A layer that changes TensorFlow.js's backend (tf.setBackend in predict) would make every later
+ * check run somewhere else than the report says: the check it happened in fails, saying so, and
+ * the backend is set back.
+ */
+async function restoreBackend(expected: string, result: CheckResult): Promise<CheckResult> {
+  const now = tf.getBackend();
+  if (now === expected) return result;
+  await tf.setBackend(expected);
+  return {
+    ...result,
+    status: 'failed',
+    message: `${result.id}: the backend changed from ${expected} to ${now} during this check (does the layer call tf.setBackend?); a layer must not change it; set back to ${expected} for the next checks (the check itself said: ${result.message})`,
+  };
 }
 
 /** Follows incomplete results back to the failure that made them incomplete. */

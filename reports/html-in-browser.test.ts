@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isEvidenceOf } from '../harness/evidence/index.ts';
 import type { RunResult } from '../harness/result.ts';
 import { SCRIPT_NAME } from '../fixtures/reports/script-in-names.ts';
 import { anchor } from './html.ts';
@@ -160,7 +161,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
 
         // One response plot (elementwise layers) and one scatter per differentiated parameter, each drawn with a size.
         const gradient = run.checks.find((c) => c.id === 'gradientsAreNumericallyCorrect');
-        const params = ((gradient?.evidence?.['parameters'] as { pairs: unknown[] }[] | undefined) ?? []).filter(
+        const params = (isEvidenceOf(gradient?.evidence, 'gradientCheck') ? gradient.evidence.parameters : []).filter(
           (p) => p.pairs.length > 0,
         );
         const plots = await page.$$eval('svg.plot', (svgs) =>
@@ -171,23 +172,13 @@ describe.skipIf(!HAVE_CHROMIUM)(
         );
         expect(plots.map((p) => p.label)).toEqual([
           ...(run.layer.response ? ['Activation response'] : []),
-          ...params
-            .map((_, i) => (gradient!.evidence!['parameters'] as { parameter: string }[])[i]!.parameter)
-            .map((p) => `dL/d${p}: numeric against analytic`),
+          ...params.map((p) => `dL/d${p.parameter}: numeric against analytic`),
         ]);
         expect(plots.length).toBeGreaterThan(0);
         expect(plots.every((p) => p.box > 100 * 100)).toBe(true);
 
         // The stability grid: one row per input class, a column per checked quantity, states as the checks saw them.
-        const grids = run.checks
-          .filter((c) => c.evidence?.['grid'])
-          .map(
-            (c) =>
-              c.evidence!['grid'] as {
-                columns: { key: string }[];
-                rows: { cells: Record<string, { state: string }> }[];
-              },
-          );
+        const grids = run.checks.flatMap((c) => (isEvidenceOf(c.evidence, 'stabilityGrid') ? [c.evidence.grid] : []));
         if (grids.length) {
           const cells = await page.$$eval('#suite-stability table.grid tbody tr', (trs) =>
             trs.map((tr) =>

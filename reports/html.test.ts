@@ -4,6 +4,7 @@
  * planned for. What a browser makes of it is html-in-browser.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { evidenceOf, type Evidence } from '../harness/evidence/index.ts';
 import type { CheckResult, RunResult } from '../harness/result.ts';
 import { DESCRIPTION, IMG_TYPE, SCRIPT_NAME } from '../fixtures/reports/script-in-names.ts';
 import { anchor, renderHtml } from './html.ts';
@@ -90,7 +91,7 @@ describe('HTML report of a passing run (reference ELU)', () => {
     expect(html).toContain('aria-label="Activation response"');
     for (const name of ['ELU', 'Leaky ReLU (0.1)', 'ReLU']) expect(html).toContain(`>${escapeHtml(name)}</text>`);
     const gradient = run.checks.find((c) => c.id === 'gradientsAreNumericallyCorrect')!;
-    const params = (gradient.evidence!['parameters'] as { parameter: string }[]).map((p) => p.parameter);
+    const params = evidenceOf(gradient, 'gradientCheck').parameters.map((p) => p.parameter);
     expect(params.length).toBeGreaterThan(1);
     for (const p of params) expect(html).toContain(`aria-label="dL/d${escapeHtml(p)}: numeric against analytic"`);
     expect(html.match(/class="identity"/g)?.length).toBe(params.length);
@@ -139,7 +140,7 @@ describe('HTML report of a failing run (naive-mask ELU through the CLI path)', (
       html.indexOf('<details', html.indexOf('<section class="suite" id="suite-stability">')),
     );
     const header = [...section.matchAll(/<th scope="col">([^<]+)<\/th>/g)].map((m) => m[1]);
-    const grids = run.checks.filter((c) => c.suite === 'stability').map((c) => c.evidence!['grid'] as Grid);
+    const grids = run.checks.filter((c) => c.suite === 'stability').map((c) => evidenceOf(c, 'stabilityGrid').grid);
     const columns = grids.flatMap((g) => g.columns);
     expect(header).toEqual(['input class', ...columns.map((c) => c.label)]);
     const rows = [...section.matchAll(/<tr><th scope="row" class="mono">([^<]+)<\/th>(.*?)<\/tr>/g)].map((m) => ({
@@ -155,17 +156,12 @@ describe('HTML report of a failing run (naive-mask ELU through the CLI path)', (
   });
 });
 
-interface Grid {
-  columns: { key: string; label: string }[];
-  rows: { inputClass: string; cells: Record<string, { state: string }> }[];
-}
-
 describe('HTML report of a training run (dead layer, one epoch of 128 digits)', () => {
   it("shows both networks' accuracy, the loss and accuracy curves, the confusion matrices and the test digits with their predictions", async () => {
     const run = await trainingRun();
     const c = run.checks.find((x) => x.id === 'trainsToAccuracy')!;
     expect(c.status).toBe('failed');
-    const e = c.evidence as unknown as { subject: TrainingRun; reference: TrainingRun };
+    const e = evidenceOf(c, 'training');
     const details = detailsOf(renderHtml(run), c);
     for (const r of [e.subject, e.reference])
       expect(details).toContain(`<strong>${(r.testAccuracy * 100).toFixed(2)}%</strong>`);
@@ -188,12 +184,6 @@ describe('HTML report of a training run (dead layer, one epoch of 128 digits)', 
     expect(first.match(/<rect x=/g)).toHaveLength(e.subject.samples[0]!.pixels.filter((v) => v > 0).length);
   });
 });
-
-interface TrainingRun {
-  layer: string;
-  testAccuracy: number;
-  samples: { pixels: number[]; label: number; predicted: number }[];
-}
 
 describe('escaping: a layer whose name, type and description are HTML', () => {
   it('shows them as text and carries no markup of theirs', async () => {
@@ -270,7 +260,7 @@ describe('defensive rendering', () => {
       expect(() => renderHtml(run), JSON.stringify(evidence)?.slice(0, 80)).not.toThrow();
     }
     const run: RunResult = structuredClone(base);
-    run.checks[0] = { ...run.checks[0]!, evidence: { tolerance: 0.001, seen: 'NaN' } };
+    run.checks[0] = { ...run.checks[0]!, evidence: { tolerance: 0.001, seen: 'NaN' } as unknown as Evidence };
     expect(renderHtml(run)).toContain('<tr><th scope="row">tolerance</th><td><code>0.001</code></td></tr>');
     // A list of flat records (per-parameter findings) is a table with a column per key.
     run.checks[0] = {
@@ -280,7 +270,7 @@ describe('defensive rendering', () => {
           { parameter: 'input', mismatches: 0 },
           { parameter: 'alpha', mismatches: 3, worst: [1, 2] },
         ],
-      },
+      } as unknown as Evidence,
     };
     expect(renderHtml(run)).toContain(
       '<h5>findings</h5><div class="scroll"><table class="kv records"><thead><tr><th scope="col">parameter</th><th scope="col">mismatches</th><th scope="col">worst</th></tr></thead><tbody><tr><td>input</td><td>0</td><td></td></tr><tr><td>alpha</td><td>3</td><td>[1,2]</td></tr></tbody></table></div>',

@@ -5,6 +5,7 @@
  * them. Reads only the JSON-able run result; everything from the layer is escaped, and the
  * page's Content-Security-Policy forbids scripts as a second guard.
  */
+import { isEvidenceOf } from '../harness/evidence/index.ts';
 import type { CheckResult, RunResult, SuiteId } from '../harness/result.ts';
 import { escapeHtml } from './html/escape.ts';
 import { renderEvidence, renderStabilityGridSection, type EvidenceOptions } from './html/evidence-views.ts';
@@ -179,11 +180,9 @@ function renderDetails(checks: readonly CheckResult[]): string {
   return `<h2 id="details">Details by suite</h2>${bySuite(checks)
     .map(([suite, list]) => {
       // The stability checks each fill some columns of one grid: draw it once, whole, above them.
-      const grids = list
-        .map((c) => (isRecord(c.evidence) ? c.evidence['grid'] : undefined))
-        .filter((g) => g !== undefined);
-      const merged =
-        grids.length > 1 ? renderStabilityGridSection(mergeGrids(grids), 'Stability grid of this run') : null;
+      const grids = list.flatMap((c) => (isEvidenceOf(c.evidence, 'stabilityGrid') ? [c.evidence.grid] : []));
+      const all = grids.length > 1 ? mergeGrids(grids) : null;
+      const merged = all ? renderStabilityGridSection(all, 'Stability grid of this run') : null;
       const options = merged
         ? {
             drawnElsewhere: {

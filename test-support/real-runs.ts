@@ -20,7 +20,7 @@ import { runFileIsolated } from '../entry/run-file.ts';
 import { EluLayer } from '../reference-layers/elu-layer.ts';
 import { ScriptNamedElu } from '../fixtures/reports/script-in-names.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SUITES: SuiteId[] = ['shape', 'gradient', 'stability'];
 export const INPUT_SIZE = [4, 4, 3];
 

@@ -10,7 +10,7 @@ import { LayerUnderTest } from '../harness/layer-under-test.ts';
 import type { CheckResult } from '../harness/result.ts';
 import { runChecks } from '../harness/run-checks.ts';
 import { tf } from '../harness/tf.ts';
-import type { StabilityGrid } from '../suites/stability/grid.ts';
+import { evidenceOf, type StabilityGrid } from '../harness/evidence/index.ts';
 import { stabilityChecks } from '../suites/stability/index.ts';
 
 export const TEST_BACKENDS: BackendName[] = ['cpu', 'wasm', 'webgpu'];
@@ -54,7 +54,7 @@ export async function runStability(make: () => unknown, inputSize: number[], see
 }
 
 export function gridOf(r: CheckResult): StabilityGrid {
-  return (r.evidence as { grid: StabilityGrid }).grid;
+  return evidenceOf(r, 'stabilityGrid').grid;
 }
 
 /** Input classes whose row has a failing cell (nan or inf) or an error. */

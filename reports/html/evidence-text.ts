@@ -3,6 +3,7 @@
  * evidence (as indented key: value lines, long arrays summarised, cut at a line limit). Used
  * by the JUnit writer and the vitest helper, where there is no room for pictures.
  */
+import { evidenceFields } from '../../harness/evidence/index.ts';
 import type { CheckResult } from '../../harness/result.ts';
 import { formatValue, isRecord } from './format.ts';
 
@@ -56,7 +57,7 @@ export function checkAsText(
   // The replay before the evidence, so a reader who stops early still has it.
   const replay = c.replay ?? o.replay;
   if (replay) lines.push(`replay: ${replay}`);
-  if ((o.evidence ?? true) && c.evidence !== undefined && c.evidence !== null)
-    lines.push('evidence:', ...evidenceLines(c.evidence, '  ', 0, [], o.maxEvidenceLines ?? 60));
+  if ((o.evidence ?? true) && isRecord(c.evidence))
+    lines.push('evidence:', ...evidenceLines(evidenceFields(c.evidence), '  ', 0, [], o.maxEvidenceLines ?? 60));
   return lines.join('\n');
 }

@@ -2,112 +2,112 @@
  * The gradient check's evidence as a reader wants it: per parameter (the input and each
  * learnable) the errors, kinks and a one-line diagnosis; numeric against analytic derivatives on
  * a scatter with the y = x line (failing probes red, kinks orange, the worst ringed); the worst
- * probe of each parameter; the shrunk counterexample. Shape: suites/gradient/gradient-evidence.ts.
+ * probe of each parameter; the shrunk counterexample. Shape: harness/evidence/gradient.ts.
  */
+import type {
+  CounterexampleEvidence,
+  GradientCheckEvidence,
+  ParameterGradientEvidence,
+  WorstProbe,
+} from '../../harness/evidence/index.ts';
 import { escapeHtml } from './escape.ts';
-import { formatNumber, formatShape, isRecord } from './format.ts';
+import { formatNumber, formatShape } from './format.ts';
 import { renderScatter, type ScatterPoint } from './scatter-plot.ts';
 
-const num = (v: unknown): string =>
-  typeof v === 'number' ? formatNumber(v) : v === null || v === undefined ? '' : String(v);
+/** A number as the tables show it; empty when absent (JSON writes NaN as null). */
+const num = (v: number | string | null | undefined): string =>
+  typeof v === 'number' ? formatNumber(v) : v === null || v === undefined ? '' : v;
 
-/** Null when the evidence has no per-parameter list. */
-export function renderGradientEvidence(e: Record<string, unknown>): { keys: string[]; html: string } | null {
-  const params = e['parameters'];
-  if (!Array.isArray(params) || params.length === 0 || !params.every(isRecord)) return null;
-  const ps = params;
-  // gradientsAreNumericallyCorrect's shape: probes per parameter. Other checks' parameter lists go to the table.
-  if (!ps.some((p) => Array.isArray(p['pairs']) || typeof p['coordinates'] === 'number')) return null;
-  const out: string[] = [];
-  const lead: string[] = [];
-  if (typeof e['method'] === 'string') lead.push(e['method']);
-  if (Array.isArray(e['inputShape'])) lead.push(`input ${formatShape(e['inputShape'])}`);
-  if (typeof e['kinks'] === 'number') lead.push(`${e['kinks']} kink${e['kinks'] === 1 ? '' : 's'} recognised`);
-  if (typeof e['forwardPasses'] === 'number') lead.push(`${e['forwardPasses']} forward passes`);
-  if (lead.length) out.push(`<p class="muted">${escapeHtml(lead.join(' · '))}</p>`);
+/** Null when the evidence has no parameters. */
+export function renderGradientEvidence(e: GradientCheckEvidence): { keys: string[]; html: string } | null {
+  const ps = e.parameters;
+  if (ps.length === 0) return null;
+  const out = [leadLine(e), parameterTable(ps), scatterPlots(ps), worstTable(ps), counterexample(e.counterexample)];
+  return {
+    keys: ['parameters', 'counterexample', 'method', 'kinks', 'forwardPasses'],
+    html: out.filter(Boolean).join('\n'),
+  };
+}
 
-  out.push(
-    `<h4>Per parameter</h4><table class="kv params"><thead><tr><th scope="col">parameter</th><th scope="col">shape</th><th scope="col">verdict</th><th scope="col">probes</th><th scope="col">outside tolerance</th><th scope="col">kinks</th><th scope="col">max |error|</th><th scope="col">max relative error</th><th scope="col">diagnosis</th></tr></thead><tbody>${ps
-      .map((p) => {
-        const probes = [
-          typeof p['coordinates'] === 'number' ? `${p['coordinates']} elements` : '',
-          typeof p['directions'] === 'number' && p['directions'] ? `${p['directions']} directions` : '',
-        ]
-          .filter(Boolean)
-          .join(', ');
-        const verdict =
-          p['passed'] === true
-            ? '<span class="status passed">passed</span>'
-            : p['passed'] === false
-              ? '<span class="status failed">failed</span>'
-              : '';
-        return `<tr><th scope="row"><code>${escapeHtml(p['parameter'] ?? p['name'] ?? '?')}</code></th><td>${escapeHtml(formatShape(p['shape']))}</td><td>${verdict}</td><td>${escapeHtml(probes)}</td><td>${escapeHtml(num(p['failures']))}</td><td>${escapeHtml(num(p['kinks']))}</td><td>${escapeHtml(num(p['maxAbsError']))}</td><td>${escapeHtml(num(p['maxRelError']))}</td><td>${escapeHtml(p['diagnosis'] ?? '')}</td></tr>`;
-      })
-      .join('')}</tbody></table>`,
-  );
+function leadLine(e: GradientCheckEvidence): string {
+  const lead = [
+    e.method,
+    `input ${formatShape(e.inputShape)}`,
+    `${e.kinks} kink${e.kinks === 1 ? '' : 's'} recognised`,
+    `${e.forwardPasses} forward passes`,
+  ];
+  return `<p class="muted">${escapeHtml(lead.join(' · '))}</p>`;
+}
 
-  const plots = ps
-    .map((p) => {
-      const name = String(p['parameter'] ?? p['name'] ?? '?');
-      const pairs = Array.isArray(p['pairs']) ? (p['pairs'] as unknown[]).filter(isRecord) : [];
-      if (pairs.length === 0) return '';
-      const points: ScatterPoint[] = pairs.map((q) => ({
-        x: Number(q['numeric']),
-        y: Number(q['analytic']),
-        kind: q['passed'] === false ? 'fail' : q['kink'] === true ? 'kink' : 'pass',
-      }));
-      const w = isRecord(p['worst']) ? p['worst'] : null;
-      const mark =
-        w && typeof w['numeric'] === 'number' && typeof w['analytic'] === 'number'
-          ? { x: w['numeric'], y: w['analytic'], label: `worst probe of ${name}` }
-          : undefined;
-      const svg = renderScatter(points, {
-        title: `dL/d${name}: numeric against analytic`,
-        xLabel: 'numeric (finite differences)',
-        yLabel: 'analytic (the layer)',
-        mark,
-      });
-      const failing = points.filter((x) => x.kind === 'fail').length;
-      return `<figure>${svg}<figcaption><code>${escapeHtml(name)}</code>: ${pairs.length} probes${failing ? `, ${failing} outside tolerance (red)` : ''}; on the dashed y = x line when right.</figcaption></figure>`;
-    })
-    .filter(Boolean);
-  if (plots.length) {
-    out.push(
-      `<h4>Numeric against analytic</h4><p class="muted">Each point is one probe: an element, or the whole tensor along a random direction.<span class="legend-key" style="background:#1f77b4"></span>within tolerance<span class="legend-key" style="background:#d62728"></span>outside tolerance<span class="legend-key" style="background:#ff7f0e"></span>at a kink<span class="legend-key" style="border:2px solid #d62728"></span>worst</p><div class="plots">${plots.join('')}</div>`,
-    );
-  }
+function parameterTable(ps: readonly ParameterGradientEvidence[]): string {
+  const rows = ps.map((p) => {
+    const probes = [`${p.coordinates} elements`, p.directions ? `${p.directions} directions` : '']
+      .filter(Boolean)
+      .join(', ');
+    const verdict = p.passed
+      ? '<span class="status passed">passed</span>'
+      : '<span class="status failed">failed</span>';
+    return `<tr><th scope="row"><code>${escapeHtml(p.parameter)}</code></th><td>${escapeHtml(formatShape(p.shape))}</td><td>${verdict}</td><td>${escapeHtml(probes)}</td><td>${escapeHtml(num(p.failures))}</td><td>${escapeHtml(num(p.kinks))}</td><td>${escapeHtml(num(p.maxAbsError))}</td><td>${escapeHtml(num(p.maxRelError))}</td><td>${escapeHtml(p.diagnosis ?? '')}</td></tr>`;
+  });
+  return `<h4>Per parameter</h4><table class="kv params"><thead><tr><th scope="col">parameter</th><th scope="col">shape</th><th scope="col">verdict</th><th scope="col">probes</th><th scope="col">outside tolerance</th><th scope="col">kinks</th><th scope="col">max |error|</th><th scope="col">max relative error</th><th scope="col">diagnosis</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
 
-  const worstRows = ps
-    .filter((p) => isRecord(p['worst']))
-    .map((p) => {
-      const w = p['worst'] as Record<string, unknown>;
-      const where = Array.isArray(w['position'])
-        ? formatShape(w['position'])
-        : w['direction'] !== null && w['direction'] !== undefined
-          ? `random direction ${String(w['direction'])}`
-          : num(w['index']);
-      const diff =
-        typeof w['numeric'] === 'number' && typeof w['analytic'] === 'number'
-          ? Math.abs(w['analytic'] - w['numeric'])
-          : NaN;
-      return `<tr><th scope="row"><code>${escapeHtml(p['parameter'] ?? '?')}</code></th><td><code>${escapeHtml(where)}</code></td><td>${escapeHtml(num(w['numeric']))}</td><td>${escapeHtml(num(w['analytic']))}</td><td>${escapeHtml(num(diff))}</td><td>${escapeHtml(num(w['tolerance']))}</td><td>${escapeHtml(num(w['step']))}</td><td>${escapeHtml(num(w['errorEstimate']))}</td><td>${escapeHtml(w['rule'] ?? '')}${w['kink'] === true ? ' (kink)' : ''}</td></tr>`;
-    });
-  if (worstRows.length) {
-    out.push(
-      `<h4>Worst probe per parameter</h4><table class="kv worst"><thead><tr><th scope="col">parameter</th><th scope="col">element</th><th scope="col">numeric</th><th scope="col">analytic</th><th scope="col">|difference|</th><th scope="col">tolerance</th><th scope="col">step</th><th scope="col">error estimate</th><th scope="col">rule</th></tr></thead><tbody>${worstRows.join('')}</tbody></table>`,
-    );
-  }
+function scatterPlot(p: ParameterGradientEvidence): string {
+  const name = p.parameter;
+  if (p.pairs.length === 0) return '';
+  const points: ScatterPoint[] = p.pairs.map((q) => ({
+    x: Number(q.numeric),
+    y: Number(q.analytic),
+    kind: !q.passed ? 'fail' : q.kink ? 'kink' : 'pass',
+  }));
+  const w = p.worst;
+  const mark =
+    w && typeof w.numeric === 'number' && typeof w.analytic === 'number'
+      ? { x: w.numeric, y: w.analytic, label: `worst probe of ${name}` }
+      : undefined;
+  const svg = renderScatter(points, {
+    title: `dL/d${name}: numeric against analytic`,
+    xLabel: 'numeric (finite differences)',
+    yLabel: 'analytic (the layer)',
+    mark,
+  });
+  const failing = points.filter((x) => x.kind === 'fail').length;
+  return `<figure>${svg}<figcaption><code>${escapeHtml(name)}</code>: ${p.pairs.length} probes${failing ? `, ${failing} outside tolerance (red)` : ''}; on the dashed y = x line when right.</figcaption></figure>`;
+}
 
-  const ce = e['counterexample'];
-  if (isRecord(ce)) {
-    const at = Array.isArray(ce['position'])
-      ? formatShape(ce['position'])
-      : ce['direction'] !== null && ce['direction'] !== undefined
-        ? `random direction ${String(ce['direction'])}`
-        : '';
-    out.push(
-      `<h4>Smallest failing case</h4><p>${escapeHtml(`${String(ce['parameter'] ?? '')}${at ? ` at ${at}` : ''}: numeric ${num(ce['numeric'])}, analytic ${num(ce['analytic'])}, tolerance ${num(ce['tolerance'])}; input ${formatShape(ce['inputShape'])} after ${num(ce['shrinks'])} shrinking steps`)}</p>${typeof ce['description'] === 'string' ? `<pre>${escapeHtml(ce['description'])}</pre>` : ''}`,
-    );
-  }
-  return { keys: ['parameters', 'counterexample', 'method', 'kinks', 'forwardPasses'], html: out.join('\n') };
+function scatterPlots(ps: readonly ParameterGradientEvidence[]): string {
+  const plots = ps.map(scatterPlot).filter(Boolean);
+  if (plots.length === 0) return '';
+  return `<h4>Numeric against analytic</h4><p class="muted">Each point is one probe: an element, or the whole tensor along a random direction.<span class="legend-key" style="background:#1f77b4"></span>within tolerance<span class="legend-key" style="background:#d62728"></span>outside tolerance<span class="legend-key" style="background:#ff7f0e"></span>at a kink<span class="legend-key" style="border:2px solid #d62728"></span>worst</p><div class="plots">${plots.join('')}</div>`;
+}
+
+/** `[0, 1, 2, 3]`, `random direction 2`, or the flat index. */
+function probeAt(w: Pick<WorstProbe, 'position' | 'direction' | 'index'>): string {
+  if (Array.isArray(w.position)) return formatShape(w.position);
+  if (w.direction !== null && w.direction !== undefined) return `random direction ${w.direction}`;
+  return num(w.index);
+}
+
+function worstTable(ps: readonly ParameterGradientEvidence[]): string {
+  const rows = ps.flatMap((p) => {
+    const w = p.worst;
+    if (!w) return [];
+    const diff =
+      typeof w.numeric === 'number' && typeof w.analytic === 'number' ? Math.abs(w.analytic - w.numeric) : NaN;
+    return [
+      `<tr><th scope="row"><code>${escapeHtml(p.parameter)}</code></th><td><code>${escapeHtml(probeAt(w))}</code></td><td>${escapeHtml(num(w.numeric))}</td><td>${escapeHtml(num(w.analytic))}</td><td>${escapeHtml(num(diff))}</td><td>${escapeHtml(num(w.tolerance))}</td><td>${escapeHtml(num(w.step))}</td><td>${escapeHtml(num(w.errorEstimate))}</td><td>${escapeHtml(w.rule)}${w.kink ? ' (kink)' : ''}</td></tr>`,
+    ];
+  });
+  if (rows.length === 0) return '';
+  return `<h4>Worst probe per parameter</h4><table class="kv worst"><thead><tr><th scope="col">parameter</th><th scope="col">element</th><th scope="col">numeric</th><th scope="col">analytic</th><th scope="col">|difference|</th><th scope="col">tolerance</th><th scope="col">step</th><th scope="col">error estimate</th><th scope="col">rule</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function counterexample(ce: CounterexampleEvidence | null): string {
+  if (!ce) return '';
+  const at = Array.isArray(ce.position)
+    ? formatShape(ce.position)
+    : ce.direction !== null && ce.direction !== undefined
+      ? `random direction ${ce.direction}`
+      : '';
+  return `<h4>Smallest failing case</h4><p>${escapeHtml(`${ce.parameter}${at ? ` at ${at}` : ''}: numeric ${num(ce.numeric)}, analytic ${num(ce.analytic)}, tolerance ${num(ce.tolerance)}; input ${formatShape(ce.inputShape)} after ${num(ce.shrinks)} shrinking steps`)}</p><pre>${escapeHtml(ce.description)}</pre>`;
 }

@@ -11,6 +11,7 @@
  * where a Cell is a state string or { state, detail? } (also `status`, `note`, `message`).
  */
 import { escapeHtml } from './escape.ts';
+import { mergeStabilityGrids, type StabilityGrid } from '../../harness/evidence/index.ts';
 import { isRecord } from './format.ts';
 
 export type CellState = 'finite' | 'nan' | 'inf' | 'warning' | 'unknown';
@@ -155,37 +156,8 @@ export function renderStabilityGrid(v: unknown, caption = 'Input class by output
   return `<table class="grid" aria-label="${escapeHtml(caption)}"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }
 
-/**
- * One grid from the grids of several checks of a run (the stability suite's shape): columns
- * joined by key in order, rows by input class, cells and errors of both. Null when fewer than one
- * grid has that shape.
- */
-export function mergeGrids(grids: unknown[]): Record<string, unknown> | null {
-  const ok = grids.filter(
-    (g): g is Record<string, unknown> =>
-      isRecord(g) &&
-      Array.isArray(g['columns']) &&
-      Array.isArray(g['rows']) &&
-      (g['rows'] as unknown[]).every((r) => isRecord(r) && isRecord(r['cells'])),
-  );
-  if (ok.length === 0) return null;
-  const columns: Record<string, unknown>[] = [];
-  const rows = new Map<string, Record<string, unknown>>();
-  for (const g of ok) {
-    for (const c of g['columns'] as unknown[]) {
-      const key = isRecord(c) ? String(c['key'] ?? c['label']) : String(c);
-      if (!columns.some((x) => x['key'] === key)) columns.push(isRecord(c) ? { ...c, key } : { key, label: key });
-    }
-    for (const r of g['rows'] as Record<string, unknown>[]) {
-      const id = String(r['inputClass'] ?? r['name'] ?? '');
-      const had = rows.get(id);
-      const error = [had?.['error'], r['error']].filter(Boolean).join('; ');
-      rows.set(id, {
-        ...(had ?? r),
-        ...(error ? { error } : {}),
-        cells: { ...(had?.['cells'] ?? {}), ...(r['cells'] as object) },
-      });
-    }
-  }
-  return { backend: ok[0]!['backend'], columns, rows: [...rows.values()] };
+/** The grids of one run's stability checks as one (columns joined in order, rows by input class). */
+export function mergeGrids(grids: readonly StabilityGrid[]): StabilityGrid | null {
+  const [first, ...rest] = grids;
+  return first ? rest.reduce(mergeStabilityGrids, first) : null;
 }

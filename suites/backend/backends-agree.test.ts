@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareBackend, type BackendStatus } from '../../harness/backends.ts';
 import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from '../../harness/check.ts';
 import { LayerUnderTest } from '../../harness/layer-under-test.ts';
+import { isEvidenceOf } from '../../harness/evidence/index.ts';
 import type { CheckResult } from '../../harness/result.ts';
 import { runChecks } from '../../harness/run-checks.ts';
 import { tf } from '../../harness/tf.ts';
@@ -37,7 +38,8 @@ async function check(
   return { result: result!, subject };
 }
 
-const compared = (r: CheckResult) => Object.keys(r.evidence?.['backends'] ?? {}).sort();
+const compared = (r: CheckResult) =>
+  Object.keys(isEvidenceOf(r.evidence, 'backends') ? r.evidence.backends : {}).sort();
 
 const referenceLayers: [string, () => unknown, number[]][] = [
   ['ELU', () => new EluLayer(), [5, 5, 6]],

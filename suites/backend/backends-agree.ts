@@ -11,9 +11,10 @@
 import { prepareBackend, type BackendName, type BackendStatus } from '../../harness/backends.ts';
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import type { BackendComparisonEvidence, BackendsEvidence, QuantityComparison } from '../../harness/evidence/index.ts';
 import type { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
-import { compareToReference, positionOf, type Comparison, type Tolerance } from './compare-to-reference.ts';
+import { compareToReference, positionOf, type Tolerance } from './compare-to-reference.ts';
 
 /**
  * Tolerances (float32's unit roundoff is 2^-24 = 6.0e-8). Measured with
@@ -75,7 +76,7 @@ export const backendsAgree: Check = {
       return {
         status: 'skipped',
         message: `no backend to compare with cpu here: ${unavailable.join('; ')}`,
-        evidence: { unavailable },
+        evidence: { kind: 'noBackends', unavailable },
       };
 
     const original = tf.getBackend();
@@ -145,24 +146,18 @@ async function compute(
   }
 }
 
-interface QuantityEvidence extends Omit<Comparison, 'agrees'> {
-  quantity: string;
-  worstPosition: number[];
-  tolerance: Tolerance;
-  agrees: boolean;
-}
-
 function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]): CheckOutcome {
   const [cpu, ...others] = runs;
-  const evidence: Record<string, unknown> = {
+  const perBackend: Record<string, BackendComparisonEvidence> = {};
+  const evidence: BackendsEvidence = {
+    kind: 'backends',
     reference: 'cpu',
     inputShape,
     tolerances: TOLERANCES,
     rule: '|backend - cpu| <= atol * max|cpu over the tensor| + rtol * |cpu|',
-    backends: {},
+    backends: perBackend,
     unavailable,
   };
-  const perBackend = evidence['backends'] as Record<string, unknown>;
   if (!cpu?.quantities) {
     return { status: 'failed', message: `on cpu (the reference) the layer threw: ${cpu?.error}`, evidence };
   }
@@ -182,7 +177,7 @@ function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]):
       failures.push({ message: `on ${run.backend} the layer threw where cpu did not: ${run.error}`, where: {} });
       continue;
     }
-    const rows: QuantityEvidence[] = [];
+    const rows: QuantityComparison[] = [];
     for (const ref of cpu.quantities) {
       const got = run.quantities.find((q) => q.name === ref.name)!;
       if (got.shape.join() !== ref.shape.join()) {

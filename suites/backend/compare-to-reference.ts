@@ -9,12 +9,9 @@
  * infinity.
  */
 
-export interface Tolerance {
-  /** Times the largest |cpu| value of the tensor. */
-  atol: number;
-  /** Times |cpu| of the element. */
-  rtol: number;
-}
+import type { BackendTolerance } from '../../harness/evidence/index.ts';
+
+export type Tolerance = BackendTolerance;
 
 export interface Comparison {
   /** max_i |got_i - cpu_i|: Infinity when one side only is infinite, NaN when either side has a NaN. */

@@ -1,3 +1,4 @@
+import { evidenceOf } from '../../harness/evidence/index.ts';
 import { describe, expect, it } from 'vitest';
 import { CustomLayer, type BackwardResult } from '../../harness/custom-layer.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
@@ -34,9 +35,7 @@ describe('backwardIsLinearInUpstreamGradient', () => {
       2,
     );
     expect(r.status).toBe('failed');
-    const zero = (r.evidence as { findings: { scale: number; mismatches: number }[] }).findings.find(
-      (f) => f.scale === 0,
-    )!;
+    const zero = evidenceOf(r, 'linearity').findings.find((f) => f.scale === 0)!;
     expect(zero.mismatches).toBe(2 * 3 * 3 * 2);
   });
 

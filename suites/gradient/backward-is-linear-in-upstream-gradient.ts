@@ -5,6 +5,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import type { LinearityEvidence, LinearityFinding } from '../../harness/evidence/index.ts';
 import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
 import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
 import { describeCase } from '../../harness/numerics/gradient-case.ts';
@@ -19,23 +20,7 @@ export const LINEARITY_TOLERANCE = { rel: 1e-3, relToRms: 1e-4 };
 /** With dLdZ = 0, every derivative must be within this fraction of the RMS derivative of zero. */
 export const ZERO_TOLERANCE = 1e-6;
 
-interface Finding {
-  parameter: string;
-  scale: number;
-  index: number;
-  expected: number;
-  actual: number;
-  tolerance: number;
-  mismatches: number;
-}
-
-export interface LinearityEvidence {
-  scales: readonly number[];
-  tolerance: typeof LINEARITY_TOLERANCE;
-  zeroTolerance: number;
-  /** Per parameter and scale (0 for the zero test): elements outside tolerance and the worst one. */
-  findings: Finding[];
-}
+export type { LinearityEvidence } from '../../harness/evidence/index.ts';
 
 export const backwardIsLinearInUpstreamGradient: Check = {
   ...catalogEntry('backwardIsLinearInUpstreamGradient'),
@@ -47,7 +32,7 @@ export const backwardIsLinearInUpstreamGradient: Check = {
       if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
       const shapes = parameterShapes(ctx, inputs.X);
       const base = await readGradients(tidyGradients(() => subject.gradients(inputs.X, inputs.dLdZ)));
-      const findings: Finding[] = [];
+      const findings: LinearityFinding[] = [];
       for (const c of [...SCALES, 0]) {
         const scaled = tf.tensor(
           inputs.g.map((v) => c * v),
@@ -85,6 +70,7 @@ export const backwardIsLinearInUpstreamGradient: Check = {
         }
       }
       const evidence: LinearityEvidence = {
+        kind: 'linearity',
         scales: SCALES,
         tolerance: LINEARITY_TOLERANCE,
         zeroTolerance: ZERO_TOLERANCE,
@@ -96,7 +82,7 @@ export const backwardIsLinearInUpstreamGradient: Check = {
         return {
           status: 'passed',
           message: `derivatives of ${names.join(', ')} scale with dLdZ (x ${SCALES.join(', x ')}) and vanish for dLdZ = 0`,
-          evidence: evidence as unknown as Record<string, unknown>,
+          evidence,
         };
       }
       const w = bad[0]!;
@@ -113,7 +99,7 @@ export const backwardIsLinearInUpstreamGradient: Check = {
           `case: ${describeCase(inputs.case, inputs.outputShape)}`,
         ],
         where: { parameter: w.parameter, index: w.index, position: unravel(w.index, shapes[w.parameter]!) },
-        evidence: evidence as unknown as Record<string, unknown>,
+        evidence,
       };
     } finally {
       inputs.dispose();

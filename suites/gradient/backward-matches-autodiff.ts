@@ -7,21 +7,18 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import type { AutodiffComparisonEvidence } from '../../harness/evidence/index.ts';
 import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
 import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
 import { describeCase } from '../../harness/numerics/gradient-case.ts';
-import { compareDerivatives, type DerivativeComparison } from './compare-derivatives.ts';
+import { compareDerivatives } from './compare-derivatives.ts';
 import { num, probeName, unravel } from './gradient-evidence.ts';
 import { drawInputs, parameterShapes, readGradients } from './gradient-inputs.ts';
 
 /** Two float32 computations of one derivative agree to this (relative, and relative to the RMS). */
 export const AUTODIFF_TOLERANCE = { rel: 1e-3, relToRms: 1e-4 };
 
-export interface BackwardMatchesAutodiffEvidence {
-  tolerance: typeof AUTODIFF_TOLERANCE;
-  inputShape: number[];
-  parameters: ({ parameter: string; shape: number[]; elements: number; passed: boolean } & DerivativeComparison)[];
-}
+export type { AutodiffComparisonEvidence as BackwardMatchesAutodiffEvidence } from '../../harness/evidence/index.ts';
 
 export const backwardMatchesAutodiff: Check = {
   ...catalogEntry('backwardMatchesAutodiff'),
@@ -60,7 +57,8 @@ export const backwardMatchesAutodiff: Check = {
           ...c,
         };
       });
-      const evidence: BackwardMatchesAutodiffEvidence = {
+      const evidence: AutodiffComparisonEvidence = {
+        kind: 'autodiffComparison',
         tolerance: AUTODIFF_TOLERANCE,
         inputShape: inputs.X.shape,
         parameters,
@@ -75,7 +73,7 @@ export const backwardMatchesAutodiff: Check = {
           status: 'passed',
           message: `backward equals autodiff of forward for ${parameters.map((p) => p.parameter).join(', ')}`,
           details,
-          evidence: evidence as unknown as Record<string, unknown>,
+          evidence,
         };
       }
       const w = failed[0]!;
@@ -85,7 +83,7 @@ export const backwardMatchesAutodiff: Check = {
         message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})`,
         details,
         where: { parameter: w.parameter, index: w.worstIndex, position: unravel(w.worstIndex, w.shape) },
-        evidence: evidence as unknown as Record<string, unknown>,
+        evidence,
       };
     } finally {
       inputs.dispose();

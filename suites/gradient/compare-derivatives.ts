@@ -4,24 +4,9 @@
  * never match anything (NaN is not close to NaN).
  */
 
-export interface DerivativeComparison {
-  /** Elements outside tolerance. */
-  mismatches: number;
-  maxAbsError: number;
-  maxRelError: number;
-  /** The element furthest outside its tolerance (or closest to it), flat index. */
-  worstIndex: number;
-  expected: number;
-  actual: number;
-  tolerance: number;
-}
+import type { DerivativeComparison, DerivativeTolerance } from '../../harness/evidence/index.ts';
 
-export interface DerivativeTolerance {
-  /** Relative to the element: rel x max(|expected|, |actual|). */
-  rel: number;
-  /** Relative to the RMS of the expected values (elements near zero, sums with cancellation). */
-  relToRms: number;
-}
+export type { DerivativeComparison, DerivativeTolerance } from '../../harness/evidence/index.ts';
 
 export function rms(v: ArrayLike<number>): number {
   let s = 0;

@@ -1,96 +1,17 @@
 /**
- * The evidence `gradientsAreNumericallyCorrect` reports (read by the JSON and HTML reports), and
- * how it is summarised from the probes. Plain JSON-able data.
+ * How `gradientsAreNumericallyCorrect`'s evidence (harness/evidence/gradient.ts) is summarised
+ * from the probes. Plain JSON-able data.
  */
+import type { ParameterGradientEvidence } from '../../harness/evidence/index.ts';
 import type { ParameterComparison, ProbePoint } from '../../harness/numerics/compare-gradients.ts';
-import type { ProbeRule } from '../../harness/numerics/probe.ts';
 
-/** One (numeric, analytic) pair, for a scatter plot. */
-export interface ScatterPair {
-  numeric: number;
-  analytic: number;
-  passed: boolean;
-  kink: boolean;
-}
-
-/** The probe furthest outside its tolerance (or, when all pass, the closest to it). */
-export interface WorstProbe {
-  /** Flat element index (coordinate probe) or null (direction probe). */
-  index: number | null;
-  /** Multi-dimensional index of that element. */
-  position: number[] | null;
-  /** Direction number (direction probe) or null. */
-  direction: number | null;
-  numeric: number;
-  analytic: number;
-  /** Finite-difference step at the level that decided. */
-  step: number;
-  /** The numeric value's own error estimate (truncation + rounding), before the safety factor. */
-  errorEstimate: number;
-  /** |analytic - numeric| allowed. */
-  tolerance: number;
-  /** Which estimate decided: central, left or right one-sided, or between them at a kink. */
-  rule: ProbeRule;
-  kink: boolean;
-}
-
-export interface ParameterGradientEvidence {
-  /** `input` or the learnable's name. */
-  parameter: string;
-  shape: number[];
-  passed: boolean;
-  /** Elements probed one by one. */
-  coordinates: number;
-  /** Random directions probed (all elements at once). */
-  directions: number;
-  /** Probes outside their tolerance. */
-  failures: number;
-  /** Probes whose one-sided differences disagreed beyond their error estimates (a kink in the stencil). */
-  kinks: number;
-  forwardPasses: number;
-  /** Largest |analytic - numeric| over the probes. */
-  maxAbsError: number;
-  /** Largest |analytic - numeric| / max(|analytic|, |numeric|, 1e-3 x the largest |numeric| of this parameter). */
-  maxRelError: number;
-  worst: WorstProbe | null;
-  /** A one-line reading of the failure pattern, when recognisable. */
-  diagnosis: string | null;
-  /** Up to MAX_PAIRS (numeric, analytic) pairs, failing probes first. */
-  pairs: ScatterPair[];
-}
-
-export interface CounterexampleEvidence {
-  /** Shrinking steps that kept the failure. */
-  shrinks: number;
-  inputShape: number[];
-  /** X and dLdZ, printed exactly (shortest decimals that read back as the float32 values). */
-  description: string;
-  parameter: string;
-  /** The failing probe, named: `alpha[1]`, `input[0,0,0,2]`, `input along random direction 1`. */
-  probe: string;
-  index: number | null;
-  position: number[] | null;
-  direction: number | null;
-  numeric: number;
-  analytic: number;
-  tolerance: number;
-}
-
-export interface GradientCheckEvidence {
-  /** How the numeric derivatives were made, in one line. */
-  method: string;
-  batch: number;
-  inputShape: number[];
-  outputShape: number[];
-  exhaustive: boolean;
-  /** Forward passes for the finite differences (the drawn case, not counting shrinking). */
-  forwardPasses: number;
-  kinks: number;
-  /** fast-check seed of the drawn case (derived from the run's seed). */
-  caseSeed: number;
-  parameters: ParameterGradientEvidence[];
-  counterexample: CounterexampleEvidence | null;
-}
+export type {
+  CounterexampleEvidence,
+  GradientCheckEvidence,
+  ParameterGradientEvidence,
+  ScatterPair,
+  WorstProbe,
+} from '../../harness/evidence/index.ts';
 
 export const MAX_PAIRS = 200;
 

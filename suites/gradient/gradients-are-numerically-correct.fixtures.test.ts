@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { gradientsAreNumericallyCorrect, type GradientCheckEvidence } from './gradients-are-numerically-correct.ts';
+import { evidenceOf } from '../../harness/evidence/index.ts';
+import type { CheckResult } from '../../harness/result.ts';
+import { gradientsAreNumericallyCorrect } from './gradients-are-numerically-correct.ts';
 import { BROKEN, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
 
-const evidenceOf = (r: { evidence?: Record<string, unknown> }) => r.evidence as unknown as GradientCheckEvidence;
+const gradientEvidence = (r: CheckResult) => evidenceOf(r, 'gradientCheck');
 
 describe('gradientsAreNumericallyCorrect catches broken gradients', () => {
   for (const l of BROKEN) {
@@ -14,7 +16,7 @@ describe('gradientsAreNumericallyCorrect catches broken gradients', () => {
           expect(r.message).toMatch(/^gradientsAreNumericallyCorrect threw: /);
           continue;
         }
-        const ev = evidenceOf(r);
+        const ev = gradientEvidence(r);
         expect(r.where?.parameter).toBeDefined();
         if (l.diagnosis) {
           const p = ev.parameters.find((q) => q.parameter === l.diagnosis!.parameter)!;
@@ -38,14 +40,14 @@ describe('a failure', () => {
     );
     expect(r.where).toMatchObject({ parameter: 'alpha' });
     // The input is right and says so, on its own.
-    const ev = evidenceOf(r);
+    const ev = gradientEvidence(r);
     expect(ev.parameters.find((p) => p.parameter === 'input')!.passed).toBe(true);
   });
 
   it('is shrunk to a small counterexample, printed in the details, the same for the same seed', async () => {
     const sign = BROKEN.find((l) => l.name.includes('sign error'))!;
     const r = await runCheck(gradientsAreNumericallyCorrect, sign, 6);
-    const cx = evidenceOf(r).counterexample!;
+    const cx = gradientEvidence(r).counterexample!;
     expect(cx.shrinks).toBeGreaterThan(0);
     // One observation of one pixel: the layer accepts any spatial size.
     expect(cx.inputShape).toEqual([1, 1, 1, 3]);
@@ -53,6 +55,6 @@ describe('a failure', () => {
     expect(r.details!.join('\n')).toContain(cx.description);
     expect(r.details!.join('\n')).toContain('--seed 6');
     const again = await runCheck(gradientsAreNumericallyCorrect, sign, 6);
-    expect(evidenceOf(again).counterexample).toEqual(cx);
+    expect(gradientEvidence(again).counterexample).toEqual(cx);
   });
 });

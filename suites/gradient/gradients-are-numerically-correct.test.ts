@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../harness/tf.ts';
 import { ClipKinks } from '../../fixtures/gradient/correct/clip-kinks-layer.ts';
-import { gradientsAreNumericallyCorrect, type GradientCheckEvidence } from './gradients-are-numerically-correct.ts';
+import { evidenceOf } from '../../harness/evidence/index.ts';
+import type { CheckResult } from '../../harness/result.ts';
+import { gradientsAreNumericallyCorrect } from './gradients-are-numerically-correct.ts';
 import { gradientChecks } from './index.ts';
 import { CORRECT, OTHER_REFERENCE, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
 
-const evidenceOf = (r: { evidence?: Record<string, unknown> }) => r.evidence as unknown as GradientCheckEvidence;
+const gradientEvidence = (r: CheckResult) => evidenceOf(r, 'gradientCheck');
 
 describe('gradientsAreNumericallyCorrect passes correct layers', () => {
   for (const l of CORRECT) {
@@ -37,7 +39,7 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
   it('recognises the kinks the drawn inputs hit exactly, and counts them', async () => {
     let kinks = 0;
     for (const seed of SEEDS) {
-      const ev = evidenceOf(await runCheck(gradientsAreNumericallyCorrect, clip, seed));
+      const ev = gradientEvidence(await runCheck(gradientsAreNumericallyCorrect, clip, seed));
       expect(ev.kinks).toBe(ev.parameters.reduce((s, p) => s + p.kinks, 0));
       kinks += ev.kinks;
     }
@@ -47,7 +49,7 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
   it('reports every parameter on its own, with errors, the worst probe, pairs and the forward passes', async () => {
     const conv = CORRECT.find((l) => l.name === '3x3 convolution')!;
     const r = await runCheck(gradientsAreNumericallyCorrect, conv, 5);
-    const ev = evidenceOf(r);
+    const ev = gradientEvidence(r);
     expect(ev.parameters.map((p) => p.parameter)).toEqual(['input', 'weights', 'bias']);
     expect(ev.batch).toBe(2);
     expect(ev.inputShape).toEqual([2, 5, 5, 2]);
@@ -70,7 +72,7 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
 
   it('probes every element with the exhaustive option', async () => {
     const elu = CORRECT[0]!;
-    const ev = evidenceOf(await runCheck(gradientsAreNumericallyCorrect, elu, 3, { exhaustive: true }));
+    const ev = gradientEvidence(await runCheck(gradientsAreNumericallyCorrect, elu, 3, { exhaustive: true }));
     expect(ev.parameters[0]!.coordinates).toBe(2 * 4 * 4 * 3);
     expect(ev.exhaustive).toBe(true);
   });
@@ -79,7 +81,7 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
     const l = { name: 'clip', make: () => new ClipKinks(), inputSize: [4, 4, 3] };
     const a = await runCheck(gradientsAreNumericallyCorrect, l, 9);
     const b = await runCheck(gradientsAreNumericallyCorrect, l, 9);
-    expect(evidenceOf(a)).toEqual(evidenceOf(b));
+    expect(gradientEvidence(a)).toEqual(gradientEvidence(b));
     const before = tf.memory().numTensors;
     await runCheck(gradientsAreNumericallyCorrect, CORRECT[0]!, 9);
     // The layer's own weights stay (a fresh layer per run); nothing else is left behind.

@@ -144,6 +144,7 @@ export const gradientsAreNumericallyCorrect: Check = {
       };
     }
     const evidence: GradientCheckEvidence = {
+      kind: 'gradientCheck',
       method: METHOD,
       batch: c.batch,
       inputShape: caseShape(c),
@@ -163,7 +164,7 @@ export const gradientsAreNumericallyCorrect: Check = {
         status: 'passed',
         message: `derivatives of ${names} match finite differences at ${points} probes (${kinks} kinks, ${comparison.forwardPasses} forward passes)`,
         details: lines,
-        evidence: evidence as unknown as Record<string, unknown>,
+        evidence,
       };
     }
     const first = failedParams.reduce((a, b) => (worstExcess(b) > worstExcess(a) ? b : a));
@@ -193,7 +194,7 @@ export const gradientsAreNumericallyCorrect: Check = {
       message,
       details: lines,
       where: { parameter: first.parameter, ...(w.index !== null ? { index: w.index, position: w.position! } : {}) },
-      evidence: evidence as unknown as Record<string, unknown>,
+      evidence,
     };
   },
 };

@@ -5,6 +5,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { BackwardCallEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { errorText, shapeText, stackLines } from './describe-value.ts';
 import { gradientTensors, layerGradients, upstreamGradient } from './gradient-path.ts';
@@ -18,7 +19,7 @@ export const backwardDoesNotError: Check = {
     const name = backwardName(subject);
     const X = randomInput(ctx);
     const dLdZ = upstreamGradient(subject, X, ctx.random);
-    const shapes = { inputShape: X.shape, upstreamShape: dLdZ.shape };
+    const shapes: BackwardCallEvidence = { kind: 'backwardCall', inputShape: X.shape, upstreamShape: dLdZ.shape };
     try {
       const g = layerGradients(subject, X, dLdZ);
       const learnables = Object.keys(g.dLdLearnables);

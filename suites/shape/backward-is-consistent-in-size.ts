@@ -5,6 +5,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { DerivativeShapesEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { shapeText } from './describe-value.ts';
 import { gradientsOfRandomInput, gradientTensors } from './gradient-path.ts';
@@ -24,7 +25,7 @@ export const backwardIsConsistentInSize: Check = {
     }
     tf.dispose(gradientTensors(g));
     const wrong = rows.filter((r) => r.expected.length !== r.seen.length || r.expected.some((d, i) => d !== r.seen[i]));
-    const evidence = { derivatives: rows };
+    const evidence: DerivativeShapesEvidence = { kind: 'derivativeShapes', derivatives: rows };
     const label = (p: string) => (p === 'input' ? 'dLdX' : `the derivative for learnable "${p}"`);
     if (wrong.length) {
       const w = wrong[0]!;

@@ -4,6 +4,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { DerivativeTypesEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { gradientsOfRandomInput, gradientTensors } from './gradient-path.ts';
 import { backwardName } from './method-names.ts';
@@ -18,7 +19,7 @@ export const backwardIsConsistentInType: Check = {
     tf.dispose(gradientTensors(g));
     const wrong = rows.filter((r) => r.dtype !== 'float32');
     const label = (p: string) => (p === 'input' ? 'dLdX' : `the derivative for learnable "${p}"`);
-    const evidence = { derivatives: rows };
+    const evidence: DerivativeTypesEvidence = { kind: 'derivativeTypes', derivatives: rows };
     if (wrong.length) {
       const w = wrong[0]!;
       return {

@@ -8,6 +8,7 @@
  * right" (the stability suite judges non-finite outputs). NaN against anything else, or +Inf
  * against -Inf or a number, is a difference.
  */
+import type { OutputComparisonEvidence } from '../../harness/evidence/index.ts';
 import type { Tensor } from '../../harness/tf.ts';
 
 export const RELATIVE_TOLERANCE = 1e-5;
@@ -90,7 +91,7 @@ export function unravel(index: number, shape: readonly number[]): number[] {
 }
 
 /** The numbers a comparison puts in a check's evidence (JSON: a non-finite difference as a string). */
-export function comparisonEvidence(c: Comparison): Record<string, unknown> {
+export function comparisonEvidence(c: Comparison): Required<OutputComparisonEvidence> {
   return {
     maxAbsDiff: Number.isFinite(c.maxAbsDiff) ? c.maxAbsDiff : String(c.maxAbsDiff),
     maxAbs: c.maxAbs,

@@ -8,6 +8,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { ConfigRoundTripEvidence } from '../../harness/evidence/index.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
 import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
@@ -29,7 +30,7 @@ export const configRoundTrips: Check = {
     const className = layer.getClassName();
     const register = `add \`static className = '${cls}'\` to ${cls} and call \`tf.serialization.registerClass(${cls})\` after the class`;
     const ownName = Object.prototype.hasOwnProperty.call(ctor, 'className');
-    const evidence: Record<string, unknown> = { className, ownClassName: ownName };
+    const evidence: ConfigRoundTripEvidence = { kind: 'configRoundTrip', className, ownClassName: ownName };
     const entry = tf.serialization.SerializationMap.getMap().classNameMap[className] as [Ctor, FromConfig] | undefined;
     if (!entry || entry[0] !== ctor) {
       const why = !ownName
@@ -50,7 +51,7 @@ export const configRoundTrips: Check = {
         evidence,
       };
     }
-    evidence['config'] = config;
+    evidence.config = config;
 
     let restored: tf.layers.Layer;
     try {
@@ -86,7 +87,7 @@ export const configRoundTrips: Check = {
       }
       const original = layer.weights.map((w) => ({ name: w.originalName ?? w.name, shape: w.shape }));
       const copy = restored.weights.map((w) => ({ name: w.originalName ?? w.name, shape: w.shape }));
-      evidence['weights'] = original;
+      evidence.weights = original;
       const mismatch = original.findIndex((w, i) => !copy[i] || w.shape.join() !== copy[i].shape.join());
       if (original.length !== copy.length || mismatch >= 0) {
         const at = mismatch >= 0 ? mismatch : Math.min(original.length, copy.length);

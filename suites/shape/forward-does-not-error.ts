@@ -26,7 +26,7 @@ export const forwardDoesNotError: Check = {
           status: 'failed',
           message: `${name} threw for an input of shape ${shapeText(inputShape)}: ${errorText(e)}`,
           details: stackLines(e),
-          evidence: { inputShape },
+          evidence: { kind: 'call', inputShape },
         };
       }
       const { Z, memory } = result;
@@ -35,13 +35,13 @@ export const forwardDoesNotError: Check = {
           return {
             status: 'failed',
             message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`,
-            evidence: { inputShape },
+            evidence: { kind: 'call', inputShape },
           };
         }
         return {
           status: 'passed',
           message: `${name} ran on an input of shape ${shapeText(inputShape)} and returned ${describeReturned(Z)}${memory === undefined ? '' : ' and a memory value'}`,
-          evidence: { inputShape, outputShape: Z.shape, dtype: Z.dtype, memory: memory !== undefined },
+          evidence: { kind: 'call', inputShape, outputShape: Z.shape, dtype: Z.dtype, memory: memory !== undefined },
         };
       } finally {
         disposeExcept([Z, memory], X);

@@ -1,6 +1,7 @@
 /** forwardIsConsistentInType: for a float32 input, the training-time output is float32. */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { DtypeEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { forwardName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
@@ -12,7 +13,7 @@ export const forwardIsConsistentInType: Check = {
     const X = randomInput(ctx);
     const dtype = tf.tidy(() => ctx.subject.forward(X).Z.dtype);
     X.dispose();
-    const evidence = { inputDtype: 'float32', outputDtype: dtype };
+    const evidence: DtypeEvidence = { kind: 'dtype', inputDtype: 'float32', outputDtype: dtype };
     if (dtype !== 'float32') {
       return {
         status: 'failed',

@@ -4,6 +4,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { ForwardPredictShapesEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { shapeText } from './describe-value.ts';
 import { forwardName, predictName } from './method-names.ts';
@@ -18,7 +19,12 @@ export const forwardPredictAreConsistentInSize: Check = {
     const predicted = tf.tidy(() => subject.predict(X).shape);
     const forwarded = tf.tidy(() => subject.forward(X).Z.shape);
     X.dispose();
-    const evidence = { inputShape, predictShape: predicted, forwardShape: forwarded };
+    const evidence: ForwardPredictShapesEvidence = {
+      kind: 'forwardPredictShapes',
+      inputShape,
+      predictShape: predicted,
+      forwardShape: forwarded,
+    };
     const same = predicted.length === forwarded.length && predicted.every((d, i) => d === forwarded[i]);
     if (!same) {
       return {

@@ -13,6 +13,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { SyntaxEvidence } from '../../harness/evidence/index.ts';
 import { isCustomLayerCall } from '../../harness/custom-layer.ts';
 import { tf } from '../../harness/tf.ts';
 import { describeReturned, errorText } from './describe-value.ts';
@@ -30,7 +31,7 @@ export const functionSyntaxesAreCorrect: Check = {
     const problems: string[] = [];
     const warnings: string[] = [];
     const notJudged: string[] = [];
-    const evidence: Record<string, unknown> = { form: subject.form };
+    const evidence: SyntaxEvidence = { kind: 'syntax', form: subject.form };
     const X = randomInput(ctx);
     try {
       const custom = subject.custom;
@@ -38,7 +39,7 @@ export const functionSyntaxesAreCorrect: Check = {
         const predict = custom.predict as unknown as Method | undefined;
         const forward = custom.forward as unknown as Method | undefined;
         const backward = custom.backward as unknown as Method | undefined;
-        evidence['parameters'] = {
+        evidence.parameters = {
           predict: predict?.length ?? null,
           forward: forward?.length ?? null,
           backward: backward?.length ?? null,
@@ -95,7 +96,7 @@ export const functionSyntaxesAreCorrect: Check = {
       } else {
         const call = layer.call as unknown as Method;
         const computeOutputShape = layer.computeOutputShape as unknown as Method;
-        evidence['parameters'] = { call: call.length, computeOutputShape: computeOutputShape.length };
+        evidence.parameters = { call: call.length, computeOutputShape: computeOutputShape.length };
         if (call === (tf.layers.Layer.prototype.call as unknown as Method))
           warnings.push(`${cls} does not override call: the layer is the identity`);
         if (call.length > 2)
@@ -110,7 +111,7 @@ export const functionSyntaxesAreCorrect: Check = {
     } finally {
       X.dispose();
     }
-    if (notJudged.length) evidence['notJudged'] = notJudged;
+    if (notJudged.length) evidence.notJudged = notJudged;
     if (problems.length) {
       return {
         status: 'failed',

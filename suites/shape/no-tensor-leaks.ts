@@ -8,6 +8,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { TensorLeaksEvidence } from '../../harness/evidence/index.ts';
 import type { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { errorText } from './describe-value.ts';
@@ -48,12 +49,12 @@ export const noTensorLeaks: Check = {
           return {
             status: 'failed',
             message: `${p.path} threw while counting tensors: ${errorText(e)}`,
-            evidence: { counts },
+            evidence: { kind: 'tensorLeaks', counts },
           };
         }
       }
       const inputDisposed = X.isDisposed || dLdZ.isDisposed;
-      const evidence = { counts, inputDisposed };
+      const evidence: TensorLeaksEvidence = { kind: 'tensorLeaks', counts, inputDisposed };
       const bad = counts.filter((c) => c.leaked !== 0);
       if (bad.length || inputDisposed) {
         const first = bad[0];

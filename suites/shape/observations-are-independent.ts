@@ -6,6 +6,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { BatchIndependenceEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
 import { shapeText } from './describe-value.ts';
@@ -27,7 +28,8 @@ export const observationsAreIndependent: Check = {
       for (let i = 0; i < N; i++) {
         singles.push(tf.tidy(() => tf.cast(subject.predict(tf.slice(X, [i], [1])), 'float32')));
       }
-      const evidence: Record<string, unknown> = {
+      const evidence: BatchIndependenceEvidence = {
+        kind: 'batchIndependence',
         inputShape: X.shape,
         batchedShape: batched.shape,
         singleShapes: singles.map((s) => s.shape),

@@ -7,6 +7,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { OutputShapeEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { describeReturned, errorText, shapeText } from './describe-value.ts';
 import { predictName } from './method-names.ts';
@@ -21,7 +22,7 @@ export const outputShapeMatchesComputeOutputShape: Check = {
     const inputShape = X.shape;
     const outputShape = tf.tidy(() => subject.predict(X).shape);
     X.dispose();
-    const evidence: Record<string, unknown> = { inputShape, outputShape };
+    const evidence: OutputShapeEvidence = { kind: 'outputShape', inputShape, outputShape };
     const symbolic: (number | null)[] = [null, ...ctx.inputSize];
     const asked: { input: (number | null)[]; compare: 'all' | 'non-batch' }[] = [
       { input: inputShape, compare: 'all' },

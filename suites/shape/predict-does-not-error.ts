@@ -24,7 +24,7 @@ export const predictDoesNotError: Check = {
           status: 'failed',
           message: `${name} threw for an input of shape ${shapeText(inputShape)}: ${errorText(e)}`,
           details: stackLines(e),
-          evidence: { inputShape },
+          evidence: { kind: 'call', inputShape },
         };
       }
       try {
@@ -32,13 +32,13 @@ export const predictDoesNotError: Check = {
           return {
             status: 'failed',
             message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`,
-            evidence: { inputShape },
+            evidence: { kind: 'call', inputShape },
           };
         }
         return {
           status: 'passed',
           message: `${name} ran on an input of shape ${shapeText(inputShape)} and returned ${describeReturned(Z)}`,
-          evidence: { inputShape, outputShape: Z.shape, dtype: Z.dtype },
+          evidence: { kind: 'call', inputShape, outputShape: Z.shape, dtype: Z.dtype },
         };
       } finally {
         tf.dispose(Z as tf.TensorContainer);

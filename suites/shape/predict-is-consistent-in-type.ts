@@ -4,6 +4,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { DtypeEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { predictName } from './method-names.ts';
 import { randomInput } from './random-input.ts';
@@ -15,7 +16,7 @@ export const predictIsConsistentInType: Check = {
     const X = randomInput(ctx);
     const dtype = tf.tidy(() => ctx.subject.predict(X).dtype);
     X.dispose();
-    const evidence = { inputDtype: 'float32', outputDtype: dtype };
+    const evidence: DtypeEvidence = { kind: 'dtype', inputDtype: 'float32', outputDtype: dtype };
     if (dtype !== 'float32') {
       return {
         status: 'failed',

@@ -6,6 +6,7 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { RepeatedPredictEvidence } from '../../harness/evidence/index.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
 import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
@@ -25,7 +26,8 @@ export const predictIsDeterministic: Check = {
       made.push(first);
       const second = withSeededMathRandom(deriveSeed(ctx.seed, 'predictIsDeterministic/2'), () => subject.predict(X));
       made.push(second);
-      const evidence: Record<string, unknown> = {
+      const evidence: RepeatedPredictEvidence = {
+        kind: 'repeatedPredict',
         inputShape: X.shape,
         shapes: [first.shape, second.shape],
         dtypes: [first.dtype, second.dtype],

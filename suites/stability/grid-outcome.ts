@@ -3,10 +3,15 @@
  * layer threw on a class; each failing cell one detail line, each honest overflow one warning.
  */
 import type { CheckOutcome } from '../../harness/check.ts';
+import type { StabilityGridEvidence } from '../../harness/evidence/index.ts';
 import { cellFails, type HonestReason, type StabilityCell, type StabilityColumn } from './grid.ts';
 import type { ClassRun } from './run-input-classes.ts';
 
-export function gridOutcome(run: ClassRun, what: string, evidence: Record<string, unknown> = {}): CheckOutcome {
+export function gridOutcome(
+  run: ClassRun,
+  what: string,
+  extra: Omit<StabilityGridEvidence, 'kind' | 'grid'> = {},
+): CheckOutcome {
   const { grid } = run;
   const failures: { row: string; col?: StabilityColumn; cell?: StabilityCell; error?: string }[] = [];
   const warnings = [...run.notes];
@@ -21,7 +26,10 @@ export function gridOutcome(run: ClassRun, what: string, evidence: Record<string
     }
   }
   const failingClasses = [...new Set(failures.map((f) => f.row))];
-  const base = { warnings: warnings.length ? warnings : undefined, evidence: { grid, ...evidence } };
+  const base = {
+    warnings: warnings.length ? warnings : undefined,
+    evidence: { kind: 'stabilityGrid', grid, ...extra } satisfies StabilityGridEvidence,
+  };
   if (failures.length === 0) {
     return {
       status: 'passed',

@@ -1,96 +1,20 @@
 /**
- * The stability grid: input class x {output, dLdX, one column per learnable}, as the checks put it
- * in their evidence (`evidence.grid`) and the HTML report draws it. Plain JSON-able data; nothing
- * here imports TensorFlow.js. Numbers that JSON cannot hold (NaN, Infinity, -0) are strings.
- *
- * `predictIsFiniteForLargeInputs` fills the `output` column, `gradientsAreFiniteForLargeInputs`
- * the `input` column (dLdX) and one per learnable; `mergeStabilityGrids` joins the two.
+ * The stability grid (its shape: harness/evidence/stability.ts): `mergeStabilityGrids` joins the
+ * grids of `predictIsFiniteForLargeInputs` and `gradientsAreFiniteForLargeInputs`.
  */
-import type { InputFamily } from './input-classes.ts';
+import type { StabilityCell } from '../../harness/evidence/index.ts';
 
-/**
- * finite: every element finite. nan: some element is NaN that is not honest overflow (a
- * failure). inf: some element is ±Infinity that is not honest overflow (a failure). warning: every
- * non-finite element is honest overflow (see HonestReason; reported, not failed).
- */
-export type StabilityCellState = 'finite' | 'nan' | 'inf' | 'warning';
+export { mergeStabilityGrids } from '../../harness/evidence/index.ts';
 
-/**
- * Why a non-finite value counts as honest overflow (judge-cell.ts): `float32Max`, it goes away
- * when the ±3.4e38 inputs are set to 0; `sqrtFloat32Max` (class `mixed`), it goes away when the
- * inputs past sqrt(float32 max) = 1.8e19, whose squares and products pass the float32 maximum,
- * are set to 0; `sumBound`, a
- * learnable's derivative whose bound max|X| * sum|dLdZ| passes the float32 maximum.
- */
-export type HonestReason = 'float32Max' | 'sqrtFloat32Max' | 'sumBound';
-
-export interface OffendingElement {
-  /** Flat index into the tensor (the output, dLdX or the learnable's derivative). */
-  index: number;
-  /** The same index, per axis. */
-  position: number[];
-  /** The input element at that index, when there is one (`-0`, `88.73`, `3.4e+38`). */
-  input?: string;
-  /** What was seen there. */
-  seen: 'NaN' | 'Infinity' | '-Infinity';
-}
-
-export interface StabilityCell {
-  state: StabilityCellState;
-  /** Elements of the tensor. */
-  size: number;
-  /** Elements that are NaN or ±Infinity, honest or not. */
-  nonFinite: number;
-  /** The first element (in flat order) that decided the state; absent when finite. */
-  first?: OffendingElement;
-  /** For a `warning`: why its non-finite values are honest overflow. */
-  honest?: HonestReason;
-}
-
-/** A column: `output`, `input` (dLdX) or a learnable's name, as in `FailureLocation.parameter`. */
-export interface StabilityColumn {
-  key: string;
-  /** `output`, `dLdX`, `dLdalpha`. */
-  label: string;
-}
-
-export interface StabilityRow {
-  /** `expOverflow+88.73`, `zero-0`, `mixed`. */
-  inputClass: string;
-  family: InputFamily;
-  /** The values the input holds (one, or all of them for `mixed`). */
-  values: string[];
-  /** Shape of the input tensor. */
-  inputShape: number[];
-  /** Set when the layer threw on this class; the cells are then absent. */
-  error?: string;
-  /** One cell per column key. */
-  cells: Record<string, StabilityCell>;
-}
-
-export interface StabilityGrid {
-  /** The backend the values were computed on. */
-  backend: string;
-  columns: StabilityColumn[];
-  rows: StabilityRow[];
-}
-
-/** Joins grids of the same run (rows matched by input class; columns appended in order). */
-export function mergeStabilityGrids(a: StabilityGrid, b: StabilityGrid): StabilityGrid {
-  const columns = [...a.columns, ...b.columns.filter((c) => !a.columns.some((x) => x.key === c.key))];
-  const ids = [
-    ...a.rows.map((r) => r.inputClass),
-    ...b.rows.map((r) => r.inputClass).filter((id) => !a.rows.some((r) => r.inputClass === id)),
-  ];
-  const rows = ids.map((id) => {
-    const ra = a.rows.find((r) => r.inputClass === id);
-    const rb = b.rows.find((r) => r.inputClass === id);
-    const base = (ra ?? rb)!;
-    const error = [ra?.error, rb?.error].filter(Boolean).join('; ');
-    return { ...base, ...(error ? { error } : {}), cells: { ...(ra?.cells ?? {}), ...(rb?.cells ?? {}) } };
-  });
-  return { backend: a.backend, columns, rows };
-}
+export type {
+  HonestReason,
+  OffendingElement,
+  StabilityCell,
+  StabilityCellState,
+  StabilityColumn,
+  StabilityGrid,
+  StabilityRow,
+} from '../../harness/evidence/index.ts';
 
 /** Whether a cell fails the check. */
 export function cellFails(c: StabilityCell): boolean {

@@ -16,9 +16,10 @@
  * Kinks: a layer may declare where its function is not smooth with a `kinks: number[]` property
  * on the layer instance (relu6: `kinks = [0, 6]`); each finite value becomes a class of its own.
  */
+import type { InputFamily } from '../../harness/evidence/index.ts';
 import { makeRng } from '../../harness/random.ts';
 
-export type InputFamily = 'moderate' | 'expOverflow' | 'large' | 'zero' | 'subnormal' | 'tinyNormal' | 'kink' | 'mixed';
+export type { InputFamily } from '../../harness/evidence/index.ts';
 
 export interface InputClass {
   /** Stable name, used in messages and reports: `expOverflow+88.73`, `zero-0`, `mixed`. */

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from '../../harness/check.ts';
+import { evidenceOf } from '../../harness/evidence/index.ts';
 import { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { runChecks } from '../../harness/run-checks.ts';
 import { tf } from '../../harness/tf.ts';
 import deadLayer, { inputSize as deadInputSize } from '../../fixtures/training/dead-layer.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
-import type { TrainsToAccuracyEvidence } from './trains-to-accuracy.ts';
 import { trainsToAccuracy } from './trains-to-accuracy.ts';
 
 // A shortened setting (the full one takes minutes): 1 epoch of 1,000 digits, tested on 1,000.
@@ -31,7 +31,7 @@ describe('trainsToAccuracy', () => {
   it('passes the reference ELU (one run serves as both the layer and the reference)', async () => {
     const r = await check(() => new EluLayer(), [8, 8, 20]);
     expect(r.status, r.message).toBe('passed');
-    const ev = r.evidence as unknown as TrainsToAccuracyEvidence;
+    const ev = evidenceOf(r, 'training');
     expect(ev.subjectIsReference).toBe(true);
     expect(ev.setting).toBe('shortened');
     expect(ev.subject.testAccuracy).toBeGreaterThan(0.7);
@@ -43,7 +43,7 @@ describe('trainsToAccuracy', () => {
     expect(r.message).toMatch(
       /^expected test accuracy >= \d+\.\d%, got \d+\.\d%: below the shortened-run floor 50\.0% and more than 10 points below the reference ELU's/,
     );
-    const ev = r.evidence as unknown as TrainsToAccuracyEvidence;
+    const ev = evidenceOf(r, 'training');
     expect(ev.subject.testAccuracy).toBeLessThan(0.2);
     expect(ev.subjectIsReference).toBe(false);
     // The reference run was cached by the first test and reused.
@@ -74,7 +74,7 @@ describe('trainsToAccuracy', () => {
           options: { ...options, trainWorkers: 2 },
           cache: new Map(),
         });
-        return r!.evidence as unknown as TrainsToAccuracyEvidence;
+        return evidenceOf(r!, 'training');
       };
       const cold = await run();
       expect(cold.reference.cachedIn).toBeUndefined();

@@ -17,7 +17,7 @@ import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
-import type { TrainingEvidence } from '../../reference-layers/training/evaluate.ts';
+import type { TrainingEvidence, TrainsToAccuracyEvidence } from '../../harness/evidence/index.ts';
 import { LayerBuildError, runTraining } from '../../reference-layers/training/run-training.ts';
 import { readReference, writeReference } from '../../reference-layers/training/reference-cache.ts';
 import { runTrainingInWorker } from '../../reference-layers/training/run-in-worker.ts';
@@ -55,16 +55,7 @@ export const FLOOR_SHORTENED = 0.5;
 export const MARGIN_FULL = 0.05;
 export const MARGIN_SHORTENED = 0.1;
 
-export interface TrainsToAccuracyEvidence {
-  /** The layer under test's run (the same object as `reference` when the layer is the reference ELU). */
-  subject: TrainingEvidence;
-  reference: TrainingEvidence;
-  floor: number;
-  margin: number;
-  setting: 'full' | 'shortened';
-  /** True when the layer under test is the reference ELU itself, so one run serves both. */
-  subjectIsReference: boolean;
-}
+export type { TrainsToAccuracyEvidence } from '../../harness/evidence/index.ts';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
@@ -136,7 +127,15 @@ export const trainsToAccuracy: Check = {
       }
       const reference = await referencePromise;
       subject ??= reference;
-      const evidence: TrainsToAccuracyEvidence = { subject, reference, floor, margin, setting, subjectIsReference };
+      const evidence: TrainsToAccuracyEvidence = {
+        kind: 'training',
+        subject,
+        reference,
+        floor,
+        margin,
+        setting,
+        subjectIsReference,
+      };
       const acc = subject.testAccuracy;
       const need = reference.testAccuracy - margin;
       const stopped = subject.stopped ? `; training stopped: ${subject.stopped}` : '';
@@ -144,7 +143,7 @@ export const trainsToAccuracy: Check = {
         return {
           status: 'passed',
           message: `test accuracy ${pct(acc)}, reference ELU ${pct(reference.testAccuracy)} (floor ${pct(floor)}, margin ${Math.round(margin * 100)} points; ${what})`,
-          evidence: evidence as unknown as Record<string, unknown>,
+          evidence,
         };
       }
       const reasons = [
@@ -160,7 +159,7 @@ export const trainsToAccuracy: Check = {
           `per-class accuracy: ${subject.perClassAccuracy.map((v, c) => `${c}: ${v === null ? '-' : pct(v)}`).join(', ')}`,
           `final mini-batch loss ${subject.curve.loss[subject.curve.loss.length - 1] ?? 'not finite'}, test loss ${subject.testLoss === null ? 'not finite' : subject.testLoss.toFixed(4)}`,
         ],
-        evidence: evidence as unknown as Record<string, unknown>,
+        evidence,
       };
     } finally {
       if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);

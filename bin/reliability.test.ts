@@ -1,0 +1,145 @@
+/**
+ * Hostile and careless layer files through the real CLI, in one run (one check process, replaced
+ * each time a layer ends or outgrows it): every file gets its verdict, naming what the layer did
+ * and when; the layer's console output arrives, marked with its file; the run goes on.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult, RunResult } from '../harness/result.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin', 'check-layer.mjs');
+const fixture = (f: string) => path.join('fixtures', 'reliability', f);
+
+const FILES = [
+  'exit-on-load.ts',
+  'exit-in-backward.ts',
+  'signal-in-backward.ts',
+  'endless-import.ts',
+  'chatty.ts',
+  // Run on its own, on wasm, so that its switch to cpu is a change.
+  'switches-backend.ts',
+  'keeps-tensors.ts',
+];
+
+describe('check-layer with layers that end, hang, print, switch backends and hoard memory', () => {
+  let stdout = '';
+  let stderr = '';
+  let code: number | null = null;
+  let reportDir = '';
+  const report = (stem: string) => JSON.parse(readFileSync(path.join(reportDir, `${stem}.json`), 'utf8')) as RunResult;
+  const check = (stem: string, id: string): CheckResult => {
+    const r = report(stem).checks.find((c) => c.id === id);
+    if (!r) throw new Error(`${stem}: no result for ${id}`);
+    return r;
+  };
+
+  beforeAll(() => {
+    reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-reliability-'));
+    const cli = (files: string[], backend: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          bin,
+          ...files.map(fixture),
+          '--checks',
+          'functionSyntaxesAreCorrect,predictDoesNotError',
+          '--backend',
+          backend,
+          '--timeout',
+          '5',
+          '--memory-limit',
+          '1024',
+          '--report-dir',
+          reportDir,
+        ],
+        { cwd: root, encoding: 'utf8', timeout: 240_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+      );
+    const main = cli([...FILES.slice(0, -2), ...FILES.slice(-1)], 'cpu');
+    const wasm = cli(FILES.slice(-2, -1), 'wasm');
+    stdout = main.stdout + wasm.stdout;
+    stderr = main.stderr + wasm.stderr;
+    code = main.status;
+  }, 600_000);
+
+  it('gives every file its verdict and exits with the worst code', () => {
+    expect(code, stdout + stderr).toBe(2);
+    for (const f of FILES) expect(report(f.replace(/\.ts$/, '')).layer.file).toBe(fixture(f));
+  });
+
+  it('names process.exit and the phase: loading, or the check', () => {
+    expect(report('exit-on-load').loadError?.message).toMatch(
+      /exit-on-load\.ts: the layer called process\.exit\(0\) while the file was loading/,
+    );
+    expect(check('exit-in-backward', 'functionSyntaxesAreCorrect').message).toMatch(
+      /the layer called process\.exit\(3\) during this check/,
+    );
+    // The run went on in a fresh process.
+    expect(check('exit-in-backward', 'predictDoesNotError').status).toBe('passed');
+  });
+
+  it('names a signal the layer sent itself', () => {
+    const r = check('signal-in-backward', 'functionSyntaxesAreCorrect');
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/ended by signal SIGTERM .* during this check/);
+  });
+
+  it('stops an endless loop at import after --timeout', () => {
+    expect(report('endless-import').loadError?.message).toMatch(/loading the layer did not finish within 5 s/);
+  });
+
+  it("passes the layer's console output on, every line, marked with its file", () => {
+    const out = stdout.split('\n').filter((l) => /^ {2}\[chatty\.ts\] chatty stdout \d+$/.test(l));
+    const err = stderr.split('\n').filter((l) => /^ {2}\[chatty\.ts\] chatty stderr \d+$/.test(l));
+    expect(out.length).toBeGreaterThan(0);
+    expect(err.length).toBe(out.length);
+    // Every call's line, none lost: 1..N.
+    expect(out.map((l) => Number(/(\d+)$/.exec(l)?.[1]))).toEqual(out.map((_, i) => i + 1));
+  });
+
+  it('fails a check during which the layer changed the backend, and sets it back', () => {
+    const r = check('switches-backend', 'functionSyntaxesAreCorrect');
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/the backend changed from wasm to cpu during this check/);
+    expect(report('switches-backend').environment?.backend).toBe('wasm');
+  });
+
+  it('fails a check that goes past --memory-limit, and goes on', () => {
+    for (const id of ['functionSyntaxesAreCorrect', 'predictDoesNotError']) {
+      const r = check('keeps-tensors', id);
+      expect(r.status).toBe('failed');
+      expect(r.message).toMatch(/used more than 1024 MB \(resident \d+ MB, TensorFlow\.js tensors \d+ MB/);
+    }
+  });
+
+  it('shows no native Dawn lines and no stack trace', () => {
+    expect(stderr).not.toMatch(/artificially reduced/);
+    expect(stderr).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)$/m);
+  });
+});
+
+describe('check-layer with layers that throw odd things', () => {
+  it('shows a thrown non-Error by value and a message with control characters escaped', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        fixture('factory-throws-object.ts'),
+        fixture('escapes-in-message.ts'),
+        '--checks',
+        'backwardDoesNotError',
+        '--report-dir',
+        mkdtempSync(path.join(tmpdir(), 'check-layer-odd-throws-')),
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+    );
+    expect(r.stderr).toMatch(/factory-throws-object\.ts: .* threw: \{ code: 42 \} \(thrown, not an Error\)/);
+    expect(r.stdout).toMatch(/\\x1b\[2J\\x1b\]0;pwned\\x07 bad backward \\x00 end/);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout + r.stderr).not.toMatch(/[\u0000\u001b\u0007]/);
+  }, 180_000);
+});

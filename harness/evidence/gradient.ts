@@ -1,0 +1,142 @@
+/**
+ * The gradient suite's evidence (read by the JSON and HTML reports). Plain JSON-able data; no
+ * TensorFlow.js here.
+ */
+import type { ProbeRule } from '../numerics/probe.ts';
+
+/** One (numeric, analytic) pair, for a scatter plot. */
+export interface ScatterPair {
+  numeric: number;
+  analytic: number;
+  passed: boolean;
+  kink: boolean;
+}
+
+/** The probe furthest outside its tolerance (or, when all pass, the closest to it). */
+export interface WorstProbe {
+  /** Flat element index (coordinate probe) or null (direction probe). */
+  index: number | null;
+  /** Multi-dimensional index of that element. */
+  position: number[] | null;
+  /** Direction number (direction probe) or null. */
+  direction: number | null;
+  numeric: number;
+  analytic: number;
+  /** Finite-difference step at the level that decided. */
+  step: number;
+  /** The numeric value's own error estimate (truncation + rounding), before the safety factor. */
+  errorEstimate: number;
+  /** |analytic - numeric| allowed. */
+  tolerance: number;
+  /** Which estimate decided: central, left or right one-sided, or between them at a kink. */
+  rule: ProbeRule;
+  kink: boolean;
+}
+
+export interface ParameterGradientEvidence {
+  /** `input` or the learnable's name. */
+  parameter: string;
+  shape: number[];
+  passed: boolean;
+  /** Elements probed one by one. */
+  coordinates: number;
+  /** Random directions probed (all elements at once). */
+  directions: number;
+  /** Probes outside their tolerance. */
+  failures: number;
+  /** Probes whose one-sided differences disagreed beyond their error estimates (a kink in the stencil). */
+  kinks: number;
+  forwardPasses: number;
+  /** Largest |analytic - numeric| over the probes. */
+  maxAbsError: number;
+  /** Largest |analytic - numeric| / max(|analytic|, |numeric|, 1e-3 x the largest |numeric| of this parameter). */
+  maxRelError: number;
+  worst: WorstProbe | null;
+  /** A one-line reading of the failure pattern, when recognisable. */
+  diagnosis: string | null;
+  /** Up to MAX_PAIRS (numeric, analytic) pairs, failing probes first. */
+  pairs: ScatterPair[];
+}
+
+export interface CounterexampleEvidence {
+  /** Shrinking steps that kept the failure. */
+  shrinks: number;
+  inputShape: number[];
+  /** X and dLdZ, printed exactly (shortest decimals that read back as the float32 values). */
+  description: string;
+  parameter: string;
+  /** The failing probe, named: `alpha[1]`, `input[0,0,0,2]`, `input along random direction 1`. */
+  probe: string;
+  index: number | null;
+  position: number[] | null;
+  direction: number | null;
+  numeric: number;
+  analytic: number;
+  tolerance: number;
+}
+
+/** `gradientsAreNumericallyCorrect`. */
+export interface GradientCheckEvidence {
+  kind: 'gradientCheck';
+  /** How the numeric derivatives were made, in one line. */
+  method: string;
+  batch: number;
+  inputShape: number[];
+  outputShape: number[];
+  exhaustive: boolean;
+  /** Forward passes for the finite differences (the drawn case, not counting shrinking). */
+  forwardPasses: number;
+  kinks: number;
+  /** fast-check seed of the drawn case (derived from the run's seed). */
+  caseSeed: number;
+  parameters: ParameterGradientEvidence[];
+  counterexample: CounterexampleEvidence | null;
+}
+
+/** Two float32 computations of one derivative, compared element by element. */
+export interface DerivativeComparison {
+  /** Elements outside tolerance. */
+  mismatches: number;
+  maxAbsError: number;
+  maxRelError: number;
+  /** The element furthest outside its tolerance (or closest to it), flat index. */
+  worstIndex: number;
+  expected: number;
+  actual: number;
+  tolerance: number;
+}
+
+export interface DerivativeTolerance {
+  /** Relative to the element: rel x max(|expected|, |actual|). */
+  rel: number;
+  /** Relative to the RMS of the expected values (elements near zero, sums with cancellation). */
+  relToRms: number;
+}
+
+/** `backwardMatchesAutodiff`: per parameter, the hand-written backward against autodiff. */
+export interface AutodiffComparisonEvidence {
+  kind: 'autodiffComparison';
+  tolerance: DerivativeTolerance;
+  inputShape: number[];
+  parameters: ({ parameter: string; shape: number[]; elements: number; passed: boolean } & DerivativeComparison)[];
+}
+
+/** One parameter at one scale of dLdZ (0 for the zero test): elements outside tolerance and the worst one. */
+export interface LinearityFinding {
+  parameter: string;
+  scale: number;
+  index: number;
+  expected: number;
+  actual: number;
+  tolerance: number;
+  mismatches: number;
+}
+
+/** `backwardIsLinearInUpstreamGradient`. */
+export interface LinearityEvidence {
+  kind: 'linearity';
+  scales: readonly number[];
+  tolerance: DerivativeTolerance;
+  zeroTolerance: number;
+  findings: LinearityFinding[];
+}

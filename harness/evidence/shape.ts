@@ -1,0 +1,116 @@
+/**
+ * The shape suite's evidence: what each contract check saw (shapes, dtypes, method arities,
+ * tensor counts, output comparisons). Plain JSON-able data; no TensorFlow.js here.
+ */
+
+/** `functionSyntaxesAreCorrect`: the layer's form and the parameter counts of its methods. */
+export interface SyntaxEvidence {
+  kind: 'syntax';
+  form: 'A' | 'B';
+  /** Declared parameter count per method (null: the method is absent). */
+  parameters?: Record<string, number | null>;
+  /** What could not be judged, and why (forward or backward threw). */
+  notJudged?: string[];
+  /** Every problem found (the first is the message). */
+  problems?: string[];
+}
+
+/** `predictDoesNotError`, `forwardDoesNotError`: the input, and what came back when it ran. */
+export interface CallEvidence {
+  kind: 'call';
+  inputShape: number[];
+  outputShape?: number[];
+  dtype?: string;
+  /** forward: whether it returned a memory value. */
+  memory?: boolean;
+}
+
+/** `backwardDoesNotError`: the shapes passed, and the learnables a derivative came back for. */
+export interface BackwardCallEvidence {
+  kind: 'backwardCall';
+  inputShape: number[];
+  upstreamShape: number[];
+  learnables?: string[];
+}
+
+/** `outputShapeMatchesComputeOutputShape`. */
+export interface OutputShapeEvidence {
+  kind: 'outputShape';
+  inputShape: number[];
+  outputShape: number[];
+  /** What computeOutputShape returned, by the input shape it was asked about (`[2,4,4,3]`, `[null,4,4,3]`). */
+  computeOutputShape?: Record<string, unknown>;
+}
+
+/** `forwardPredictAreConsistentInSize`. */
+export interface ForwardPredictShapesEvidence {
+  kind: 'forwardPredictShapes';
+  inputShape: number[];
+  predictShape: number[];
+  forwardShape: number[];
+}
+
+/** `backwardIsConsistentInSize`: per parameter, the derivative's shape against the expected one. */
+export interface DerivativeShapesEvidence {
+  kind: 'derivativeShapes';
+  derivatives: { parameter: string; expected: number[]; seen: number[] }[];
+}
+
+/** `predictIsConsistentInType`, `forwardIsConsistentInType`. */
+export interface DtypeEvidence {
+  kind: 'dtype';
+  inputDtype: string;
+  outputDtype: string;
+}
+
+/** `backwardIsConsistentInType`: per parameter, the derivative's dtype. */
+export interface DerivativeTypesEvidence {
+  kind: 'derivativeTypes';
+  derivatives: { parameter: string; dtype: string }[];
+}
+
+/**
+ * Two outputs that should be the same, compared (suites/shape/compare-outputs.ts): present once
+ * the comparison ran. `maxAbsDiff` is a string when not finite (JSON has no Infinity).
+ */
+export interface OutputComparisonEvidence {
+  maxAbsDiff?: number | string;
+  maxAbs?: number;
+  tolerance?: number;
+  differing?: number;
+}
+
+/** `observationsAreIndependent`. */
+export interface BatchIndependenceEvidence extends OutputComparisonEvidence {
+  kind: 'batchIndependence';
+  inputShape: number[];
+  batchedShape: number[];
+  singleShapes: number[][];
+}
+
+/** `predictIsDeterministic`: the two calls' shapes and dtypes. */
+export interface RepeatedPredictEvidence extends OutputComparisonEvidence {
+  kind: 'repeatedPredict';
+  inputShape: number[];
+  shapes: number[][];
+  dtypes: string[];
+}
+
+/** `configRoundTrips`: as far as the round trip got. */
+export interface ConfigRoundTripEvidence extends OutputComparisonEvidence {
+  kind: 'configRoundTrip';
+  className: string;
+  /** Whether the class declares a static className of its own. */
+  ownClassName: boolean;
+  /** What getConfig returned, through JSON. */
+  config?: Record<string, unknown>;
+  /** The original layer's weights. */
+  weights?: { name: string; shape: (number | null)[] }[];
+}
+
+/** `noTensorLeaks`: tensors left behind per call of each path. */
+export interface TensorLeaksEvidence {
+  kind: 'tensorLeaks';
+  counts: { path: string; leaked: number }[];
+  inputDisposed?: boolean;
+}

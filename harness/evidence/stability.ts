@@ -1,0 +1,103 @@
+/**
+ * The stability grid: input class x {output, dLdX, one column per learnable}, as the stability
+ * checks put it in their evidence and the HTML report draws it. Plain JSON-able data; no
+ * TensorFlow.js here. Numbers that JSON cannot hold (NaN, Infinity, -0) are strings.
+ *
+ * `predictIsFiniteForLargeInputs` fills the `output` column, `gradientsAreFiniteForLargeInputs`
+ * the `input` column (dLdX) and one per learnable; `mergeStabilityGrids` joins the two.
+ */
+
+/** The families of input classes (suites/stability/input-classes.ts). */
+export type InputFamily = 'moderate' | 'expOverflow' | 'large' | 'zero' | 'subnormal' | 'tinyNormal' | 'kink' | 'mixed';
+
+/**
+ * finite: every element finite. nan: some element is NaN that is not honest overflow (a
+ * failure). inf: some element is ±Infinity that is not honest overflow (a failure). warning: every
+ * non-finite element is honest overflow (see HonestReason; reported, not failed).
+ */
+export type StabilityCellState = 'finite' | 'nan' | 'inf' | 'warning';
+
+/**
+ * Why a non-finite value counts as honest overflow (judge-cell.ts): `float32Max`, it goes away
+ * when the ±3.4e38 inputs are set to 0; `sqrtFloat32Max` (class `mixed`), it goes away when the
+ * inputs past sqrt(float32 max) = 1.8e19, whose squares and products pass the float32 maximum,
+ * are set to 0; `sumBound`, a
+ * learnable's derivative whose bound max|X| * sum|dLdZ| passes the float32 maximum.
+ */
+export type HonestReason = 'float32Max' | 'sqrtFloat32Max' | 'sumBound';
+
+export interface OffendingElement {
+  /** Flat index into the tensor (the output, dLdX or the learnable's derivative). */
+  index: number;
+  /** The same index, per axis. */
+  position: number[];
+  /** The input element at that index, when there is one (`-0`, `88.73`, `3.4e+38`). */
+  input?: string;
+  /** What was seen there. */
+  seen: 'NaN' | 'Infinity' | '-Infinity';
+}
+
+export interface StabilityCell {
+  state: StabilityCellState;
+  /** Elements of the tensor. */
+  size: number;
+  /** Elements that are NaN or ±Infinity, honest or not. */
+  nonFinite: number;
+  /** The first element (in flat order) that decided the state; absent when finite. */
+  first?: OffendingElement;
+  /** For a `warning`: why its non-finite values are honest overflow. */
+  honest?: HonestReason;
+}
+
+/** A column: `output`, `input` (dLdX) or a learnable's name, as in `FailureLocation.parameter`. */
+export interface StabilityColumn {
+  key: string;
+  /** `output`, `dLdX`, `dLdalpha`. */
+  label: string;
+}
+
+export interface StabilityRow {
+  /** `expOverflow+88.73`, `zero-0`, `mixed`. */
+  inputClass: string;
+  family: InputFamily;
+  /** The values the input holds (one, or all of them for `mixed`). */
+  values: string[];
+  /** Shape of the input tensor. */
+  inputShape: number[];
+  /** Set when the layer threw on this class; the cells are then absent. */
+  error?: string;
+  /** One cell per column key. */
+  cells: Record<string, StabilityCell>;
+}
+
+export interface StabilityGrid {
+  /** The backend the values were computed on. */
+  backend: string;
+  columns: StabilityColumn[];
+  rows: StabilityRow[];
+}
+
+/** `predictIsFiniteForLargeInputs`, `gradientsAreFiniteForLargeInputs`. */
+export interface StabilityGridEvidence {
+  kind: 'stabilityGrid';
+  grid: StabilityGrid;
+  /** gradients: how dLdZ was drawn. */
+  upstreamGradient?: string;
+}
+
+/** Joins grids of the same run (rows matched by input class; columns appended in order). */
+export function mergeStabilityGrids(a: StabilityGrid, b: StabilityGrid): StabilityGrid {
+  const columns = [...a.columns, ...b.columns.filter((c) => !a.columns.some((x) => x.key === c.key))];
+  const ids = [
+    ...a.rows.map((r) => r.inputClass),
+    ...b.rows.map((r) => r.inputClass).filter((id) => !a.rows.some((r) => r.inputClass === id)),
+  ];
+  const rows = ids.map((id) => {
+    const ra = a.rows.find((r) => r.inputClass === id);
+    const rb = b.rows.find((r) => r.inputClass === id);
+    const base = (ra ?? rb)!;
+    const error = [ra?.error, rb?.error].filter(Boolean).join('; ');
+    return { ...base, ...(error ? { error } : {}), cells: { ...(ra?.cells ?? {}), ...(rb?.cells ?? {}) } };
+  });
+  return { backend: a.backend, columns, rows };
+}
