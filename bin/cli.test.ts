@@ -307,7 +307,7 @@ describe('check-layer CLI', () => {
     const timedOut = report.checks.filter((c: { message: string }) => /did not finish within 3 s/.test(c.message));
     expect(timedOut.length).toBeGreaterThan(0);
     // Its replay carries the run's seed, backend and input size, and a raised timeout.
-    const stopped = report.checks.filter((c) => c.message.startsWith(`${c.id} did not finish within 3 s`));
+    const stopped = report.checks.filter((c) => c.message.startsWith(`${c.id}: did not finish within 3 s`));
     expect(stopped.length).toBeGreaterThan(0);
     for (const c of stopped)
       expect(c.replay).toBe(
