@@ -8,19 +8,29 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BENCHMARKS = ['check-layer-run.ts', 'gradient-suite.ts', 'train-cpu.ts', 'check-layer-training.ts'];
+/** Name (what `npm run bench NAME` matches), file and arguments. */
+const BENCHMARKS: { name: string; file: string; args?: string[] }[] = [
+  { name: 'check-layer-run', file: 'check-layer-run.ts' },
+  { name: 'gradient-suite', file: 'gradient-suite.ts' },
+  { name: 'train-cpu', file: 'train-cpu.ts' },
+  { name: 'check-layer-training', file: 'check-layer-training.ts' },
+  // Dispatches per training iteration on WebGPU, on Mesa's software adapter where no GPU is (skipped without either).
+  { name: 'train-gpu-dispatches', file: 'train-gpu.ts', args: ['--dispatches-only'] },
+];
 const only = process.argv.slice(2);
 
 let failed = 0;
 for (const b of BENCHMARKS) {
-  if (only.length && !only.some((o) => b.startsWith(o))) continue;
-  const file = path.join(here, b);
+  if (only.length && !only.some((o) => b.name.startsWith(o))) continue;
+  const file = path.join(here, b.file);
   if (!existsSync(file)) {
-    console.log(JSON.stringify({ bench: b.replace(/\.ts$/, ''), error: 'missing' }));
+    console.log(JSON.stringify({ bench: b.name, error: 'missing' }));
     failed++;
     continue;
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...(b.args ?? [])], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -41,6 +41,8 @@ export interface TrainingRunOptions {
   workers?: number;
   /** How another thread makes the layer: needed for workers > 1 when `layer` is given. */
   layerSpec?: LayerSpec;
+  /** On webgpu: the fused WGSL programs (default) or TensorFlow.js ops throughout; see `TrainOptions`. */
+  fusedKernels?: boolean;
 }
 
 export const referenceElu = () => new EluLayer();
@@ -97,6 +99,7 @@ export async function runTraining(o: TrainingRunOptions): Promise<TrainingEviden
       device: plan.workers > 1 ? `${device}, ${plan.workers} workers` : device,
       out: o.out,
       live: o.live,
+      fusedKernels: o.fusedKernels,
       parallel: helpers?.part,
     }).catch((e: unknown) => {
       throw rootCause(e, helpers);

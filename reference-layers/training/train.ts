@@ -17,6 +17,10 @@
  * `tf.customGrad`. The layers around it use hand-written fused backwards (`stem.ts` and the fully
  * connected layer below), which is where the speed comes from; nothing is read back from the
  * device except the loss and accuracy, in one read every 50 iterations.
+ *
+ * On the webgpu backend the same schedule runs in `webgpu/train-fused.ts`: the layers around the
+ * layer under test and the update as a few WGSL programs (24 dispatches an iteration with the
+ * reference ELU, 17 of them the ELU's own), unless `fusedKernels: false`.
  */
 import { deriveSeed, makeRng } from '../../harness/random.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
@@ -47,6 +51,11 @@ export interface TrainOptions {
   parallel?: DataParallelPart;
   /** Batch norm gets the whole training set's statistics at the end (default true; a helper thread skips it). */
   populationStatistics?: boolean;
+  /**
+   * On the webgpu backend: the layers around the layer under test as a few fused WGSL programs
+   * (`webgpu/train-fused.ts`, default), or TensorFlow.js ops throughout (false).
+   */
+  fusedKernels?: boolean;
 }
 
 /**
@@ -101,6 +110,8 @@ export interface TrainResult {
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  if (tf.getBackend() === 'webgpu' && o.fusedKernels !== false && !o.parallel)
+    return (await import('./webgpu/train-fused.ts')).trainFused(o);
   const net = o.network;
   const data = o.data;
   const epochs = o.epochs ?? 30;
@@ -342,7 +353,7 @@ function oneHot(labels: Int32Array, idx: ArrayLike<number>): Tensor {
 }
 
 /** Batch norm's mean and variance over the whole training set, for the final weights (exact, from the per-image patch moments). */
-function setPopulationStatistics(net: SeedNetwork, data: DigitSplit): void {
+export function setPopulationStatistics(net: SeedNetwork, data: DigitSplit): void {
   const all = Int32Array.from({ length: data.trainSize }, (_, i) => i);
   const { G, psum } = sumImageMoments(data.trainImages, all);
   tf.tidy(() => {
