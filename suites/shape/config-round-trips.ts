@@ -10,6 +10,7 @@ import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import type { ConfigRoundTripEvidence } from '../../harness/evidence/index.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
+import { applyAsModels } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
 import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
 import { errorText, shapeText } from './describe-value.ts';
@@ -75,7 +76,7 @@ export const configRoundTrips: Check = {
     try {
       try {
         withSeededMathRandom(deriveSeed(ctx.seed, 'configRoundTrips/build'), () =>
-          tf.tidy(() => void restored.apply(tf.zeros([1, ...ctx.inputSize]))),
+          tf.tidy(() => void applyAsModels(restored, tf.zeros([1, ...ctx.inputSize]), {})),
         );
       } catch (e) {
         if (!restored.built)
@@ -99,8 +100,8 @@ export const configRoundTrips: Check = {
         };
       }
       restored.setWeights(layer.getWeights());
-      const a = tf.tidy(() => tf.cast(layer.apply(X, { training: false }) as tf.Tensor, 'float32'));
-      const b = tf.tidy(() => tf.cast(restored.apply(X, { training: false }) as tf.Tensor, 'float32'));
+      const a = tf.tidy(() => tf.cast(applyAsModels(layer, X, { training: false }) as tf.Tensor, 'float32'));
+      const b = tf.tidy(() => tf.cast(applyAsModels(restored, X, { training: false }) as tf.Tensor, 'float32'));
       try {
         if (a.shape.join() !== b.shape.join()) {
           return {
