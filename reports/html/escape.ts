@@ -4,10 +4,11 @@
  */
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+import { asText } from '../../harness/as-text.ts';
 
 /** Text for element content or a double- or single-quoted attribute value. */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  return asText(value ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
 /**
@@ -15,7 +16,7 @@ export function escapeHtml(value: unknown): string {
  * (control characters other than tab, newline and carriage return; lone surrogates; U+FFFE/FFFF).
  */
 export function escapeXml(value: unknown): string {
-  return escapeHtml(stripInvalidXmlChars(String(value ?? '')));
+  return escapeHtml(stripInvalidXmlChars(asText(value ?? '')));
 }
 
 /** Attribute values: as escapeXml, and line breaks kept as character references (attribute normalisation would turn them into spaces). */
@@ -23,8 +24,8 @@ export function escapeXmlAttr(value: unknown): string {
   return escapeXml(value).replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
 }
 
-// eslint-disable-next-line no-control-regex
 const INVALID_XML =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function stripInvalidXmlChars(s: string): string {
