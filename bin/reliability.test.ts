@@ -123,7 +123,8 @@ describe('check-layer with layers that end, hang, print, switch backends and hoa
 });
 
 describe('check-layer with layers that throw odd things', () => {
-  it('shows a thrown non-Error by value and a message with control characters escaped', () => {
+  it('shows a thrown non-Error by value, and control characters escaped on the console, in HTML and in JUnit', () => {
+    const reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-odd-throws-'));
     const r = spawnSync(
       process.execPath,
       [
@@ -132,14 +133,26 @@ describe('check-layer with layers that throw odd things', () => {
         fixture('escapes-in-message.ts'),
         '--checks',
         'backwardDoesNotError',
+        '--format',
+        'html,json,junit',
         '--report-dir',
-        mkdtempSync(path.join(tmpdir(), 'check-layer-odd-throws-')),
+        reportDir,
       ],
       { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
     );
     expect(r.stderr).toMatch(/factory-throws-object\.ts: .* threw: \{ code: 42 \} \(thrown, not an Error\)/);
-    expect(r.stdout).toMatch(/\\x1b\[2J\\x1b\]0;pwned\\x07 bad backward \\x00 end/);
+    const shown = /\\x1b\[2J\\x1b\]0;pwned\\x07 bad backward \\x00 \\x9b6n \\x7f end/;
+    expect(r.stdout).toMatch(shown);
     // eslint-disable-next-line no-control-regex
-    expect(r.stdout + r.stderr).not.toMatch(/[\u0000\u001b\u0007]/);
+    const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    expect(r.stdout + r.stderr).not.toMatch(raw);
+    for (const f of ['escapes-in-message.html', 'escapes-in-message.junit.xml', 'index.html']) {
+      const text = readFileSync(path.join(reportDir, f), 'utf8');
+      expect(text, f).not.toMatch(raw);
+      if (f !== 'index.html') expect(text, f).toMatch(shown);
+    }
+    // The JSON keeps the message as the layer gave it (JSON writes control characters as \u escapes).
+    const json = JSON.parse(readFileSync(path.join(reportDir, 'escapes-in-message.json'), 'utf8')) as RunResult;
+    expect(json.checks[0]!.message).toContain('\u001b[2J\u001b]0;pwned\u0007 bad backward \u0000 \u009b6n \u007f end');
   }, 180_000);
 });

@@ -1,22 +1,29 @@
 /**
  * Escaping for HTML text, attribute values and XML. Everything that comes from a layer (names,
  * descriptions, messages, evidence strings) goes through one of these before it reaches a report.
+ * Control characters are shown as the console shows them (`\x1b`, `\x00`, `\x9b`: one helper,
+ * harness/control-chars.ts), so a report shows what the layer said and holds none of them raw.
  */
+import { asText } from '../../harness/as-text.ts';
+import { escapeControl } from '../../harness/control-chars.ts';
+
+/** A value as text: null and undefined as nothing, objects as JSON. */
+const text = (value: unknown): string => asText(value ?? '');
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-import { asText } from '../../harness/as-text.ts';
 
-/** Text for element content or a double- or single-quoted attribute value. */
+/** Text for element content or a double- or single-quoted attribute value; control characters shown escaped. */
 export function escapeHtml(value: unknown): string {
-  return asText(value ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  return escapeControl(text(value)).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
 /**
- * Text for XML 1.0 (JUnit): escapes markup and drops the characters XML 1.0 cannot hold at all
- * (control characters other than tab, newline and carriage return; lone surrogates; U+FFFE/FFFF).
+ * Text for XML 1.0 (JUnit): escapes markup, shows control characters escaped (XML 1.0 cannot
+ * hold most C0 characters even as references) and replaces what else it cannot hold (lone
+ * surrogates, U+FFFE/FFFF) with U+FFFD.
  */
 export function escapeXml(value: unknown): string {
-  return escapeHtml(stripInvalidXmlChars(asText(value ?? '')));
+  return escapeHtml(stripInvalidXmlChars(escapeControl(text(value))));
 }
 
 /** Attribute values: as escapeXml, and line breaks kept as character references (attribute normalisation would turn them into spaces). */
