@@ -69,7 +69,7 @@ export async function runOneCheck(
     backend: args.backend ?? tf.getBackend(),
     options: args.options,
     earlier,
-    cache: args.cache ?? new Map(),
+    cache: args.cache ?? new Map<string, unknown>(),
     progress: args.progress ?? (() => {}),
   };
   let result: CheckResult;

@@ -4,11 +4,11 @@
  * Control characters are shown as the console shows them (`\x1b`, `\x00`, `\x9b`: one helper,
  * harness/control-chars.ts), so a report shows what the layer said and holds none of them raw.
  */
+import { asText } from '../../harness/as-text.ts';
 import { escapeControl } from '../../harness/control-chars.ts';
 
-/** A value as text: null and undefined as nothing, anything else as String() writes it. */
-// eslint-disable-next-line @typescript-eslint/no-base-to-string
-const text = (value: unknown): string => String(value ?? '');
+/** A value as text: null and undefined as nothing, objects as JSON. */
+const text = (value: unknown): string => asText(value ?? '');
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -26,7 +26,6 @@ import {
   num,
   probeName,
   summarizeParameter,
-  unravel,
   type CounterexampleEvidence,
   type GradientCheckEvidence,
   type ParameterGradientEvidence,
@@ -39,6 +38,7 @@ export type {
   ScatterPair,
   WorstProbe,
 } from './gradient-evidence.ts';
+import { positionOf } from '../../harness/numerics/position.ts';
 
 /** How the numeric derivatives are made, in one line (reported in the evidence). */
 export const METHOD =
@@ -136,7 +136,7 @@ export const gradientsAreNumericallyCorrect: Check = {
         parameter: failed.name,
         probe: probeName(failed.name, failed.shape, w.index, w.direction),
         index: w.index,
-        position: w.index === null ? null : unravel(w.index, failed.shape),
+        position: w.index === null ? null : positionOf(w.index, failed.shape),
         direction: w.direction,
         numeric: w.numeric,
         analytic: w.analytic,

@@ -22,6 +22,12 @@ import { randomInput, randomNormal } from './random-input.ts';
 
 type Method = (...args: unknown[]) => unknown;
 
+/** A method of the layer read as a value (for its declared parameter count), or undefined. */
+function methodOf(o: object, name: string): Method | undefined {
+  const v: unknown = (o as Record<string, unknown>)[name];
+  return typeof v === 'function' ? (v as Method) : undefined;
+}
+
 export const functionSyntaxesAreCorrect: Check = {
   ...catalogEntry('functionSyntaxesAreCorrect'),
   run(ctx): CheckOutcome {
@@ -36,9 +42,9 @@ export const functionSyntaxesAreCorrect: Check = {
     try {
       const custom = subject.custom;
       if (custom) {
-        const predict = custom.predict as unknown as Method | undefined;
-        const forward = custom.forward as unknown as Method | undefined;
-        const backward = custom.backward as unknown as Method | undefined;
+        const predict = methodOf(custom, 'predict');
+        const forward = methodOf(custom, 'forward');
+        const backward = methodOf(custom, 'backward');
         evidence.parameters = {
           predict: predict?.length ?? null,
           forward: forward?.length ?? null,
@@ -60,7 +66,7 @@ export const functionSyntaxesAreCorrect: Check = {
           problems.push(
             `${cls}.backward declares ${backward.length} parameters; it is called as backward(X, Z, dLdZ, memory)`,
           );
-        if (!isCustomLayerCall(custom.call)) {
+        if (!isCustomLayerCall(methodOf(custom, 'call'))) {
           warnings.push(`${cls} overrides call: predict, forward and backward are only used if it calls super.call`);
         }
         if (problems.length === 0) {
@@ -94,8 +100,8 @@ export const functionSyntaxesAreCorrect: Check = {
           }
         }
       } else {
-        const call = layer.call as unknown as Method;
-        const computeOutputShape = layer.computeOutputShape as unknown as Method;
+        const call = methodOf(layer, 'call') ?? (() => undefined);
+        const computeOutputShape = methodOf(layer, 'computeOutputShape') ?? (() => undefined);
         evidence.parameters = { call: call.length, computeOutputShape: computeOutputShape.length };
         if (call === (tf.layers.Layer.prototype.call as unknown as Method))
           warnings.push(`${cls} does not override call: the layer is the identity`);
