@@ -156,3 +156,68 @@ describe('check-layer with layers that throw odd things', () => {
     expect(json.checks[0]!.message).toContain('\u001b[2J\u001b]0;pwned\u0007 bad backward \u0000 \u009b6n \u007f end');
   }, 180_000);
 });
+
+describe('check-layer with two classes under one className', () => {
+  const cli = (file: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        bin,
+        fixture(file),
+        '--checks',
+        'configRoundTrips',
+        '--report-dir',
+        mkdtempSync(path.join(tmpdir(), 'check-layer-class-clash-')),
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+    );
+
+  it('names the file of each class', () => {
+    const r = cli('class-name-clash.ts');
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('FAIL       shape/configRoundTrips (0.');
+    expect(r.stdout).toMatch(
+      new RegExp(
+        "two classes are registered under the className 'ScaledRelu': the layer is ScaledRelu from fixtures/reliability/class-name-clash/scaled-relu-v1\\.ts, " +
+          'but another class of the same name, ScaledRelu from fixtures/reliability/class-name-clash/scaled-relu-v2\\.ts, was registered under it later',
+      ),
+    );
+  }, 180_000);
+
+  it('passes either class on its own', () => {
+    const r = cli(path.join('class-name-clash', 'scaled-relu-v1.ts'));
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/PASS {7}shape\/configRoundTrips .*'ScaledRelu' round-trips/);
+  }, 180_000);
+});
+
+describe('check-layer with a check that cannot judge', () => {
+  it('reports it incomplete, not passed, and still runs the check that names the error', () => {
+    const reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-not-judged-'));
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        path.join('fixtures', 'shape', 'backward-does-not-error.ts'),
+        '--checks',
+        'functionSyntaxesAreCorrect,backwardDoesNotError',
+        '--format',
+        'json,junit',
+        '--report-dir',
+        reportDir,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+    );
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}INCOMPLETE shape\/functionSyntaxesAreCorrect .*: not judged: backward threw \(/m);
+    expect(r.stdout).not.toMatch(/PASS .*not judged/);
+    const run = JSON.parse(readFileSync(path.join(reportDir, 'backward-does-not-error.json'), 'utf8')) as RunResult;
+    expect(run.checks.map((c) => [c.id, c.status])).toEqual([
+      ['functionSyntaxesAreCorrect', 'incomplete'],
+      ['backwardDoesNotError', 'failed'],
+    ]);
+    expect(readFileSync(path.join(reportDir, 'backward-does-not-error.junit.xml'), 'utf8')).toMatch(
+      /<testcase name="functionSyntaxesAreCorrect"[^>]*>\s*<error message="not judged: backward threw/,
+    );
+  }, 180_000);
+});

@@ -9,7 +9,8 @@
  * names, is the classic slip).
  * Form A: call(inputs, kwargs) takes at most two, computeOutputShape(inputShape) one.
  * Not judged here: whether predict and forward return one Tensor (predictDoesNotError and
- * forwardDoesNotError say), and a method that throws (the *DoesNotError checks report it).
+ * forwardDoesNotError say), and a method that throws (the *DoesNotError checks report it); when
+ * forward or backward throws, what it hands on cannot be judged and the check is incomplete.
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
@@ -139,9 +140,19 @@ export const functionSyntaxesAreCorrect: Check = {
     const derivatives = subject.hasBackward
       ? `; backward returns dLdX and ${names.length ? `a derivative for each learnable [${names.join(', ')}]` : 'no learnable derivatives (none declared)'}`
       : '';
+    const takes = `${judged.join(', ')} take${judged.length === 1 ? 's' : ''} the inputs the harness passes`;
+    if (notJudged.length) {
+      // The parameters were judged, what forward and backward hand on was not: no verdict, not a pass.
+      return {
+        status: 'incomplete',
+        message: `not judged: ${notJudged.join('; ')}, so what it returns could not be checked (forwardDoesNotError and backwardDoesNotError report the error); ${cls}: ${takes}`,
+        warnings,
+        evidence,
+      };
+    }
     return {
       status: 'passed',
-      message: `${cls}: ${judged.join(', ')} take${judged.length === 1 ? 's' : ''} the inputs the harness passes${derivatives}${notJudged.length ? ` (not judged: ${notJudged.join('; ')})` : ''}`,
+      message: `${cls}: ${takes}${derivatives}`,
       warnings,
       evidence,
     };
