@@ -156,7 +156,7 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
   const runs: RunResult[] = [];
   for (const file of files) runs.push(await checkFile(file, options, io));
   closeWorker();
-  writeAndSummarize(runs, options, io);
+  await writeAndSummarize(runs, options, io);
   return Math.max(...runs.map((r) => r.exitCode));
 }
 
@@ -190,8 +190,8 @@ async function checkFile(file: string, options: RunOptions, io: Out): Promise<Ru
   return run;
 }
 
-function writeAndSummarize(runs: RunResult[], options: RunOptions, io: Out): void {
-  const written = writeReports(runs, options.reportDir, options.formats);
+async function writeAndSummarize(runs: RunResult[], options: RunOptions, io: Out): Promise<void> {
+  const written = await writeReports(runs, options.reportDir, options.formats);
   const shown = written.index ?? written.perRun[0]?.html ?? written.perRun[0]?.json;
   if (shown) {
     const rel = path.relative(process.cwd(), shown);

@@ -9,6 +9,7 @@
  * whose message has the evidence and the replay; skipped -> a skipped test with the reason.
  * Which checks there are is known before running (the same selection `checkLayer` makes).
  */
+import { errorText } from '../harness/error-text.ts';
 import { beforeAll, describe, test, type TestContext } from 'vitest';
 import { checkLayer, type CheckLayerOptions } from './api.ts';
 import { CATALOG } from '../harness/catalog.ts';
@@ -75,7 +76,7 @@ export function describeLayer(name: string, layer: unknown, options: DescribeLay
 }
 
 function reportCheck(id: string, run: RunResult | undefined, runError: unknown, ctx: TestContext, seed: number): void {
-  if (runError !== undefined) throw runError;
+  if (runError !== undefined) throw runError instanceof Error ? runError : new Error(errorText(runError));
   if (!run) throw new Error(`${id}: the checks did not run (beforeAll ended without a result)`);
   if (run.loadError)
     throw new Error(

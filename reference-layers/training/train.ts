@@ -261,7 +261,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             const { value, grads } = tf.variableGrads(() => {
               const logits = forwardTrain(net, patches);
               acc = tf.keep(batchAccuracy(logits, labels));
-              return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+              return tf.losses.softmaxCrossEntropy<Tensor, tf.Scalar>(labels, logits);
             }, vars);
             update(learnables.map((l) => grads[l.variable.name] ?? tf.zerosLike(l.variable)));
             net.bnMean.assign(tf.add(tf.mul(net.bnMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));

@@ -14,7 +14,9 @@ import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import type { BackendComparisonEvidence, BackendsEvidence, QuantityComparison } from '../../harness/evidence/index.ts';
 import type { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
-import { compareToReference, positionOf, type Tolerance } from './compare-to-reference.ts';
+import { compareToReference, type Tolerance } from './compare-to-reference.ts';
+import { positionOf } from '../../harness/numerics/position.ts';
+import { formatNumber } from '../../harness/format-number.ts';
 
 /**
  * Tolerances (float32's unit roundoff is 2^-24 = 6.0e-8). Measured with
@@ -182,7 +184,7 @@ function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]):
       const got = run.quantities.find((q) => q.name === ref.name)!;
       if (got.shape.join() !== ref.shape.join()) {
         failures.push({
-          message: `${ref.name} on ${run.backend} has shape [${got.shape}], on cpu [${ref.shape}]`,
+          message: `${ref.name} on ${run.backend} has shape [${got.shape.join(',')}], on cpu [${ref.shape.join(',')}]`,
           where: { parameter: ref.parameter },
         });
         continue;
@@ -196,7 +198,7 @@ function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]):
       if (!c.agrees) {
         failures.push({
           message:
-            `${run.backend} disagrees with cpu on ${ref.name} at index ${c.worstIndex} [${worstPosition}]: cpu ${fmt(c.cpuValue)}, ${run.backend} ${fmt(c.value)}, ` +
+            `${run.backend} disagrees with cpu on ${ref.name} at index ${c.worstIndex} [${worstPosition.join(',')}]: cpu ${fmt(c.cpuValue)}, ${run.backend} ${fmt(c.value)}, ` +
             `|diff| ${fmt(Math.abs(c.value - c.cpuValue))} > allowed ${fmt(c.allowed)} (atol ${tolerance.atol.toExponential()} x max|cpu| ${fmt(c.scale)} + rtol ${tolerance.rtol.toExponential()} x |cpu|)`,
           where: { parameter: ref.parameter, index: c.worstIndex, position: worstPosition },
         });
@@ -259,7 +261,4 @@ function normalValues(random: () => number, n: number): Float32Array {
 }
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const fmt = (v: number) =>
-  Number.isFinite(v) && v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4)
-    ? v.toExponential(3)
-    : String(Number(v.toPrecision(6)));
+const fmt = (v: number) => formatNumber(v, 6);

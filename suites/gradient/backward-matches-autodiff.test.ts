@@ -64,13 +64,15 @@ describe('backwardMatchesAutodiff', () => {
       { name: 'relu', make: () => tf.layers.reLU(), inputSize: [2, 2, 3] },
       1,
     );
-    expect(formA).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^Form A layer/) });
+    expect(formA.status).toBe('skipped');
+    expect(formA.message).toMatch(/^Form A layer/);
     const none = await runCheck(
       backwardMatchesAutodiff,
       { name: 'tanh', make: () => new NoBackward(), inputSize: [2, 2, 3] },
       1,
     );
-    expect(none).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^no backward/) });
+    expect(none.status).toBe('skipped');
+    expect(none.message).toMatch(/^no backward/);
     const step = await runCheck(
       backwardMatchesAutodiff,
       { name: 'step', make: () => new StepForward(), inputSize: [2, 2, 3] },

@@ -14,8 +14,9 @@ import { describeCase, formatValues } from '../../harness/numerics/gradient-case
 import { withMovedLearnables } from '../../harness/numerics/move-learnables.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import { compareDerivatives } from './compare-derivatives.ts';
-import { num, probeName, unravel } from './gradient-evidence.ts';
+import { num, probeName } from './gradient-evidence.ts';
 import { drawInputs, parameterShapes, readGradients } from './gradient-inputs.ts';
+import { positionOf } from '../../harness/numerics/position.ts';
 
 /** Two float32 computations of one derivative agree to this (relative, and relative to the RMS). */
 export const AUTODIFF_TOLERANCE = { rel: 1e-3, relToRms: 1e-4 };
@@ -111,7 +112,7 @@ export const backwardMatchesAutodiff: Check = {
         status: 'failed',
         message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)}${movedAt ? ` with the learnables moved (${movedText})` : ''} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})`,
         details,
-        where: { parameter: w.parameter, index: w.worstIndex, position: unravel(w.worstIndex, w.shape) },
+        where: { parameter: w.parameter, index: w.worstIndex, position: positionOf(w.worstIndex, w.shape) },
         evidence,
       };
     } finally {

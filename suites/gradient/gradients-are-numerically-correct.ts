@@ -33,7 +33,6 @@ import {
   num,
   probeName,
   summarizeParameter,
-  unravel,
   type CounterexampleEvidence,
   type GradientCheckEvidence,
   type LearnablesAt,
@@ -49,6 +48,7 @@ export type {
   ScatterPair,
   WorstProbe,
 } from './gradient-evidence.ts';
+import { positionOf } from '../../harness/numerics/position.ts';
 
 /** How the numeric derivatives are made, in one line (reported in the evidence). */
 export const METHOD =
@@ -154,7 +154,7 @@ async function checkAt(ctx: CheckContext, at: LearnablesAt, caseSeed: number): P
       parameter: failed.name,
       probe: probeName(failed.name, failed.shape, w.index, w.direction),
       index: w.index,
-      position: w.index === null ? null : unravel(w.index, failed.shape),
+      position: w.index === null ? null : positionOf(w.index, failed.shape),
       direction: w.direction,
       numeric: w.numeric,
       analytic: w.analytic,

@@ -6,7 +6,9 @@
  * (getWeights / setWeights) and then predicts the same outputs.
  * Tolerance for the outputs: see compare-outputs.ts (1e-5 * max|Z| + 1e-6).
  */
+import path from 'node:path';
 import { catalogEntry } from '../../harness/catalog.ts';
+import { definedIn } from '../../harness/defined-in.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import type { ConfigRoundTripEvidence } from '../../harness/evidence/index.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
@@ -32,12 +34,13 @@ export const configRoundTrips: Check = {
     const ownName = Object.prototype.hasOwnProperty.call(ctor, 'className');
     const evidence: ConfigRoundTripEvidence = { kind: 'configRoundTrip', className, ownClassName: ownName };
     const entry = tf.serialization.SerializationMap.getMap().classNameMap[className] as [Ctor, FromConfig] | undefined;
+    if (entry && entry[0] !== ctor && ownName) {
+      return { status: 'failed', message: await twoClassesMessage(className, entry[0], ctor), evidence };
+    }
     if (!entry || entry[0] !== ctor) {
       const why = !ownName
         ? `${cls} has no static className of its own (it inherits '${className}')`
-        : !entry
-          ? `${cls} (className '${className}') is not registered with tf.serialization.registerClass`
-          : `the class registered as '${className}' is ${entry[0].name}, not ${cls}`;
+        : `${cls} (className '${className}') is not registered with tf.serialization.registerClass`;
       return { status: 'failed', message: `${why}, so a saved model cannot load it: ${register}`, evidence };
     }
 
@@ -136,6 +139,34 @@ export const configRoundTrips: Check = {
     }
   },
 };
+
+/**
+ * Two classes under one className (the registry keeps the one registered last): names both, and
+ * the file each is defined in, so the user can tell which two files clash.
+ */
+async function twoClassesMessage(className: string, registered: Ctor, layerClass: Ctor): Promise<string> {
+  const [theirs = null, ours = null] = (await definedIn([registered, layerClass])).map((f) =>
+    f ? shownPath(f) : null,
+  );
+  // registerClass also records the class under 'Custom>name' (or the package given); unregistered, the plain className comes back.
+  const oursRegistered =
+    tf.serialization.getRegisteredName(
+      layerClass as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+    ) !== className;
+  const named = (c: Ctor, file: string | null) =>
+    `${c.name || 'an anonymous class'} ${file ? `from ${file}` : '(file unknown)'}`;
+  const sameName = registered.name === layerClass.name ? ' of the same name' : '';
+  const clash = oursRegistered
+    ? `two classes are registered under the className '${className}': the layer is ${named(layerClass, ours)}, but another class${sameName}, ${named(registered, theirs)}, was registered under it later (the last one wins)`
+    : `the layer is ${named(layerClass, ours)} with className '${className}', which is not registered, and the registry holds another class${sameName} under that name, ${named(registered, theirs)}`;
+  return `${clash}, so a saved model would be loaded as that one: give each class its own static className and register it`;
+}
+
+/** A file as the user would type it: relative to the working folder when inside it. */
+function shownPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
 
 /** Frees the rebuilt layer's variables (its weights share data with the original's; the original keeps its own). */
 function disposeLayer(l: tf.layers.Layer): void {

@@ -9,7 +9,8 @@
  * names, is the classic slip).
  * Form A: call(inputs, kwargs) takes at most two, computeOutputShape(inputShape) one.
  * Not judged here: whether predict and forward return one Tensor (predictDoesNotError and
- * forwardDoesNotError say), and a method that throws (the *DoesNotError checks report it).
+ * forwardDoesNotError say), and a method that throws (the *DoesNotError checks report it); when
+ * forward or backward throws, what it hands on cannot be judged and the check is incomplete.
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
@@ -21,6 +22,12 @@ import { gradientTensors } from './gradient-path.ts';
 import { randomInput, randomNormal } from './random-input.ts';
 
 type Method = (...args: unknown[]) => unknown;
+
+/** A method of the layer read as a value (for its declared parameter count), or undefined. */
+function methodOf(o: object, name: string): Method | undefined {
+  const v: unknown = (o as Record<string, unknown>)[name];
+  return typeof v === 'function' ? (v as Method) : undefined;
+}
 
 export const functionSyntaxesAreCorrect: Check = {
   ...catalogEntry('functionSyntaxesAreCorrect'),
@@ -36,9 +43,9 @@ export const functionSyntaxesAreCorrect: Check = {
     try {
       const custom = subject.custom;
       if (custom) {
-        const predict = custom.predict as unknown as Method | undefined;
-        const forward = custom.forward as unknown as Method | undefined;
-        const backward = custom.backward as unknown as Method | undefined;
+        const predict = methodOf(custom, 'predict');
+        const forward = methodOf(custom, 'forward');
+        const backward = methodOf(custom, 'backward');
         evidence.parameters = {
           predict: predict?.length ?? null,
           forward: forward?.length ?? null,
@@ -60,7 +67,7 @@ export const functionSyntaxesAreCorrect: Check = {
           problems.push(
             `${cls}.backward declares ${backward.length} parameters; it is called as backward(X, Z, dLdZ, memory)`,
           );
-        if (!isCustomLayerCall(custom.call)) {
+        if (!isCustomLayerCall(methodOf(custom, 'call'))) {
           warnings.push(`${cls} overrides call: predict, forward and backward are only used if it calls super.call`);
         }
         if (problems.length === 0) {
@@ -94,8 +101,8 @@ export const functionSyntaxesAreCorrect: Check = {
           }
         }
       } else {
-        const call = layer.call as unknown as Method;
-        const computeOutputShape = layer.computeOutputShape as unknown as Method;
+        const call = methodOf(layer, 'call') ?? (() => undefined);
+        const computeOutputShape = methodOf(layer, 'computeOutputShape') ?? (() => undefined);
         evidence.parameters = { call: call.length, computeOutputShape: computeOutputShape.length };
         if (call === (tf.layers.Layer.prototype.call as unknown as Method))
           warnings.push(`${cls} does not override call: the layer is the identity`);
@@ -133,9 +140,19 @@ export const functionSyntaxesAreCorrect: Check = {
     const derivatives = subject.hasBackward
       ? `; backward returns dLdX and ${names.length ? `a derivative for each learnable [${names.join(', ')}]` : 'no learnable derivatives (none declared)'}`
       : '';
+    const takes = `${judged.join(', ')} take${judged.length === 1 ? 's' : ''} the inputs the harness passes`;
+    if (notJudged.length) {
+      // The parameters were judged, what forward and backward hand on was not: no verdict, not a pass.
+      return {
+        status: 'incomplete',
+        message: `not judged: ${notJudged.join('; ')}, so what it returns could not be checked (forwardDoesNotError and backwardDoesNotError report the error); ${cls}: ${takes}`,
+        warnings,
+        evidence,
+      };
+    }
     return {
       status: 'passed',
-      message: `${cls}: ${judged.join(', ')} take${judged.length === 1 ? 's' : ''} the inputs the harness passes${derivatives}${notJudged.length ? ` (not judged: ${notJudged.join('; ')})` : ''}`,
+      message: `${cls}: ${takes}${derivatives}`,
       warnings,
       evidence,
     };
