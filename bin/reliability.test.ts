@@ -190,3 +190,34 @@ describe('check-layer with two classes under one className', () => {
     expect(r.stdout).toMatch(/PASS {7}shape\/configRoundTrips .*'ScaledRelu' round-trips/);
   }, 180_000);
 });
+
+describe('check-layer with a check that cannot judge', () => {
+  it('reports it incomplete, not passed, and still runs the check that names the error', () => {
+    const reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-not-judged-'));
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        path.join('fixtures', 'shape', 'backward-does-not-error.ts'),
+        '--checks',
+        'functionSyntaxesAreCorrect,backwardDoesNotError',
+        '--format',
+        'json,junit',
+        '--report-dir',
+        reportDir,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+    );
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}INCOMPLETE shape\/functionSyntaxesAreCorrect .*: not judged: backward threw \(/m);
+    expect(r.stdout).not.toMatch(/PASS .*not judged/);
+    const run = JSON.parse(readFileSync(path.join(reportDir, 'backward-does-not-error.json'), 'utf8')) as RunResult;
+    expect(run.checks.map((c) => [c.id, c.status])).toEqual([
+      ['functionSyntaxesAreCorrect', 'incomplete'],
+      ['backwardDoesNotError', 'failed'],
+    ]);
+    expect(readFileSync(path.join(reportDir, 'backward-does-not-error.junit.xml'), 'utf8')).toMatch(
+      /<testcase name="functionSyntaxesAreCorrect"[^>]*>\s*<error message="not judged: backward threw/,
+    );
+  }, 180_000);
+});
