@@ -15,7 +15,7 @@ import { SUITES, type RunResult } from '../harness/result.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'check-layer.mjs');
-const schema = JSON.parse(readFileSync(path.join(root, 'reports', 'report.schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(path.join(root, 'reports', 'report.schema.json'), 'utf8')) as object;
 const ajv = new Ajv({ allErrors: true, strict: true });
 // ajv-formats is CommonJS: its function is the module's default property.
 const addFormats = ((formatsPlugin as unknown as { default?: typeof formatsPlugin }).default ??

@@ -123,7 +123,8 @@ describe('check-layer with layers that end, hang, print, switch backends and hoa
 });
 
 describe('check-layer with layers that throw odd things', () => {
-  it('shows a thrown non-Error by value and a message with control characters escaped', () => {
+  it('shows a thrown non-Error by value, and control characters escaped on the console, in HTML and in JUnit', () => {
+    const reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-odd-throws-'));
     const r = spawnSync(
       process.execPath,
       [
@@ -132,14 +133,91 @@ describe('check-layer with layers that throw odd things', () => {
         fixture('escapes-in-message.ts'),
         '--checks',
         'backwardDoesNotError',
+        '--format',
+        'html,json,junit',
         '--report-dir',
-        mkdtempSync(path.join(tmpdir(), 'check-layer-odd-throws-')),
+        reportDir,
       ],
       { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
     );
     expect(r.stderr).toMatch(/factory-throws-object\.ts: .* threw: \{ code: 42 \} \(thrown, not an Error\)/);
-    expect(r.stdout).toMatch(/\\x1b\[2J\\x1b\]0;pwned\\x07 bad backward \\x00 end/);
+    const shown = /\\x1b\[2J\\x1b\]0;pwned\\x07 bad backward \\x00 \\x9b6n \\x7f end/;
+    expect(r.stdout).toMatch(shown);
     // eslint-disable-next-line no-control-regex
-    expect(r.stdout + r.stderr).not.toMatch(/[\u0000\u001b\u0007]/);
+    const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    expect(r.stdout + r.stderr).not.toMatch(raw);
+    for (const f of ['escapes-in-message.html', 'escapes-in-message.junit.xml', 'index.html']) {
+      const text = readFileSync(path.join(reportDir, f), 'utf8');
+      expect(text, f).not.toMatch(raw);
+      if (f !== 'index.html') expect(text, f).toMatch(shown);
+    }
+    // The JSON keeps the message as the layer gave it (JSON writes control characters as \u escapes).
+    const json = JSON.parse(readFileSync(path.join(reportDir, 'escapes-in-message.json'), 'utf8')) as RunResult;
+    expect(json.checks[0]!.message).toContain('\u001b[2J\u001b]0;pwned\u0007 bad backward \u0000 \u009b6n \u007f end');
+  }, 180_000);
+});
+
+describe('check-layer with two classes under one className', () => {
+  const cli = (file: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        bin,
+        fixture(file),
+        '--checks',
+        'configRoundTrips',
+        '--report-dir',
+        mkdtempSync(path.join(tmpdir(), 'check-layer-class-clash-')),
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+    );
+
+  it('names the file of each class', () => {
+    const r = cli('class-name-clash.ts');
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('FAIL       shape/configRoundTrips (0.');
+    expect(r.stdout).toMatch(
+      new RegExp(
+        "two classes are registered under the className 'ScaledRelu': the layer is ScaledRelu from fixtures/reliability/class-name-clash/scaled-relu-v1\\.ts, " +
+          'but another class of the same name, ScaledRelu from fixtures/reliability/class-name-clash/scaled-relu-v2\\.ts, was registered under it later',
+      ),
+    );
+  }, 180_000);
+
+  it('passes either class on its own', () => {
+    const r = cli(path.join('class-name-clash', 'scaled-relu-v1.ts'));
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/PASS {7}shape\/configRoundTrips .*'ScaledRelu' round-trips/);
+  }, 180_000);
+});
+
+describe('check-layer with a check that cannot judge', () => {
+  it('reports it incomplete, not passed, and still runs the check that names the error', () => {
+    const reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-not-judged-'));
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        path.join('fixtures', 'shape', 'backward-does-not-error.ts'),
+        '--checks',
+        'functionSyntaxesAreCorrect,backwardDoesNotError',
+        '--format',
+        'json,junit',
+        '--report-dir',
+        reportDir,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+    );
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}INCOMPLETE shape\/functionSyntaxesAreCorrect .*: not judged: backward threw \(/m);
+    expect(r.stdout).not.toMatch(/PASS .*not judged/);
+    const run = JSON.parse(readFileSync(path.join(reportDir, 'backward-does-not-error.json'), 'utf8')) as RunResult;
+    expect(run.checks.map((c) => [c.id, c.status])).toEqual([
+      ['functionSyntaxesAreCorrect', 'incomplete'],
+      ['backwardDoesNotError', 'failed'],
+    ]);
+    expect(readFileSync(path.join(reportDir, 'backward-does-not-error.junit.xml'), 'utf8')).toMatch(
+      /<testcase name="functionSyntaxesAreCorrect"[^>]*>\s*<error message="not judged: backward threw/,
+    );
   }, 180_000);
 });

@@ -21,7 +21,7 @@ import {
   valueFlags,
 } from './cli-options.ts';
 import { summaryLine, SUITES, summarize, type RunResult } from '../harness/result.ts';
-import { closeWorker, runFileIsolated } from './run-file.ts';
+import { closeWorker, layerOutputLine, runFileIsolated } from './run-file.ts';
 import { CATALOG } from '../harness/catalog.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
 import { escapeControl, escapeControlDeep } from '../harness/control-chars.ts';
@@ -156,7 +156,7 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
   const runs: RunResult[] = [];
   for (const file of files) runs.push(await checkFile(file, options, io));
   closeWorker();
-  writeAndSummarize(runs, options, io);
+  await writeAndSummarize(runs, options, io);
   return Math.max(...runs.map((r) => r.exitCode));
 }
 
@@ -190,8 +190,8 @@ async function checkFile(file: string, options: RunOptions, io: Out): Promise<Ru
   return run;
 }
 
-function writeAndSummarize(runs: RunResult[], options: RunOptions, io: Out): void {
-  const written = writeReports(runs, options.reportDir, options.formats);
+async function writeAndSummarize(runs: RunResult[], options: RunOptions, io: Out): Promise<void> {
+  const written = await writeReports(runs, options.reportDir, options.formats);
   const shown = written.index ?? written.perRun[0]?.html ?? written.perRun[0]?.json;
   if (shown) {
     const rel = path.relative(process.cwd(), shown);
@@ -209,9 +209,4 @@ function writeAndSummarize(runs: RunResult[], options: RunOptions, io: Out): voi
 async function trainCommand(argv: string[], io: Out): Promise<number> {
   const { runTrainFromCli } = await import('./train-cli.ts');
   return runTrainFromCli(argv, io);
-}
-
-/** A line the layer printed, shown with its file so it is not taken for check-layer's own output. */
-function layerOutputLine(file: string, line: string): string {
-  return `  [${path.basename(file)}] ${escapeControl(line)}`;
 }

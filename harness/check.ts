@@ -12,7 +12,12 @@ import type { tf } from './tf.ts';
 
 /** What a check returns. The runner adds id, suite, duration and the replay command. */
 export interface CheckOutcome {
-  status: 'passed' | 'failed' | 'skipped';
+  /**
+   * `incomplete` when the check could not reach a verdict on what it checks (the layer threw before
+   * it could be judged): never `passed` for something not judged. Checks that depend on it still
+   * run; only an incomplete that goes back to a failed check blocks them.
+   */
+  status: 'passed' | 'failed' | 'skipped' | 'incomplete';
   message: string;
   details?: string[];
   warnings?: string[];

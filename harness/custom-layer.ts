@@ -234,6 +234,7 @@ export abstract class CustomLayer extends tf.layers.Layer {
 const BRAND = Symbol.for('check-layer.CustomLayer');
 const BASE_CALL = Symbol.for('check-layer.CustomLayer.call');
 Object.defineProperty(CustomLayer.prototype, BRAND, { value: true });
+// eslint-disable-next-line @typescript-eslint/unbound-method -- the method is marked as a value, not called
 Object.defineProperty(CustomLayer.prototype.call, BASE_CALL, { value: true });
 
 /** True for an instance of any copy of CustomLayer. */

@@ -6,6 +6,7 @@ import { isCustomLayer, seedInitializers, type CustomLayer } from './custom-laye
 import { tf, type Tensor } from './tf.ts';
 import type { LayerInfo } from './result.ts';
 import { withSeededMathRandom } from './random.ts';
+import { asText } from './as-text.ts';
 
 export type LayerForm = 'A' | 'B';
 
@@ -261,5 +262,5 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'function') return `a function${v.name ? ` (${v.name})` : ''}`;
   if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'Object'})`;
-  return `a ${typeof v} (${String(v).slice(0, 40)})`;
+  return `a ${typeof v} (${asText(v).slice(0, 40)})`;
 }

@@ -6,6 +6,7 @@ import Module, { register } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { register as registerTsxEsm } from 'tsx/esm/api';
 import { register as registerTsxCjs } from 'tsx/cjs/api';
+import { isShared } from './resolve-hooks.mjs';
 
 registerTsxEsm();
 registerTsxCjs();
@@ -17,13 +18,6 @@ process.env.EGL_PLATFORM ??= 'surfaceless';
 const rootUrl = new URL('../package.json', import.meta.url).href;
 register('./resolve-hooks.mjs', import.meta.url, { data: { root: rootUrl } });
 
-const shared = (s) =>
-  s === 'check-layer' ||
-  s.startsWith('check-layer/') ||
-  s === '@tensorflow/tfjs' ||
-  s.startsWith('@tensorflow/tfjs-') ||
-  s.startsWith('@tensorflow/tfjs/');
-
 const rootModule = new Module(fileURLToPath(rootUrl));
 rootModule.filename = fileURLToPath(rootUrl);
 rootModule.paths = Module._nodeModulePaths(fileURLToPath(new URL('.', rootUrl)));
@@ -31,7 +25,7 @@ rootModule.paths = Module._nodeModulePaths(fileURLToPath(new URL('.', rootUrl)))
 const original = Module._resolveFilename;
 if (!original.__checkLayer) {
   const patched = function (request, parent, isMain, options) {
-    if (typeof request === 'string' && shared(request)) {
+    if (typeof request === 'string' && isShared(request)) {
       try {
         return original.call(this, request, rootModule, isMain, options);
       } catch {

@@ -47,9 +47,13 @@ export async function runOneCheck(
 ): Promise<CheckResult> {
   const started = performance.now();
   const base = { id: check.id, suite: check.suite, title: check.title, replay: args.replay?.(check.id) };
+  // A failed dependency blocks, and so does an incomplete one that goes back to a failure. One that
+  // could not judge on its own (the layer threw inside it) does not: the check that names the throw runs.
   const blocker = check.dependsOn
     .map((id) => earlier.get(id))
-    .find((r) => r && (r.status === 'failed' || r.status === 'incomplete'));
+    .find(
+      (r) => r && (r.status === 'failed' || (r.status === 'incomplete' && rootCause(r, earlier).status === 'failed')),
+    );
   if (blocker) {
     const root = rootCause(blocker, earlier);
     return {
@@ -69,7 +73,7 @@ export async function runOneCheck(
     backend: args.backend ?? tf.getBackend(),
     options: args.options,
     earlier,
-    cache: args.cache ?? new Map(),
+    cache: args.cache ?? new Map<string, unknown>(),
     progress: args.progress ?? (() => {}),
   };
   let result: CheckResult;

@@ -42,7 +42,7 @@ describe('reference Conv2dLayer against tf.layers.conv2d', () => {
   });
 
   for (const c of cases) {
-    it(`matches in values and gradients: filter ${c.filterSize}, stride ${c.stride}, padding ${c.padding}`, () => {
+    it(`matches in values and gradients: filter ${JSON.stringify(c.filterSize)}, stride ${JSON.stringify(c.stride)}, padding ${c.padding}`, () => {
       tf.tidy(() => {
         const X = tf.randomNormal([3, 9, 8, 3], 0, 1, 'float32', 11);
         const ours = new Conv2dLayer({ filterSize: c.filterSize, numFilters: 5, stride: c.stride, padding: c.padding });
@@ -79,20 +79,20 @@ describe('reference Conv2dLayer against tf.layers.conv2d', () => {
   });
 
   for (const c of cases) {
-    it(`computes the filter gradient as a convolution (the wasm path) like the Conv2DBackpropFilter kernel: filter ${c.filterSize}, stride ${c.stride}, ${c.padding}`, () => {
+    it(`computes the filter gradient as a convolution (the wasm path) like the Conv2DBackpropFilter kernel: filter ${JSON.stringify(c.filterSize)}, stride ${JSON.stringify(c.stride)}, ${c.padding}`, () => {
       tf.tidy(() => {
         const [fh, fw] = typeof c.filterSize === 'number' ? [c.filterSize, c.filterSize] : c.filterSize;
         const stride: [number, number] = typeof c.stride === 'number' ? [c.stride, c.stride] : c.stride;
-        const X = tf.randomNormal([2, 9, 8, 3], 0, 1, 'float32', 21) as tf.Tensor4D;
-        const oh = tf.conv2d(X, tf.zeros([fh, fw, 3, 4]) as tf.Tensor4D, stride, c.padding).shape;
-        const dLdZ = tf.randomNormal(oh, 0, 1, 'float32', 22) as tf.Tensor4D;
+        const X = tf.randomNormal<tf.Rank.R4>([2, 9, 8, 3], 0, 1, 'float32', 21);
+        const oh = tf.conv2d(X, tf.zeros<tf.Rank.R4>([fh, fw, 3, 4]), stride, c.padding).shape;
+        const dLdZ = tf.randomNormal<tf.Rank.R4>(oh, 0, 1, 'float32', 22);
         const kernel = tf
           .engine()
-          .runKernel(
+          .runKernel<Tensor>(
             'Conv2DBackpropFilter',
             { x: X, dy: dLdZ },
             { strides: stride, pad: c.padding, dataFormat: 'NHWC', filterShape: [fh, fw, 3, 4] },
-          ) as Tensor;
+          );
         const byConvolution = conv2dFilterGradientByConvolution(X, dLdZ, [fh, fw, 3, 4], {
           stride,
           padding: c.padding,

@@ -76,7 +76,7 @@ function filterGradient(
   if (!tf.getKernel('Conv2DBackpropFilter', tf.getBackend()))
     return conv2dFilterGradientByConvolution(X, dLdZ, filterShape, g);
   const attrs = { strides: g.stride, pad: g.padding, dataFormat: 'NHWC', filterShape };
-  return tf.engine().runKernel('Conv2DBackpropFilter', { x: X, dy: dLdZ }, attrs) as Tensor;
+  return tf.engine().runKernel<Tensor>('Conv2DBackpropFilter', { x: X, dy: dLdZ }, attrs);
 }
 
 /**
@@ -166,7 +166,7 @@ export class Conv2dLayer extends CustomLayer {
     this.numChannels = args.numChannels ?? undefined; // null from a round-tripped config
     if (!(this.numFilters >= 1) || ![...this.filterSize, ...this.stride].every((v) => Number.isInteger(v) && v >= 1)) {
       throw new Error(
-        `Conv2dLayer: filterSize, numFilters and stride must be positive integers, got filterSize ${args.filterSize}, numFilters ${args.numFilters}, stride ${args.stride ?? 1}`,
+        `Conv2dLayer: filterSize, numFilters and stride must be positive integers, got filterSize ${JSON.stringify(args.filterSize)}, numFilters ${args.numFilters}, stride ${JSON.stringify(args.stride ?? 1)}`,
       );
     }
     if (this.padding !== 'valid' && this.padding !== 'same')

@@ -37,7 +37,7 @@ describe('reference ELU', () => {
   });
 
   it('describes itself as in the seed', () => {
-    const layer = built(20, Array(20).fill(0.5));
+    const layer = built(20, new Array<number>(20).fill(0.5));
     expect(layer.type).toBe('Exponential Linear Unit');
     expect(layer.description).toBe('Exponential linear unit with 20 channels');
   });

@@ -126,7 +126,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
       const rows = await page.$$eval('#layer-table tbody tr', (trs) =>
         trs.map((tr) => ({
           verdict: tr.querySelector('.verdict')?.textContent,
-          href: (tr.querySelector('a') as HTMLAnchorElement | null)?.href,
+          href: tr.querySelector<HTMLAnchorElement>('a')?.href,
           file: tr.querySelector('code')?.textContent,
         })),
       );

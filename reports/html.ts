@@ -7,12 +7,12 @@
  */
 import { isEvidenceOf } from '../harness/evidence/index.ts';
 import type { CheckResult, RunResult, SuiteId } from '../harness/result.ts';
+import { htmlDocument } from './html/document.ts';
 import { escapeHtml } from './html/escape.ts';
 import { renderEvidence, renderStabilityGridSection, type EvidenceOptions } from './html/evidence-views.ts';
 import { formatDuration, formatShape, formatValue, isRecord } from './html/format.ts';
 import { renderResponsePlot } from './html/response-plot.ts';
 import { mergeGrids } from './html/stability-grid.ts';
-import { REPORT_CSS } from './html/styles.ts';
 import type { ReportWriter } from './writer.ts';
 
 /** What the page says about each suite, in the order they run. */
@@ -24,34 +24,20 @@ const SUITE_TITLES: Record<SuiteId, string> = {
   backend: 'Backend agreement',
 };
 
-export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
 export function renderHtml(run: Readonly<RunResult>): string {
   const layerName = run.layer?.name || run.layer?.className || run.layer?.file || 'layer';
   const v = verdict(run);
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(`${v.label}: ${layerName} (check-layer report)`)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<main>
-${renderHeader(run, layerName, v)}
+  return htmlDocument(
+    `${v.label}: ${layerName} (check-layer report)`,
+    `${renderHeader(run, layerName, v)}
 ${run.loadError ? renderLoadError(run.loadError) : renderProblems(run.checks ?? [])}
 ${renderCheckTable(run.checks ?? [])}
 ${renderLayer(run)}
 ${renderResponse(run)}
 ${renderDetails(run.checks ?? [])}
 ${renderRun(run)}
-<footer>Written by ${escapeHtml(run.tool?.name ?? 'check-layer')} ${escapeHtml(run.tool?.version ?? '')}, report schema ${escapeHtml(run.schemaVersion)}. This page is self-contained: it loads nothing and runs no scripts.</footer>
-</main>
-</body>
-</html>
-`;
+<footer>Written by ${escapeHtml(run.tool?.name ?? 'check-layer')} ${escapeHtml(run.tool?.version ?? '')}, report schema ${escapeHtml(run.schemaVersion)}. This page is self-contained: it loads nothing and runs no scripts.</footer>`,
+  );
 }
 
 export const htmlWriter: ReportWriter = { format: 'html', extension: '.html', render: renderHtml };

@@ -3,10 +3,10 @@
  * counts and a link to its own report. Self-contained like the reports; everything escaped.
  */
 import type { RunResult } from '../harness/result.ts';
-import { verdict, CONTENT_SECURITY_POLICY } from './html.ts';
+import { verdict } from './html.ts';
+import { htmlDocument } from './html/document.ts';
 import { escapeHtml } from './html/escape.ts';
 import { formatDuration } from './html/format.ts';
-import { REPORT_CSS } from './html/styles.ts';
 
 export interface IndexEntry {
   /** The layer file as given on the command line. */
@@ -53,24 +53,12 @@ export function renderIndex(entries: IndexEntry[]): string {
     return `<tr><td><span class="verdict ${v.cls}">${v.label}</span></td><td><a href="${escapeHtml(safeHref(e.reportHref))}"><code>${escapeHtml(e.file)}</code></a>${name ? ` <span class="muted layer-name">${escapeHtml(name)}</span>` : ''}${first ? `<div class="message first-problem">${escapeHtml(first)}</div>` : ''}</td><td class="num">${s?.passed ?? ''}</td><td class="num">${s?.failed ?? ''}</td><td class="num">${s?.incomplete ?? ''}</td><td class="num">${s?.skipped ?? ''}</td><td class="num">${formatDuration(s?.durationMs)}</td></tr>`;
   });
   const seeds = [...new Set(entries.map((e) => e.run.seed))];
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(`${overall.label}: ${entries.length} layer${entries.length === 1 ? '' : 's'} (check-layer)`)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<main>
-<h1>check-layer: ${entries.length} layer file${entries.length === 1 ? '' : 's'}</h1>
+  return htmlDocument(
+    `${overall.label}: ${entries.length} layer${entries.length === 1 ? '' : 's'} (check-layer)`,
+    `<h1>check-layer: ${entries.length} layer file${entries.length === 1 ? '' : 's'}</h1>
 <p class="summary" id="summary"><span class="verdict ${overall.cls}">${overall.label}</span>${entries.length - failing} passed, ${failing} failed or could not run${seeds.length === 1 ? ` · seed ${escapeHtml(seeds[0])}` : ''}</p>
 <table class="checks index" id="layer-table"><thead><tr><th scope="col">verdict</th><th scope="col">layer file, layer, first problem</th><th scope="col">passed</th><th scope="col">failed</th><th scope="col">incomplete</th><th scope="col">skipped</th><th scope="col">time</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
-<footer>Each layer's own report has its checks, evidence and replay commands. This page is self-contained: it loads nothing and runs no scripts.</footer>
-</main>
-</body>
-</html>
-`;
+<footer>Each layer's own report has its checks, evidence and replay commands. This page is self-contained: it loads nothing and runs no scripts.</footer>`,
+  );
 }

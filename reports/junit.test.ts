@@ -28,7 +28,7 @@ function suitesOf(xml: string): { name: string; attrs: Record<string, string>; c
 }
 
 function attrsOf(s: string): Record<string, string> {
-  return Object.fromEntries([...s.matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  return Object.fromEntries([...s.matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
 }
 
 function expectWellFormedText(xml: string): void {
@@ -115,16 +115,18 @@ describe('JUnit XML', () => {
     );
   });
 
-  it('escapes markup and drops characters XML cannot hold, in attributes and text', async () => {
+  it('escapes markup, shows control characters escaped and replaces what else XML cannot hold, in attributes and text', async () => {
     const run: RunResult = structuredClone(await failingRun());
-    const evil = 'a<b>&"c\' \u0001\u0008\uFFFE\nnext line ]]> \uD800';
+    const evil = 'a<b>&"c\' \u0001\u0008\uFFFE\nnext line ]]> \uD800 \u001b[2J \u009b \u0000';
     const c = run.checks.find((x) => x.status === 'failed')!;
     Object.assign(c, { message: evil, details: [evil], id: `id${evil}` });
     run.layer.name = evil;
     const xml = renderJunit(run);
     expectWellFormedText(xml);
+    // eslint-disable-next-line no-control-regex -- the characters XML 1.0 cannot hold
     expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
     expect(xml).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
-    expect(xml).toContain('a&lt;b&gt;&amp;&quot;c&#39; \uFFFD\uFFFD\uFFFD');
+    expect(xml).not.toMatch(/[\u007f-\u009f]/);
+    expect(xml).toContain('a&lt;b&gt;&amp;&quot;c&#39; \\x01\\x08\uFFFD');
   });
 });

@@ -14,13 +14,14 @@ import type { CheckResult, RunResult } from '../harness/result.ts';
 import { escapeXml, escapeXmlAttr } from './html/escape.ts';
 import { checkAsText } from './html/evidence-text.ts';
 import type { ReportWriter } from './writer.ts';
+import { asText } from '../harness/as-text.ts';
 
 const seconds = (ms: unknown): string =>
   typeof ms === 'number' && Number.isFinite(ms) ? (ms / 1000).toFixed(3) : '0.000';
 
 /** Attribute values are one line of reasonable length; the full text goes in the element body. */
 const attr = (s: unknown, max = 1000): string => {
-  const one = String(s ?? '').replace(/\s*\n\s*/g, ' ');
+  const one = asText(s ?? '').replace(/\s*\n\s*/g, ' ');
   return escapeXmlAttr(one.length > max ? `${one.slice(0, max)}…` : one);
 };
 

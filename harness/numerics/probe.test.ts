@@ -24,9 +24,9 @@ function target(
       perturbationRounding: 0,
       step: coordinateStep(x, 1),
       floor: 'output',
-      async evaluate(t) {
+      evaluate(t) {
         const moved = f32(x + t);
-        return { offset: moved - x, z: Float32Array.of(f(moved)) };
+        return Promise.resolve({ offset: moved - x, z: Float32Array.of(f(moved)) });
       },
     },
   };

@@ -4,6 +4,7 @@
  * a small one that still fails. Deterministic: the same seed gives the same case, verdict and
  * counterexample (the shrinking budget counts candidates and forward passes, not time).
  */
+import { errorText } from '../error-text.ts';
 import fc from 'fast-check';
 import type { LayerUnderTest } from '../layer-under-test.ts';
 import { compareGradients, type Comparison, type ParameterComparison } from './compare-gradients.ts';
@@ -106,7 +107,7 @@ export async function searchFailure(
   const details = await withWeightsRestored(subject.layer, () =>
     fc.check(fc.asyncProperty(arbitrary, property), { seed: caseSeed, numRuns: 1 }),
   );
-  if (drawnError) throw drawnError;
+  if (drawnError) throw drawnError instanceof Error ? drawnError : new Error(errorText(drawnError));
   if (!drawn) throw new Error('fast-check drew no case');
   return { drawn, counterexample: last, shrinks: details.numShrinks, caseSeed };
 }

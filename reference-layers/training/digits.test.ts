@@ -7,8 +7,8 @@ describe('the real MNIST digits of the mnist package', () => {
     expect(pool.images.length).toBe(POOL_SIZE * PIXELS);
     expect(Math.min(...pool.images.subarray(0, 50 * PIXELS))).toBe(0);
     expect(pool.images.every((v) => v >= 0 && v <= 1)).toBe(true);
-    const counts = new Array(10).fill(0);
-    pool.labels.forEach((l) => counts[l]++);
+    const counts = new Array<number>(10).fill(0);
+    pool.labels.forEach((l) => (counts[l] = (counts[l] ?? 0) + 1));
     expect(counts.every((c) => c > 800 && c < 1200)).toBe(true);
   });
 
@@ -24,8 +24,8 @@ describe('the real MNIST digits of the mnist package', () => {
     const small = await loadDigits({ trainSize: 100, testSize: 50 });
     expect(Array.from(small.trainIndices)).toEqual(Array.from(a.trainIndices.subarray(0, 100)));
     // Roughly balanced classes (a random split, not sorted by digit).
-    const counts = new Array(10).fill(0);
-    a.trainLabels.forEach((l) => counts[l]++);
+    const counts = new Array<number>(10).fill(0);
+    a.trainLabels.forEach((l) => (counts[l] = (counts[l] ?? 0) + 1));
     expect(Math.min(...counts)).toBeGreaterThan(350);
   });
 

@@ -10,7 +10,6 @@
  */
 import { makeRng } from '../../harness/random.ts';
 
-export const IMAGE_SIZE = [28, 28, 1] as const;
 export const PIXELS = 28 * 28;
 export const NUM_CLASSES = 10;
 /** Samples in the `mnist` package. */

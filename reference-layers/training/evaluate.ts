@@ -25,7 +25,7 @@ export async function evaluate(net: SeedNetwork, data: DigitSplit, chunk = 500):
   let lossSum = 0;
   for (let start = 0; start < n; start += chunk) {
     const count = Math.min(chunk, n - start);
-    const [pred, loss] = tf.tidy(() => {
+    const [pred, loss] = tf.tidy((): [tf.Tensor, tf.Tensor] => {
       const x = tf.tensor4d(data.testImages.subarray(start * PIXELS, (start + count) * PIXELS), [count, 28, 28, 1]);
       const labels = tf.oneHot(tf.tensor1d(data.testLabels.subarray(start, start + count), 'int32'), NUM_CLASSES);
       const logits = net.predictLogits(x);

@@ -110,7 +110,7 @@ function patchesByKernel(onDevice: Tensor, images: Float32Array, indices: Int32A
   return tf.tidy(() => {
     const [P, PT] = tf
       .engine()
-      .runKernel(PATCH_KERNEL, { images: onDevice, indices: tf.tensor1d(indices, 'int32') }) as Tensor[];
+      .runKernel<Tensor[]>(PATCH_KERNEL, { images: onDevice, indices: tf.tensor1d(indices, 'int32') });
     return {
       batch,
       rows: batch * OUT * OUT,
@@ -257,7 +257,7 @@ export function patchesOnDevice(deviceImages: Tensor, images: Float32Array, indi
 /** P'dA ([25, 20]) for dA [rows, 20]: one product, or per image and summed. */
 function transposedProduct(p: Patches, dA: tf.Tensor2D): Tensor {
   if (p.PT.rank === 2) return tf.matMul(p.PT, dA);
-  return tf.sum(tf.matMul(p.PT as tf.Tensor3D, tf.reshape(dA, [p.batch, OUT * OUT, CONV_FILTERS]) as tf.Tensor3D), 0);
+  return tf.sum(tf.matMul(p.PT as tf.Tensor3D, tf.reshape<tf.Rank.R3>(dA, [p.batch, OUT * OUT, CONV_FILTERS])), 0);
 }
 
 /** Batch statistics of the convolution output (mean includes the bias), from the patches alone. */
@@ -294,13 +294,13 @@ export function stemTrain(net: SeedNetwork, p: Patches): Tensor {
     // The bias must be made rank 1, not reshaped to it: wasm's _FusedMatMul checks the rank of the
     // buffer's original shape, and a reshaped [1, 20] tensor shares a [1, 20] buffer.
     const shift = tf.sub(beta, tf.mul(tf.reshape(mu0, [CONV_FILTERS]), tf.reshape(s, [CONV_FILTERS])));
-    const A2 = tf.fused.matMul({ a: p.P, b: tf.mul(W2, s) as tf.Tensor2D, bias: shift });
+    const A2 = tf.fused.matMul({ a: p.P, b: tf.mul<tf.Tensor2D>(W2, s), bias: shift });
     save([W2, mu0, Q, sigma, s]);
     return {
       value: tf.reshape(A2, [p.batch, OUT, OUT, CONV_FILTERS]),
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sW2, smu0, sQ, ssigma, ss] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
-        const dA2 = tf.reshape(dy, [p.rows, CONV_FILTERS]) as tf.Tensor2D;
+        const dA2 = tf.reshape<tf.Rank.R2>(dy, [p.rows, CONV_FILTERS]);
         const H = transposedProduct(p, dA2); // [25, 20]
         const dbeta = tf.matMul(ones(p.rows), dA2); // [1, 20]
         const dgamma = tf.div(tf.sub(tf.sum(tf.mul(sW2, H), 0, true), tf.mul(smu0, dbeta)), ssigma);

@@ -3,6 +3,7 @@
  * non-zero pixel, with the predicted and true labels underneath.
  */
 import { escapeHtml } from './escape.ts';
+import { asText } from '../../harness/as-text.ts';
 
 /** Pixels as a flat array of side*side values or as rows; null when the data is neither. */
 export function digitPixels(v: unknown): { side: number; values: number[] } | null {
@@ -39,12 +40,12 @@ export function renderDigit(pixels: unknown, o: DigitOptions = {}): string | nul
     );
   });
   const hasLabels = o.predicted !== undefined || o.actual !== undefined;
-  const right = o.predicted !== undefined && o.actual !== undefined && String(o.predicted) === String(o.actual);
+  const right = o.predicted !== undefined && o.actual !== undefined && asText(o.predicted) === asText(o.actual);
   const label = hasLabels
     ? `<figcaption class="${o.actual === undefined ? '' : right ? 'right' : 'wrong'}">predicted ${escapeHtml(o.predicted ?? '?')}${o.actual !== undefined ? `, true ${escapeHtml(o.actual)}` : ''}</figcaption>`
     : '';
   const title = hasLabels
-    ? `digit, predicted ${String(o.predicted ?? '?')}${o.actual !== undefined ? `, true ${String(o.actual)}` : ''}`
+    ? `digit, predicted ${asText(o.predicted ?? '?')}${o.actual !== undefined ? `, true ${asText(o.actual)}` : ''}`
     : 'digit';
   return `<figure class="digit"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}" role="img" aria-label="${escapeHtml(title)}"><rect width="${size}" height="${size}" fill="#fff"/>${rects.join('')}</svg>${label}</figure>`;
 }

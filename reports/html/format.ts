@@ -1,17 +1,8 @@
 /** Number and value formatting shared by the writers: short, and honest about NaN and Infinity. */
+import { asText } from '../../harness/as-text.ts';
+import { formatNumber } from '../../harness/format-number.ts';
 
-/** A number in at most `digits` significant digits; NaN, Infinity and -Infinity spelled out. */
-export function formatNumber(x: unknown, digits = 4): string {
-  if (typeof x !== 'number') return String(x);
-  if (Number.isNaN(x)) return 'NaN';
-  if (x === Infinity) return 'Infinity';
-  if (x === -Infinity) return '-Infinity';
-  if (x === 0) return '0';
-  if (Number.isInteger(x) && Math.abs(x) < 1e9) return String(x);
-  const a = Math.abs(x);
-  if (a >= 1e-3 && a < 1e6) return String(Number(x.toPrecision(digits)));
-  return x.toExponential(Math.max(0, digits - 1));
-}
+export { formatNumber };
 
 /** Milliseconds as a short duration: `12 ms`, `3.40 s`, `2 min 5 s`. */
 export function formatDuration(ms: unknown): string {
@@ -26,7 +17,7 @@ export function formatDuration(ms: unknown): string {
 export function formatShape(shape: unknown): string {
   return Array.isArray(shape)
     ? `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`
-    : String(shape ?? '');
+    : asText(shape ?? '');
 }
 
 /** Any JSON-able value as one readable line (for generic evidence tables), cut at `max` characters. */
@@ -37,9 +28,11 @@ export function formatValue(v: unknown, max = 300): string {
   else if (v === null || v === undefined) s = String(v);
   else {
     try {
-      s = JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)) ?? String(v);
+      s =
+        JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)) ??
+        asText(v);
     } catch {
-      s = String(v);
+      s = asText(v);
     }
   }
   return s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s;

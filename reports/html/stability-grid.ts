@@ -10,6 +10,7 @@
  *   { <inputClass>: { <column>: Cell } }
  * where a Cell is a state string or { state, detail? } (also `status`, `note`, `message`).
  */
+import { asText } from '../../harness/as-text.ts';
 import { escapeHtml } from './escape.ts';
 import { mergeStabilityGrids, type StabilityGrid } from '../../harness/evidence/index.ts';
 import { isRecord } from './format.ts';
@@ -37,15 +38,15 @@ export function normalizeState(v: unknown): Cell | null {
   if (isRecord(v)) {
     const s = v['state'] ?? v['status'] ?? v['result'];
     const detail = v['detail'] ?? v['note'] ?? v['message'] ?? v['details'];
-    const cell = normalizeState(typeof s === 'string' ? s : String(s ?? 'unknown'));
+    const cell = normalizeState(typeof s === 'string' ? s : asText(s ?? 'unknown'));
     if (!cell) return null;
     const counted = cellCounts(v);
     if (counted) return { ...cell, detail: counted };
     return detail !== undefined
-      ? { ...cell, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) }
+      ? { ...cell, detail: Array.isArray(detail) ? detail.join('; ') : asText(detail) }
       : cell;
   }
-  const raw = String(v);
+  const raw = asText(v);
   const s = raw.toLowerCase();
   if (s === 'finite' || s === 'ok' || s === 'passed' || s === 'pass') return { state: 'finite', label: 'finite' };
   if (s === 'nan') return { state: 'nan', label: 'NaN' };
@@ -73,9 +74,9 @@ function cellCounts(v: Record<string, unknown>): string | undefined {
   if (isRecord(first)) {
     const at = Array.isArray(first['position'])
       ? `[${(first['position'] as unknown[]).join(', ')}]`
-      : `element ${String(first['index'] ?? '?')}`;
+      : `element ${asText(first['index'] ?? '?')}`;
     parts.push(
-      `first: ${String(first['seen'] ?? 'non-finite')} at ${at}${first['input'] !== undefined ? ` (input ${String(first['input'])})` : ''}`,
+      `first: ${asText(first['seen'] ?? 'non-finite')} at ${at}${first['input'] !== undefined ? ` (input ${asText(first['input'])})` : ''}`,
     );
   }
   return parts.length ? parts.join('; ') : undefined;
@@ -91,13 +92,13 @@ export function parseGrid(v: unknown): Grid | null {
   ) {
     const cols = (v['columns'] as unknown[]).map((c) =>
       isRecord(c)
-        ? { key: String(c['key'] ?? c['label']), label: String(c['label'] ?? c['key']) }
-        : { key: String(c), label: String(c) },
+        ? { key: asText(c['key'] ?? c['label']), label: asText(c['label'] ?? c['key']) }
+        : { key: asText(c), label: asText(c) },
     );
     const rows = v['rows'] as Record<string, unknown>[];
     return {
-      rows: rows.map((r, i) => String(r['inputClass'] ?? r['name'] ?? `row ${i + 1}`)),
-      errors: rows.map((r) => (r['error'] ? String(r['error']) : undefined)),
+      rows: rows.map((r, i) => asText(r['inputClass'] ?? r['name'] ?? `row ${i + 1}`)),
+      errors: rows.map((r) => (r['error'] ? asText(r['error']) : undefined)),
       columns: cols.map((c) => c.label),
       cells: rows.map((r) => cols.map((c) => normalizeState((r['cells'] as Record<string, unknown>)[c.key]))),
     };
@@ -116,7 +117,7 @@ export function parseGrid(v: unknown): Grid | null {
       const key = ROW_KEYS.find((k) => typeof r[k] === 'string');
       const rest = { ...r };
       if (key) delete rest[key];
-      return [key ? String(r[key]) : `row ${i + 1}`, rest];
+      return [key ? asText(r[key]) : `row ${i + 1}`, rest];
     });
   } else if (isRecord(v) && Object.keys(v).length > 0 && Object.values(v).every(isRecord)) {
     entries = Object.entries(v) as [string, Record<string, unknown>][];

@@ -11,7 +11,7 @@ import { BatchNormLayer } from '../../reference-layers/batch-norm-layer.ts';
 import { Conv2dLayer } from '../../reference-layers/conv2d-layer.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import { backendsAgree } from './backends-agree.ts';
-import { compareToReference, positionOf } from './compare-to-reference.ts';
+import { compareToReference } from './compare-to-reference.ts';
 
 let wasm: BackendStatus;
 let webgpu: BackendStatus;
@@ -164,11 +164,5 @@ describe('compareToReference', () => {
     expect(compareToReference([Infinity, 1], [Infinity, 1], tol).agrees).toBe(true);
     expect(compareToReference([Infinity, 1], [-Infinity, 1], tol).agrees).toBe(false);
     expect(compareToReference([3e38, 1], [Infinity, 1], tol).agrees).toBe(false);
-  });
-
-  it('reports positions in row-major order', () => {
-    expect(positionOf(0, [2, 3, 4])).toEqual([0, 0, 0]);
-    expect(positionOf(23, [2, 3, 4])).toEqual([1, 2, 3]);
-    expect(positionOf(7, [2, 3, 4])).toEqual([0, 1, 3]);
   });
 });

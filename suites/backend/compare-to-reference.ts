@@ -78,15 +78,3 @@ export function compareToReference(cpu: ArrayLike<number>, got: ArrayLike<number
     agrees: worstRatio <= 1,
   };
 }
-
-/** Flat index to a position in a tensor of `shape` (row-major, as TensorFlow.js stores it). */
-export function positionOf(index: number, shape: readonly number[]): number[] {
-  const pos = new Array<number>(shape.length).fill(0);
-  let rest = index;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d]!;
-    pos[d] = n > 0 ? rest % n : 0;
-    rest = n > 0 ? Math.floor(rest / n) : 0;
-  }
-  return pos;
-}

@@ -11,8 +11,9 @@ import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/for
 import { describeCase } from '../../harness/numerics/gradient-case.ts';
 import { tf } from '../../harness/tf.ts';
 import { compareDerivatives, rms } from './compare-derivatives.ts';
-import { num, probeName, unravel } from './gradient-evidence.ts';
+import { num, probeName } from './gradient-evidence.ts';
 import { drawInputs, parameterShapes, readGradients } from './gradient-inputs.ts';
+import { positionOf } from '../../harness/numerics/position.ts';
 
 export const SCALES = [-2.5, 1e-3] as const;
 /** Derivatives for c x dLdZ agree with c x those for dLdZ to this (relative, and relative to the RMS). */
@@ -98,7 +99,7 @@ export const backwardIsLinearInUpstreamGradient: Check = {
           ...bad.map((f) => `${f.parameter}, dLdZ x ${f.scale}: ${f.mismatches} elements off`),
           `case: ${describeCase(inputs.case, inputs.outputShape)}`,
         ],
-        where: { parameter: w.parameter, index: w.index, position: unravel(w.index, shapes[w.parameter]!) },
+        where: { parameter: w.parameter, index: w.index, position: positionOf(w.index, shapes[w.parameter]!) },
         evidence,
       };
     } finally {

@@ -2,29 +2,23 @@
  * How `gradientsAreNumericallyCorrect`'s evidence (harness/evidence/gradient.ts) is summarised
  * from the probes. Plain JSON-able data.
  */
-import type { ParameterGradientEvidence } from '../../harness/evidence/index.ts';
+import type { LearnablesAt, ParameterGradientEvidence } from '../../harness/evidence/index.ts';
 import type { ParameterComparison, ProbePoint } from '../../harness/numerics/compare-gradients.ts';
 
 export type {
   CounterexampleEvidence,
   GradientCheckEvidence,
+  LearnablesAt,
+  MovedLearnable,
+  MovedLearnablesEvidence,
   ParameterGradientEvidence,
   ScatterPair,
   WorstProbe,
 } from '../../harness/evidence/index.ts';
+import { positionOf } from '../../harness/numerics/position.ts';
+import { formatNumber } from '../../harness/format-number.ts';
 
 export const MAX_PAIRS = 200;
-
-/** Multi-dimensional index of a flat index into `shape` (row-major). */
-export function unravel(index: number, shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  let rest = index;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    out[d] = rest % shape[d]!;
-    rest = Math.floor(rest / shape[d]!);
-  }
-  return out;
-}
 
 /** How far outside its tolerance a probe is (> 1: failed). */
 export function excess(p: ProbePoint): number {
@@ -33,7 +27,11 @@ export function excess(p: ProbePoint): number {
   return p.tolerance > 0 ? e / p.tolerance : e > 0 ? Infinity : 0;
 }
 
-export function summarizeParameter(c: ParameterComparison, diagnosis: string | null): ParameterGradientEvidence {
+export function summarizeParameter(
+  c: ParameterComparison,
+  diagnosis: string | null,
+  learnablesAt: LearnablesAt,
+): ParameterGradientEvidence {
   const pts = c.points;
   const scale = Math.max(0, ...pts.map((p) => (Number.isFinite(p.numeric) ? Math.abs(p.numeric) : 0)));
   let maxAbs = 0;
@@ -51,6 +49,7 @@ export function summarizeParameter(c: ParameterComparison, diagnosis: string | n
   const ordered = [...failing, ...pts.filter((p) => p.passed)];
   return {
     parameter: c.name,
+    learnablesAt,
     shape: c.shape,
     passed: failing.length === 0,
     coordinates: pts.filter((p) => p.index !== null).length,
@@ -62,7 +61,7 @@ export function summarizeParameter(c: ParameterComparison, diagnosis: string | n
     maxRelError: maxRel,
     worst: worst && {
       index: worst.index,
-      position: worst.index === null ? null : unravel(worst.index, c.shape),
+      position: worst.index === null ? null : positionOf(worst.index, c.shape),
       direction: worst.direction,
       numeric: worst.numeric,
       analytic: worst.analytic,
@@ -86,13 +85,9 @@ export function probeName(
   index: number | null,
   direction: number | null,
 ): string {
-  if (index !== null) return `${parameter}[${shape.length > 1 ? unravel(index, shape).join(',') : index}]`;
+  if (index !== null) return `${parameter}[${shape.length > 1 ? positionOf(index, shape).join(',') : index}]`;
   return `${parameter} along random direction ${direction}`;
 }
 
-/** Numbers in messages: 5 significant digits. */
-export function num(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
-  return Number(v.toPrecision(5)).toString();
-}
+/** Numbers in the gradient suite's messages: 5 significant digits. */
+export const num = (v: number): string => formatNumber(v, 5);

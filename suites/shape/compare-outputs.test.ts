@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../harness/tf.ts';
-import { compareOutputs, unravel } from './compare-outputs.ts';
+import { compareOutputs } from './compare-outputs.ts';
 
 describe('compareOutputs', () => {
   it('is exact for equal tensors and states its tolerance 1e-5 * max|Z| + 1e-6', async () => {
@@ -47,11 +47,5 @@ describe('compareOutputs', () => {
       expect(c.maxAbsDiff).toBe(Infinity);
     }
     expect((await compareOutputs(tf.tensor([Infinity]), tf.tensor([-Infinity]))).same).toBe(false);
-  });
-
-  it('unravels a flat index in row-major order', () => {
-    expect(unravel(0, [2, 3, 4])).toEqual([0, 0, 0]);
-    expect(unravel(23, [2, 3, 4])).toEqual([1, 2, 3]);
-    expect(unravel(13, [2, 3, 4])).toEqual([1, 0, 1]);
   });
 });

@@ -10,6 +10,8 @@
  */
 import type { OutputComparisonEvidence } from '../../harness/evidence/index.ts';
 import type { Tensor } from '../../harness/tf.ts';
+import { positionOf } from '../../harness/numerics/position.ts';
+import { formatNumber } from '../../harness/format-number.ts';
 
 export const RELATIVE_TOLERANCE = 1e-5;
 export const ABSOLUTE_TOLERANCE = 1e-6;
@@ -72,22 +74,10 @@ export async function compareOutputs(a: Tensor, b: Tensor): Promise<Comparison> 
     tolerance,
     differing,
     index: worst,
-    position: worst < 0 ? [] : unravel(worst, a.shape),
+    position: worst < 0 ? [] : positionOf(worst, a.shape),
     a: worst < 0 ? 0 : Number(x[worst]),
     b: worst < 0 ? 0 : Number(y[worst]),
   };
-}
-
-/** Flat index to position in a row-major shape. */
-export function unravel(index: number, shape: readonly number[]): number[] {
-  const pos: number[] = [];
-  let rest = index;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d]!;
-    pos.unshift(rest % n);
-    rest = Math.floor(rest / n);
-  }
-  return pos;
 }
 
 /** The numbers a comparison puts in a check's evidence (JSON: a non-finite difference as a string). */
@@ -100,12 +90,8 @@ export function comparisonEvidence(c: Comparison): Required<OutputComparisonEvid
   };
 }
 
-/** `1.2e-7` style, for messages. */
-export function num(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
-  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(6))) : v.toExponential(2);
-}
+/** Numbers in the shape suite's messages: 6 significant digits, so that near-equal outputs show their difference. */
+export const num = (v: number): string => formatNumber(v, 6);
 
 /** The tolerance as the messages state it. */
 export function toleranceText(c: Comparison): string {

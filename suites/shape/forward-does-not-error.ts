@@ -41,7 +41,13 @@ export const forwardDoesNotError: Check = {
         return {
           status: 'passed',
           message: `${name} ran on an input of shape ${shapeText(inputShape)} and returned ${describeReturned(Z)}${memory === undefined ? '' : ' and a memory value'}`,
-          evidence: { kind: 'call', inputShape, outputShape: Z.shape, dtype: Z.dtype, memory: memory !== undefined },
+          evidence: {
+            kind: 'call',
+            inputShape,
+            outputShape: Z.shape as number[],
+            dtype: Z.dtype,
+            memory: memory !== undefined,
+          },
         };
       } finally {
         disposeExcept([Z, memory], X);

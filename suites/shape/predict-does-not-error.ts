@@ -38,7 +38,7 @@ export const predictDoesNotError: Check = {
         return {
           status: 'passed',
           message: `${name} ran on an input of shape ${shapeText(inputShape)} and returned ${describeReturned(Z)}`,
-          evidence: { kind: 'call', inputShape, outputShape: Z.shape, dtype: Z.dtype },
+          evidence: { kind: 'call', inputShape, outputShape: Z.shape as number[], dtype: Z.dtype },
         };
       } finally {
         tf.dispose(Z as tf.TensorContainer);

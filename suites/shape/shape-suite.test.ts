@@ -73,19 +73,20 @@ const PASSING: Passing[] = [
   { name: 'reference batch norm (Form B, forward with memory and state)', load: reference('batch-norm-layer') },
   {
     name: 'hand-written Form A (ScaledTanh, registered, getConfig)',
-    load: async () => ({ factory: () => new ScaledTanh({ slope: 2 }), inputSize: [6, 6, 4] }),
+    load: () => Promise.resolve({ factory: () => new ScaledTanh({ slope: 2 }), inputSize: [6, 6, 4] }),
   },
   {
     name: 'built-in tf.layers.dense',
-    load: async () => ({ factory: () => tf.layers.dense({ units: 5 }), inputSize: [4, 4, 3] }),
+    load: () => Promise.resolve({ factory: () => tf.layers.dense({ units: 5 }), inputSize: [4, 4, 3] }),
   },
   {
     name: 'built-in tf.layers.conv2d',
-    load: async () => ({ factory: () => tf.layers.conv2d({ filters: 4, kernelSize: 3 }), inputSize: [8, 8, 3] }),
+    load: () =>
+      Promise.resolve({ factory: () => tf.layers.conv2d({ filters: 4, kernelSize: 3 }), inputSize: [8, 8, 3] }),
   },
   {
     name: 'built-in tf.layers.batchNormalization',
-    load: async () => ({ factory: () => tf.layers.batchNormalization(), inputSize: [5, 5, 3] }),
+    load: () => Promise.resolve({ factory: () => tf.layers.batchNormalization(), inputSize: [5, 5, 3] }),
   },
 ];
 

@@ -46,7 +46,7 @@ describe('what TensorFlow.js 4.22 models hand call', () => {
     const y = tf.zeros([2, 3, 3, 1]);
     await seq.fit(x, y, { epochs: 1, verbose: 0 });
     tf.dispose(seq.evaluate(x, y));
-    tf.dispose(seq.apply(x));
+    tf.dispose(seq.apply(x) as Tensor);
     const spy2 = new Spy();
     const input = tf.input({ shape: [3, 3, 2] });
     const functional = tf.model({ inputs: input, outputs: spy2.apply(input) as tf.SymbolicTensor });
@@ -54,7 +54,7 @@ describe('what TensorFlow.js 4.22 models hand call', () => {
     expect(spy.seen.length).toBeGreaterThanOrEqual(4);
     expect([...spy.seen, ...spy2.seen].every((a) => a)).toBe(true);
     // Only a direct call hands it a bare tensor.
-    tf.dispose(spy.apply(x));
+    tf.dispose(spy.apply(x) as Tensor);
     expect(spy.seen[spy.seen.length - 1]).toBe(false);
     x.dispose();
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeStabilityGrids, type StabilityGrid } from './grid.ts';
-import { judgeCell, unravel } from './judge-cell.ts';
+import { judgeCell } from './judge-cell.ts';
 
 describe('judgeCell', () => {
   it('is finite when every element is', () => {
@@ -54,12 +54,6 @@ describe('judgeCell', () => {
     const cell = judgeCell({ values: [Infinity, Infinity], shape: [2], counterfactual: [1, Infinity] });
     expect(cell.state).toBe('inf');
     expect(cell.first?.index).toBe(1);
-  });
-
-  it('unravels flat indices row-major', () => {
-    expect(unravel(0, [2, 3, 4])).toEqual([0, 0, 0]);
-    expect(unravel(23, [2, 3, 4])).toEqual([1, 2, 3]);
-    expect(unravel(5, [2, 3])).toEqual([1, 2]);
   });
 });
 

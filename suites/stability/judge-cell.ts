@@ -20,6 +20,7 @@
  *   3.4e38 strictly, and a NaN in `mixed` that moderate or overflow-range values cause still fails.
  */
 import type { HonestReason, OffendingElement, StabilityCell } from './grid.ts';
+import { positionOf } from '../../harness/numerics/position.ts';
 
 export interface CellInput {
   values: ArrayLike<number>;
@@ -85,19 +86,8 @@ function element(i: number, c: CellInput): OffendingElement {
   const input = c.inputAt?.(i);
   return {
     index: i,
-    position: unravel(i, c.shape),
+    position: positionOf(i, c.shape),
     ...(input !== undefined ? { input } : {}),
     seen: Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity',
   };
-}
-
-export function unravel(index: number, shape: readonly number[]): number[] {
-  const pos = new Array<number>(shape.length).fill(0);
-  let rest = index;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const s = shape[d]!;
-    pos[d] = s > 0 ? rest % s : 0;
-    rest = s > 0 ? Math.floor(rest / s) : 0;
-  }
-  return pos;
 }
