@@ -148,6 +148,8 @@ const reportDir = path.join(dir, 'reports');
 
 // The process tree, from /proc: pid -> parent, resident kB, start time (to tell a reused pid).
 interface Proc {
+  /** R, S, D, Z (ended, not yet reaped: holds no memory and runs nothing), ... */
+  state: string;
   ppid: number;
   rssKb: number;
   start: string;
@@ -161,7 +163,7 @@ function readProcs(): Map<number, Proc> {
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const status = readFileSync(`/proc/${name}/status`, 'utf8');
       const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      out.set(Number(name), { ppid: Number(rest[1]), rssKb: rss, start: rest[19]! });
+      out.set(Number(name), { state: rest[0]!, ppid: Number(rest[1]), rssKb: rss, start: rest[19]! });
     } catch {
       // ended while read
     }
@@ -232,7 +234,9 @@ let lingered: string[] = [];
 let lastGoneMs = 0;
 for (let waited = 0; waited <= 5000; waited += 100) {
   const now = readProcs();
-  leftover = [...seen].filter(([pid, start]) => now.get(pid)?.start === start).map(([pid]) => pid);
+  leftover = [...seen]
+    .filter(([pid, start]) => now.get(pid)?.start === start && now.get(pid)?.state !== 'Z')
+    .map(([pid]) => pid);
   if (!leftover.length) break;
   if (waited === 0) lingered = leftover.map(commandOf);
   lastGoneMs = waited + 100;
@@ -276,7 +280,7 @@ console.log(
     peakProcesses,
     processesSeen: seen.size,
     leftover: leftover.length,
-    // Processes still alive when the CLI had exited, and how long until the last of them was gone.
+    // Processes of the run not yet ended (zombies count as ended) when the CLI had exited, and how long until the last was gone.
     lingered,
     lastGoneMs,
     verdictsRight: files.length - problems.filter((p) => /^layer-/.test(p)).length,
