@@ -64,70 +64,79 @@ async function prepareWebgpu(): Promise<BackendStatus> {
   }
   Object.assign(globalThis, webgpu.globals);
   // First a real GPU (Vulkan), then Mesa's software OpenGL ES adapter in compatibility mode.
-  const attempts: { options: string[]; featureLevel?: string; label: string; hardware: boolean }[] = [
+  const attempts: AdapterAttempt[] = [
     { options: ['backend=vulkan'], label: 'vulkan', hardware: true },
     { options: ['backend=opengles'], featureLevel: 'compatibility', label: 'opengles', hardware: false },
   ];
   process.env['EGL_PLATFORM'] ??= 'surfaceless';
   const tried: string[] = [];
   for (const a of attempts) {
-    // Dawn prints a warning for every backend it cannot load: skip Vulkan where its loader is absent.
-    if (a.label === 'vulkan' && !hasVulkanLoader()) {
-      tried.push('vulkan: libvulkan.so.1 not installed');
-      continue;
-    }
-    let gpu: GPU;
-    let adapter: (GPUAdapter & AdapterLike) | null = null;
-    try {
-      gpu = webgpu.create(a.options);
-      adapter = await gpu.requestAdapter(a.featureLevel ? { featureLevel: a.featureLevel } : undefined);
-    } catch (e) {
-      tried.push(`${a.label}: ${(e as Error).message.split('\n')[0]}`);
-      continue;
-    }
-    if (!adapter) {
-      tried.push(`${a.label}: no adapter`);
-      continue;
-    }
-    const info = adapter.info ?? {};
-    const software = /llvmpipe|swiftshader|softpipe|lavapipe/i.test(
-      `${info.device} ${info.description} ${info.architecture}`,
-    );
-    const request = gpu.requestAdapter.bind(gpu);
-    // tfjs-backend-webgpu calls navigator.gpu.requestAdapter itself: give it the same options.
-    (gpu as { requestAdapter: GPU['requestAdapter'] }).requestAdapter = (o?: GPURequestAdapterOptions) =>
-      request({ ...(a.featureLevel ? { featureLevel: a.featureLevel } : {}), ...(o ?? {}) });
-    Object.defineProperty(globalThis, 'navigator', {
-      value: { gpu, userAgent: 'node' },
-      configurable: true,
-      writable: true,
-    });
-    try {
-      await import('@tensorflow/tfjs-backend-webgpu');
-      const previous = tf.getBackend();
-      const ok = await tf.setBackend('webgpu');
-      if (previous && previous !== 'webgpu') await tf.setBackend(previous);
-      if (!ok) {
-        tried.push(`${a.label}: tfjs-backend-webgpu failed to initialise`);
-        continue;
-      }
-    } catch (e) {
-      tried.push(`${a.label}: ${(e as Error).message.split('\n')[0]}`);
-      continue;
-    }
-    const name = [info.description, info.device, info.vendor].find((s) => s && s.trim()) ?? 'unknown adapter';
-    const hardware = a.hardware && !software;
-    return {
-      name: 'webgpu',
-      available: true,
-      hardware,
-      device: `WebGPU (${name}, ${a.label}${hardware ? '' : ', software'})`,
-    };
+    const outcome = await tryAdapter(webgpu, a);
+    if (typeof outcome !== 'string') return outcome;
+    tried.push(outcome);
   }
   return {
     name: 'webgpu',
     available: false,
     reason: `no WebGPU adapter: no GPU with Vulkan and no Mesa software adapter (apt-get install libegl1 libgles2 libegl-mesa0) [${tried.join('; ')}]`,
+  };
+}
+
+interface AdapterAttempt {
+  options: string[];
+  featureLevel?: string;
+  label: string;
+  hardware: boolean;
+}
+
+/** One way to reach a WebGPU adapter with tfjs-backend-webgpu on it: the backend's status, or why not. */
+async function tryAdapter(webgpu: typeof import('webgpu'), a: AdapterAttempt): Promise<BackendStatus | string> {
+  // Dawn prints a warning for every backend it cannot load: skip Vulkan where its loader is absent.
+  if (a.label === 'vulkan' && !hasVulkanLoader()) {
+    return 'vulkan: libvulkan.so.1 not installed';
+  }
+  let gpu: GPU;
+  let adapter: (GPUAdapter & AdapterLike) | null = null;
+  try {
+    gpu = webgpu.create(a.options);
+    adapter = await gpu.requestAdapter(a.featureLevel ? { featureLevel: a.featureLevel } : undefined);
+  } catch (e) {
+    return `${a.label}: ${(e as Error).message.split('\n')[0]}`;
+  }
+  if (!adapter) {
+    return `${a.label}: no adapter`;
+  }
+  const info = adapter.info ?? {};
+  const software = /llvmpipe|swiftshader|softpipe|lavapipe/i.test(
+    `${info.device} ${info.description} ${info.architecture}`,
+  );
+  const request = gpu.requestAdapter.bind(gpu);
+  // tfjs-backend-webgpu calls navigator.gpu.requestAdapter itself: give it the same options.
+  (gpu as { requestAdapter: GPU['requestAdapter'] }).requestAdapter = (o?: GPURequestAdapterOptions) =>
+    request({ ...(a.featureLevel ? { featureLevel: a.featureLevel } : {}), ...(o ?? {}) });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { gpu, userAgent: 'node' },
+    configurable: true,
+    writable: true,
+  });
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    const previous = tf.getBackend();
+    const ok = await tf.setBackend('webgpu');
+    if (previous && previous !== 'webgpu') await tf.setBackend(previous);
+    if (!ok) {
+      return `${a.label}: tfjs-backend-webgpu failed to initialise`;
+    }
+  } catch (e) {
+    return `${a.label}: ${(e as Error).message.split('\n')[0]}`;
+  }
+  const name = [info.description, info.device, info.vendor].find((s) => s && s.trim()) ?? 'unknown adapter';
+  const hardware = a.hardware && !software;
+  return {
+    name: 'webgpu',
+    available: true,
+    hardware,
+    device: `WebGPU (${name}, ${a.label}${hardware ? '' : ', software'})`,
   };
 }
 

@@ -50,13 +50,14 @@ function wasmKernel(name: string): KernelFunc {
   return k.kernelFunc as unknown as KernelFunc;
 }
 
-function conv2dBackpropFilter(args: {
-  inputs: { x: TensorInfo; dy: TensorInfo };
-  backend: WasmBackendLike;
-  attrs: Record<string, unknown>;
-}): TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const { x, dy } = inputs;
+/**
+ * Where the filter gradient's correlation of x with dy reads: strides (as dilations), input size,
+ * and the padding on each side (negative below/right: rows and columns never used).
+ */
+function correlationGeometry(
+  x: TensorInfo,
+  attrs: Record<string, unknown>,
+): { sh: number; sw: number; h: number; w: number; top: number; left: number; bottom: number; right: number } {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as {
     strides: number | [number, number];
     pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -90,6 +91,17 @@ function conv2dBackpropFilter(args: {
   // correlation's output exactly kh x kw, and a negative padding means slicing those rows off.
   const bottom = kh + (oh - 1) * sh - h - top;
   const right = kw + (ow - 1) * sw - w - left;
+  return { sh, sw, h, w, top, left, bottom, right };
+}
+
+function conv2dBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: Record<string, unknown>;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const { sh, sw, h, w, top, left, bottom, right } = correlationGeometry(x, attrs);
   const transpose = wasmKernel('Transpose');
   const conv = wasmKernel('Conv2D');
   const temporaries: TensorInfo[] = [];

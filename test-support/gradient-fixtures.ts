@@ -12,6 +12,10 @@ import * as conv from '../fixtures/gradient/correct/conv2d-layer.ts';
 import { BUILTIN_LAYERS } from '../fixtures/gradient/correct/builtin-layers.ts';
 import * as clipKinks from '../fixtures/gradient/correct/clip-kinks-layer.ts';
 import * as scaleShift from '../fixtures/gradient/correct/scale-shift-layer.ts';
+import * as siluBeta from '../fixtures/gradient/correct/silu-beta-layer.ts';
+import * as softplusBias from '../fixtures/gradient/correct/softplus-bias-layer.ts';
+import * as siluForgetsBeta from '../fixtures/gradient/silu-forgets-beta.ts';
+import * as softplusBiasAtZero from '../fixtures/gradient/softplus-bias-only-at-zero.ts';
 import * as alphaFirst from '../fixtures/gradient/elu-alpha-first-observation.ts';
 import * as alphaMean from '../fixtures/gradient/elu-alpha-mean.ts';
 import * as alphaTwoPercent from '../fixtures/gradient/elu-alpha-two-percent.ts';
@@ -76,7 +80,12 @@ export const BROKEN: BrokenLayer[] = [
     ...layer('dLdAlpha a mean over observations', alphaMean),
     diagnosis: { parameter: 'alpha', pattern: /^sum over observations missing: analytic = numeric \/ 2/ },
   },
+  { ...layer('SiLU whose dZ/dX forgets beta (right at its initial 1)', siluForgetsBeta), diagnosis: null },
+  { ...layer('softplus whose slope forgets the bias (right at its initial 0)', softplusBiasAtZero), diagnosis: null },
 ];
+
+/** Broken only away from the learnables' initial values: must fail there, saying so. */
+export const BROKEN_AWAY_FROM_START = BROKEN.filter((l) => l.name.includes('right at its initial'));
 
 /** Must pass the whole gradient suite for every seed. */
 export const CORRECT: TestLayer[] = [
@@ -90,6 +99,8 @@ export const CORRECT: TestLayer[] = [
   },
   layer('3x3 convolution', conv),
   layer('scale and shift', scaleShift),
+  layer('SiLU with a learnable beta from ones', siluBeta),
+  layer('softplus with a learnable bias from zeros', softplusBias),
 ];
 
 /** The other reference layers (batch statistics couple the observations; a 5x5 convolution). */

@@ -33,9 +33,14 @@ export interface WorstProbe {
   kink: boolean;
 }
 
+/** Where the learnables were for a comparison: as the layer made them, or moved (see MovedLearnablesEvidence). */
+export type LearnablesAt = 'initial' | 'moved';
+
 export interface ParameterGradientEvidence {
   /** `input` or the learnable's name. */
   parameter: string;
+  /** Where the learnables were when this parameter's derivative was compared. */
+  learnablesAt: LearnablesAt;
   shape: number[];
   passed: boolean;
   /** Elements probed one by one. */
@@ -59,6 +64,8 @@ export interface ParameterGradientEvidence {
 }
 
 export interface CounterexampleEvidence {
+  /** Where the learnables were (the moved values are in `movedLearnables`). */
+  learnablesAt: LearnablesAt;
   /** Shrinking steps that kept the failure. */
   shrinks: number;
   inputShape: number[];
@@ -75,6 +82,28 @@ export interface CounterexampleEvidence {
   tolerance: number;
 }
 
+/** One learnable at the second point: its initial and its moved values, printed exactly (elided when long). */
+export interface MovedLearnable {
+  parameter: string;
+  initial: string;
+  moved: string;
+}
+
+/**
+ * The second point: every learnable moved from its initial values (each element by 20 to 50% of
+ * its magnitude; constants such as 'zeros' and 'ones' to values apart from each other and away
+ * from 0 and 1), drawn from `seed`, and the derivatives compared there on a case drawn afresh.
+ */
+export interface MovedLearnablesEvidence {
+  /** Seed of the moves (derived from the run's seed). */
+  seed: number;
+  /** Seed of the case drawn at the moved point. */
+  caseSeed: number;
+  learnables: MovedLearnable[];
+  passed: boolean;
+  forwardPasses: number;
+}
+
 /** `gradientsAreNumericallyCorrect`. */
 export interface GradientCheckEvidence {
   kind: 'gradientCheck';
@@ -89,8 +118,11 @@ export interface GradientCheckEvidence {
   kinks: number;
   /** fast-check seed of the drawn case (derived from the run's seed). */
   caseSeed: number;
+  /** Per parameter, at the initial learnables and then (when checked) at the moved ones. */
   parameters: ParameterGradientEvidence[];
   counterexample: CounterexampleEvidence | null;
+  /** The second point; null when the layer has no learnables or the initial point already failed. */
+  movedLearnables: MovedLearnablesEvidence | null;
 }
 
 /** Two float32 computations of one derivative, compared element by element. */
@@ -118,7 +150,10 @@ export interface AutodiffComparisonEvidence {
   kind: 'autodiffComparison';
   tolerance: DerivativeTolerance;
   inputShape: number[];
+  /** At the moved learnables when they were compared there (the initial point passed), else at the initial ones. */
   parameters: ({ parameter: string; shape: number[]; elements: number; passed: boolean } & DerivativeComparison)[];
+  /** The learnables' moved values (same moves as gradientsAreNumericallyCorrect's); null when not moved. */
+  movedLearnables: MovedLearnable[] | null;
 }
 
 /** One parameter at one scale of dLdZ (0 for the zero test): elements outside tolerance and the worst one. */

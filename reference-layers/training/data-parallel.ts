@@ -125,21 +125,9 @@ export function startHelpers(args: {
       initial,
     };
     done.push(
-      new Promise<void>((resolve, reject) => {
-        const failed = (e: Error) => {
-          firstError ??= e;
-          mine.fail();
-          reject(e);
-        };
-        w.on('message', (m: { type: string; message?: string }) => {
-          if (m.type === 'done') resolve();
-          if (m.type === 'error') failed(new Error(`training worker ${rank}: ${m.message}`));
-        });
-        w.on('error', (e) => failed(new Error(`training worker ${rank} crashed: ${e.message}`)));
-        w.on('exit', (code) => {
-          if (code !== 0) failed(new Error(`training worker ${rank} exited with code ${code}`));
-          resolve();
-        });
+      helperEnded(w, rank, (e) => {
+        firstError ??= e;
+        mine.fail();
       }),
     );
     w.postMessage(job);
@@ -155,6 +143,25 @@ export function startHelpers(args: {
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+}
+
+/** Resolves when helper `rank` is done; on its error, crash or failing exit calls `failed` first, then rejects. */
+function helperEnded(w: Worker, rank: number, failed: (e: Error) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const fail = (e: Error) => {
+      failed(e);
+      reject(e);
+    };
+    w.on('message', (m: { type: string; message?: string }) => {
+      if (m.type === 'done') resolve();
+      if (m.type === 'error') fail(new Error(`training worker ${rank}: ${m.message}`));
+    });
+    w.on('error', (e) => fail(new Error(`training worker ${rank} crashed: ${e.message}`)));
+    w.on('exit', (code) => {
+      if (code !== 0) fail(new Error(`training worker ${rank} exited with code ${code}`));
+      resolve();
+    });
+  });
 }
 
 /** A helper's error takes the place of rank 0's "another worker failed". */

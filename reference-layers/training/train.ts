@@ -22,12 +22,20 @@
  * layer under test and the update as a few WGSL programs (24 dispatches an iteration with the
  * reference ELU, 17 of them the ELU's own), unless `fusedKernels: false`.
  */
-import { deriveSeed, makeRng } from '../../harness/random.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
-import { NUM_CLASSES, permutation, type DigitSplit } from './digits.ts';
-import { disposePatches, patchSource, stemStatistics, stemTrain, sumImageMoments, type Patches } from './stem.ts';
+import { NUM_CLASSES, type DigitSplit } from './digits.ts';
+import {
+  disposePatches,
+  patchSource,
+  stemStatistics,
+  stemTrain,
+  sumImageMoments,
+  type Patches,
+  type PatchSource,
+} from './stem.ts';
 import { BN_MOMENTUM, LAYER_INPUT_SIZE, type SeedNetwork } from './seed-network.ts';
-import { formatTableFooter, formatTableHeader, formatTableRow, type TableRow } from './progress-table.ts';
+import type { TableRow } from './progress-table.ts';
+import { runSchedule, scheduleOf, TrainingLog } from './training-loop.ts';
 
 export interface TrainOptions {
   network: SeedNetwork;
@@ -112,203 +120,187 @@ export interface TrainResult {
 export async function train(o: TrainOptions): Promise<TrainResult> {
   if (tf.getBackend() === 'webgpu' && o.fusedKernels !== false && !o.parallel)
     return (await import('./webgpu/train-fused.ts')).trainFused(o);
-  const net = o.network;
-  const data = o.data;
-  const epochs = o.epochs ?? 30;
-  const batch = Math.min(o.miniBatchSize ?? 128, data.trainSize);
-  const lr = o.learningRate ?? 0.01;
-  const momentum = o.momentum ?? 0.9;
-  const l2 = o.l2Regularization ?? 1e-4;
-  const every = o.verboseFrequency ?? 50;
-  const out = o.out ?? (() => {});
-  const live = o.live ?? (process.stderr.isTTY === true && !process.env['CI']);
-  const perEpoch = Math.floor(data.trainSize / batch);
-  const total = perEpoch * epochs;
-  const learnables = net.learnables();
-  const settings: TrainingSettings = {
-    epochs,
-    miniBatchSize: batch,
-    iterationsPerEpoch: perEpoch,
-    learningRate: lr,
-    momentum,
-    l2Regularization: l2,
-    l2AppliesTo: learnables.filter((l) => l.l2).map((l) => l.name),
-    shuffle: 'every-epoch',
-    batchNormStatistics: 'population',
+  const schedule = scheduleOf(o, o.network);
+  const log = new TrainingLog(schedule, o.device);
+  const ctx: StepContext = {
+    net: o.network,
+    data: o.data,
+    source: patchSource(o.data.trainImages),
+    sgdm: new Sgdm(o.network, schedule.settings),
   };
-
-  const velocity = learnables.map((l) => tf.tidy(() => tf.variable(tf.zerosLike(l.variable), false)));
-  const vars = learnables.map((l) => l.variable);
-  const source = patchSource(data.trainImages);
-
-  /** sgdm: v <- momentum v - lr (g + l2 w), w <- w + v, for every learnable (inside a tidy). */
-  const update = (grads: Tensor[]) => {
-    learnables.forEach((l, i) => {
-      const g = grads[i]!;
-      const step = l.l2 && l2 ? tf.add(g, tf.mul(l.variable, l2)) : g;
-      velocity[i]!.assign(tf.sub(tf.mul(velocity[i]!, momentum), tf.mul(step, lr)));
-      l.variable.assign(tf.add(l.variable, velocity[i]!));
-    });
-  };
-
-  const loss: number[] = [];
-  const accuracy: number[] = [];
-  const table: TableRow[] = [];
   const pending: Tensor[] = [];
-  const random = makeRng(deriveSeed(o.seed, 'shuffle'));
-  let stopped: string | undefined;
-  let iteration = 0;
-  let started = performance.now();
-  let lastLive = 0;
-
-  out(`Training on ${o.device}`);
-  for (const line of formatTableHeader()) out(line);
-
-  const flush = async (epoch: number) => {
-    if (!pending.length) return;
-    const stacked = tf.stack(pending);
-    const values = await stacked.data();
-    stacked.dispose();
-    tf.dispose(pending.splice(0));
-    for (let i = 0; i < values.length; i += 2) {
-      loss.push(values[i]!);
-      accuracy.push(values[i + 1]!);
-    }
-    const row: TableRow = {
-      epoch,
-      iteration: loss.length,
-      seconds: (performance.now() - started) / 1000,
-      loss: loss[loss.length - 1]!,
-      accuracy: accuracy[accuracy.length - 1]!,
-      learningRate: lr,
-    };
-    table.push(row);
-    if (live) process.stderr.write('\r\x1b[K');
-    out(formatTableRow(row));
-    const bad = values.findIndex((v, i) => i % 2 === 0 && !Number.isFinite(v));
-    if (bad >= 0)
-      stopped = `training loss is ${values[bad]} at iteration ${loss.length - values.length / 2 + bad / 2 + 1}`;
-  };
-
-  /** Data-parallel: this worker's share of the mini-batch, the sums over every worker, the same update. */
-  const parallelStep = async (part: DataParallelPart, idx: Int32Array): Promise<Tensor> => {
-    const [lo, hi] = shareOf(idx.length, part.size, part.rank);
-    const mine = idx.subarray(lo, hi);
-    const share = mine.length / idx.length;
-    const patches = source.patches(mine, idx);
-    const labels = oneHot(data.trainLabels, mine);
-    // [loss, accuracy, every gradient flattened]: this worker's part of the whole mini-batch's sums.
-    const { local, mean, variance } = tf.tidy(() => {
-      // Running statistics from the current weights and the whole mini-batch, before the update.
-      const statistics = stemStatistics(net.convWeights, net.convBias, {
-        rows: patches.statRows ?? patches.rows,
-        G: patches.G,
-        psum: patches.psum,
-      });
-      let acc: Tensor | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = forwardTrain(net, patches);
-        acc = tf.keep(tf.mul(batchAccuracy(logits, labels), share));
-        return tf.mul<tf.Scalar>(tf.losses.softmaxCrossEntropy(labels, logits), share);
-      }, vars);
-      const parts = [tf.reshape(value, [1]), tf.reshape(acc!, [1])];
-      for (const l of learnables) parts.push(tf.reshape(grads[l.variable.name] ?? tf.zerosLike(l.variable), [-1]));
-      const flat = tf.concat(parts);
-      (acc as Tensor | null)?.dispose();
-      return { local: flat, ...statistics };
-    });
-    disposePatches(patches);
-    labels.dispose();
-    const values = (await local.data()) as Float32Array;
-    local.dispose();
-    const sum = await part.allReduce(values);
-    const both = tf.tidy(() => {
-      let at = 2;
-      update(
-        learnables.map((l) => {
-          const g = tf.tensor(sum.subarray(at, at + l.variable.size), l.variable.shape);
-          at += l.variable.size;
-          return g;
-        }),
-      );
-      net.bnMean.assign(tf.add(tf.mul(net.bnMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
-      net.bnVariance.assign(tf.add(tf.mul(net.bnVariance, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
-      return tf.tensor1d([sum[0]!, sum[1]!]);
-    });
-    tf.dispose([mean, variance]);
-    return both;
-  };
-
   try {
     if (o.parallel) {
       // Wait until every worker is ready, so the time is training time on all of them.
-      await o.parallel.allReduce(new Float32Array(2 + learnables.reduce((n, l) => n + l.variable.size, 0)));
-      started = performance.now();
+      await o.parallel.allReduce(new Float32Array(2 + ctx.sgdm.parameterCount));
+      log.restartClock();
     }
-    for (let epoch = 1; epoch <= epochs && !stopped; epoch++) {
-      const order = permutation(data.trainSize, random);
-      for (let it = 0; it < perEpoch && !stopped; it++) {
-        const idx = order.subarray(it * batch, (it + 1) * batch);
-        if (o.parallel) {
-          pending.push(await parallelStep(o.parallel, idx));
-        } else {
-          const patches = source.patches(idx);
-          const labels = oneHot(data.trainLabels, idx);
-          const stats = tf.tidy(() => {
-            // Running statistics from the current weights, before the update (as MATLAB's forward pass).
-            const { mean, variance } = stemStatistics(net.convWeights, net.convBias, patches);
-            let acc: Tensor | null = null;
-            const { value, grads } = tf.variableGrads(() => {
-              const logits = forwardTrain(net, patches);
-              acc = tf.keep(batchAccuracy(logits, labels));
-              return tf.losses.softmaxCrossEntropy<Tensor, tf.Scalar>(labels, logits);
-            }, vars);
-            update(learnables.map((l) => grads[l.variable.name] ?? tf.zerosLike(l.variable)));
-            net.bnMean.assign(tf.add(tf.mul(net.bnMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
-            net.bnVariance.assign(tf.add(tf.mul(net.bnVariance, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
-            const both = tf.stack([value, acc!]);
-            (acc as Tensor | null)?.dispose();
-            return both;
-          });
-          disposePatches(patches);
-          labels.dispose();
-          pending.push(stats);
-        }
-        iteration++;
-        if (iteration === 1 || iteration % every === 0 || iteration === total) await flush(epoch);
-        if (live) {
-          const now = performance.now();
-          if (now - lastLive > 200 || iteration === total) {
-            lastLive = now;
-            const rate = (iteration * batch) / ((now - started) / 1000);
-            process.stderr.write(
-              `\r\x1b[Kepoch ${epoch}/${epochs}  iteration ${iteration}/${total}  ${Math.round(rate)} images/s`,
-            );
-          }
-        }
-      }
-    }
-    await flush(Math.min(epochs, Math.ceil(iteration / perEpoch)));
-    const seconds = (performance.now() - started) / 1000;
-    if (live) process.stderr.write('\r\x1b[K');
-    out(formatTableFooter());
-    if (stopped) out(`Training stopped: ${stopped}`);
-    if (o.populationStatistics !== false) setPopulationStatistics(net, data);
-    return {
-      settings,
-      iterations: loss.length,
-      loss,
-      accuracy,
-      table,
-      seconds,
-      imagesPerSecond: (loss.length * batch) / seconds,
-      stopped,
-    };
+    const part = o.parallel;
+    await runSchedule(
+      schedule,
+      o.seed,
+      o.data.trainSize,
+      log,
+      async (idx) => void pending.push(part ? await parallelStep(ctx, part, idx) : serialStep(ctx, idx)),
+      (epoch) => flushLossAndAccuracy(pending, log, epoch),
+    );
+    const result = log.finish();
+    if (o.populationStatistics !== false) setPopulationStatistics(o.network, o.data);
+    return result;
   } finally {
     tf.dispose(pending);
-    tf.dispose(velocity);
-    source.dispose();
+    ctx.sgdm.dispose();
+    ctx.source.dispose();
   }
+}
+
+/** What one iteration needs: the network, the digits, their patches, the optimizer. */
+interface StepContext {
+  net: SeedNetwork;
+  data: DigitSplit;
+  source: PatchSource;
+  sgdm: Sgdm;
+}
+
+/** sgdm: v <- momentum v - lr (g + l2 w), w <- w + v, for every learnable (call inside a tidy). */
+class Sgdm {
+  private readonly learnables: ReturnType<SeedNetwork['learnables']>;
+  private readonly velocity: tf.Variable[];
+  readonly variables: tf.Variable[];
+
+  constructor(
+    net: SeedNetwork,
+    private readonly settings: TrainingSettings,
+  ) {
+    this.learnables = net.learnables();
+    this.velocity = this.learnables.map((l) => tf.tidy(() => tf.variable(tf.zerosLike(l.variable), false)));
+    this.variables = this.learnables.map((l) => l.variable);
+  }
+
+  /** Gradients flattened one after the other, with loss and accuracy first: the data-parallel sum's length. */
+  get parameterCount(): number {
+    return this.learnables.reduce((n, l) => n + l.variable.size, 0);
+  }
+
+  /** The gradients of `tf.variableGrads` in the learnables' order (zeros where one has none). */
+  gradientsOf(grads: Record<string, Tensor>): Tensor[] {
+    return this.learnables.map((l) => grads[l.variable.name] ?? tf.zerosLike(l.variable));
+  }
+
+  /** Gradients from a flat sum laid out as `gradientsOf` flattened, starting at `at`. */
+  gradientsFrom(sum: Float32Array, at: number): Tensor[] {
+    return this.learnables.map((l) => {
+      const g = tf.tensor(sum.subarray(at, at + l.variable.size), l.variable.shape);
+      at += l.variable.size;
+      return g;
+    });
+  }
+
+  update(grads: Tensor[]): void {
+    const { learningRate: lr, momentum, l2Regularization: l2 } = this.settings;
+    this.learnables.forEach((l, i) => {
+      const g = grads[i]!;
+      const v = this.velocity[i]!;
+      const step = l.l2 && l2 ? tf.add(g, tf.mul(l.variable, l2)) : g;
+      v.assign(tf.sub(tf.mul(v, momentum), tf.mul(step, lr)));
+      l.variable.assign(tf.add(l.variable, v));
+    });
+  }
+
+  dispose(): void {
+    tf.dispose(this.velocity);
+  }
+}
+
+/** Batch norm's running statistics moved toward this mini-batch's (MATLAB's forward pass). */
+function updateRunningStatistics(net: SeedNetwork, mean: Tensor, variance: Tensor): void {
+  net.bnMean.assign(tf.add(tf.mul(net.bnMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
+  net.bnVariance.assign(tf.add(tf.mul(net.bnVariance, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
+}
+
+/** One whole mini-batch here: forward, backward, update; [loss, accuracy] left on the device. */
+function serialStep(ctx: StepContext, idx: Int32Array): Tensor {
+  const { net, sgdm } = ctx;
+  const patches = ctx.source.patches(idx);
+  const labels = oneHot(ctx.data.trainLabels, idx);
+  try {
+    return tf.tidy(() => {
+      // Running statistics from the current weights, before the update (as MATLAB's forward pass).
+      const { mean, variance } = stemStatistics(net.convWeights, net.convBias, patches);
+      let acc: Tensor | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = forwardTrain(net, patches);
+        acc = tf.keep(batchAccuracy(logits, labels));
+        return tf.losses.softmaxCrossEntropy<Tensor, tf.Scalar>(labels, logits);
+      }, sgdm.variables);
+      sgdm.update(sgdm.gradientsOf(grads));
+      updateRunningStatistics(net, mean, variance);
+      const both = tf.stack([value, acc!]);
+      (acc as Tensor | null)?.dispose();
+      return both;
+    });
+  } finally {
+    disposePatches(patches);
+    labels.dispose();
+  }
+}
+
+/** Data-parallel: this worker's share of the mini-batch, the sums over every worker, the same update. */
+async function parallelStep(ctx: StepContext, part: DataParallelPart, idx: Int32Array): Promise<Tensor> {
+  const { net, sgdm } = ctx;
+  const [lo, hi] = shareOf(idx.length, part.size, part.rank);
+  const mine = idx.subarray(lo, hi);
+  const share = mine.length / idx.length;
+  const patches = ctx.source.patches(mine, idx);
+  const labels = oneHot(ctx.data.trainLabels, mine);
+  // [loss, accuracy, every gradient flattened]: this worker's part of the whole mini-batch's sums.
+  const { local, mean, variance } = tf.tidy(() => {
+    // Running statistics from the current weights and the whole mini-batch, before the update.
+    const statistics = stemStatistics(net.convWeights, net.convBias, {
+      rows: patches.statRows ?? patches.rows,
+      G: patches.G,
+      psum: patches.psum,
+    });
+    let acc: Tensor | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = forwardTrain(net, patches);
+      acc = tf.keep(tf.mul(batchAccuracy(logits, labels), share));
+      return tf.mul<tf.Scalar>(tf.losses.softmaxCrossEntropy(labels, logits), share);
+    }, sgdm.variables);
+    const parts = [tf.reshape(value, [1]), tf.reshape(acc!, [1])];
+    for (const g of sgdm.gradientsOf(grads)) parts.push(tf.reshape(g, [-1]));
+    const flat = tf.concat(parts);
+    (acc as Tensor | null)?.dispose();
+    return { local: flat, ...statistics };
+  });
+  disposePatches(patches);
+  labels.dispose();
+  const values = (await local.data()) as Float32Array;
+  local.dispose();
+  const sum = await part.allReduce(values);
+  const both = tf.tidy(() => {
+    sgdm.update(sgdm.gradientsFrom(sum, 2));
+    updateRunningStatistics(net, mean, variance);
+    return tf.tensor1d([sum[0]!, sum[1]!]);
+  });
+  tf.dispose([mean, variance]);
+  return both;
+}
+
+/** Reads back the [loss, accuracy] pairs of the iterations since the last flush, in one read. */
+async function flushLossAndAccuracy(pending: Tensor[], log: TrainingLog, epoch: number): Promise<void> {
+  if (!pending.length) return;
+  const stacked = tf.stack(pending);
+  const values = await stacked.data();
+  stacked.dispose();
+  tf.dispose(pending.splice(0));
+  const loss: number[] = [];
+  const accuracy: number[] = [];
+  for (let i = 0; i < values.length; i += 2) {
+    loss.push(values[i]!);
+    accuracy.push(values[i + 1]!);
+  }
+  log.record(epoch, loss, accuracy);
 }
 
 /** Training-time logits [batch, 10]: fused stem, the layer under test on its own gradient path, fully connected. */

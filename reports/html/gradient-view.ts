@@ -24,7 +24,7 @@ export function renderGradientEvidence(e: GradientCheckEvidence): { keys: string
   if (ps.length === 0) return null;
   const out = [leadLine(e), parameterTable(ps), scatterPlots(ps), worstTable(ps), counterexample(e.counterexample)];
   return {
-    keys: ['parameters', 'counterexample', 'method', 'kinks', 'forwardPasses'],
+    keys: ['parameters', 'counterexample', 'method', 'kinks', 'forwardPasses', 'movedLearnables'],
     html: out.filter(Boolean).join('\n'),
   };
 }
@@ -36,7 +36,15 @@ function leadLine(e: GradientCheckEvidence): string {
     `${e.kinks} kink${e.kinks === 1 ? '' : 's'} recognised`,
     `${e.forwardPasses} forward passes`,
   ];
-  return `<p class="muted">${escapeHtml(lead.join(' · '))}</p>`;
+  const moved = e.movedLearnables
+    ? `<p>Checked at the initial learnables and again with every learnable moved: ${e.movedLearnables.learnables
+        .map(
+          (l) =>
+            `<code>${escapeHtml(l.parameter)}</code> = ${escapeHtml(l.moved)} (initially ${escapeHtml(l.initial)})`,
+        )
+        .join('; ')}.</p>`
+    : '';
+  return `<p class="muted">${escapeHtml(lead.join(' · '))}</p>${moved}`;
 }
 
 function parameterTable(ps: readonly ParameterGradientEvidence[]): string {
@@ -47,7 +55,8 @@ function parameterTable(ps: readonly ParameterGradientEvidence[]): string {
     const verdict = p.passed
       ? '<span class="status passed">passed</span>'
       : '<span class="status failed">failed</span>';
-    return `<tr><th scope="row"><code>${escapeHtml(p.parameter)}</code></th><td>${escapeHtml(formatShape(p.shape))}</td><td>${verdict}</td><td>${escapeHtml(probes)}</td><td>${escapeHtml(num(p.failures))}</td><td>${escapeHtml(num(p.kinks))}</td><td>${escapeHtml(num(p.maxAbsError))}</td><td>${escapeHtml(num(p.maxRelError))}</td><td>${escapeHtml(p.diagnosis ?? '')}</td></tr>`;
+    const at = p.learnablesAt === 'moved' ? ' <span class="muted">(learnables moved)</span>' : '';
+    return `<tr><th scope="row"><code>${escapeHtml(p.parameter)}</code>${at}</th><td>${escapeHtml(formatShape(p.shape))}</td><td>${verdict}</td><td>${escapeHtml(probes)}</td><td>${escapeHtml(num(p.failures))}</td><td>${escapeHtml(num(p.kinks))}</td><td>${escapeHtml(num(p.maxAbsError))}</td><td>${escapeHtml(num(p.maxRelError))}</td><td>${escapeHtml(p.diagnosis ?? '')}</td></tr>`;
   });
   return `<h4>Per parameter</h4><table class="kv params"><thead><tr><th scope="col">parameter</th><th scope="col">shape</th><th scope="col">verdict</th><th scope="col">probes</th><th scope="col">outside tolerance</th><th scope="col">kinks</th><th scope="col">max |error|</th><th scope="col">max relative error</th><th scope="col">diagnosis</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -72,7 +81,7 @@ function scatterPlot(p: ParameterGradientEvidence): string {
     mark,
   });
   const failing = points.filter((x) => x.kind === 'fail').length;
-  return `<figure>${svg}<figcaption><code>${escapeHtml(name)}</code>: ${p.pairs.length} probes${failing ? `, ${failing} outside tolerance (red)` : ''}; on the dashed y = x line when right.</figcaption></figure>`;
+  return `<figure>${svg}<figcaption><code>${escapeHtml(name)}</code>${p.learnablesAt === 'moved' ? ' (learnables moved)' : ''}: ${p.pairs.length} probes${failing ? `, ${failing} outside tolerance (red)` : ''}; on the dashed y = x line when right.</figcaption></figure>`;
 }
 
 function scatterPlots(ps: readonly ParameterGradientEvidence[]): string {

@@ -148,6 +148,61 @@ async function compute(
   }
 }
 
+interface Failure {
+  message: string;
+  where: CheckOutcome['where'];
+}
+
+/** The quantity nearest its tolerance, for the passing message. */
+interface Closest {
+  backend: string;
+  quantity: string;
+  ratio: number;
+}
+
+/** One backend's quantities against cpu's: a row per quantity, a failure per disagreement or shape change. */
+function compareWithCpu(
+  reference: Quantity[],
+  backend: BackendName,
+  quantities: Quantity[],
+): { rows: QuantityComparison[]; failures: Failure[]; closest: Closest | null } {
+  const rows: QuantityComparison[] = [];
+  const failures: Failure[] = [];
+  let closest: Closest | null = null;
+  for (const ref of reference) {
+    const got = quantities.find((q) => q.name === ref.name)!;
+    if (got.shape.join() !== ref.shape.join()) {
+      failures.push({
+        message: `${ref.name} on ${backend} has shape [${got.shape.join(',')}], on cpu [${ref.shape.join(',')}]`,
+        where: { parameter: ref.parameter },
+      });
+      continue;
+    }
+    const tolerance = TOLERANCES[ref.kind];
+    const c = compareToReference(ref.values, got.values, tolerance);
+    const worstPosition = positionOf(c.worstIndex, ref.shape);
+    rows.push({ quantity: ref.name, ...c, worstPosition, tolerance });
+    if (!closest || c.worstRatio > closest.ratio) closest = { backend, quantity: ref.name, ratio: c.worstRatio };
+    if (!c.agrees) {
+      failures.push({
+        message:
+          `${backend} disagrees with cpu on ${ref.name} at index ${c.worstIndex} [${worstPosition.join(',')}]: cpu ${fmt(c.cpuValue)}, ${backend} ${fmt(c.value)}, ` +
+          `|diff| ${fmt(Math.abs(c.value - c.cpuValue))} > allowed ${fmt(c.allowed)} (atol ${tolerance.atol.toExponential()} x max|cpu| ${fmt(c.scale)} + rtol ${tolerance.rtol.toExponential()} x |cpu|)`,
+        where: { parameter: ref.parameter, index: c.worstIndex, position: worstPosition },
+      });
+    }
+  }
+  return { rows, failures, closest };
+}
+
+/** A TensorFlow.js limitation, not the layer's: that backend lacks an op the layer uses. */
+function missingKernel(run: BackendRun): string | null {
+  const missing = /Kernel '(\w+)' not registered for backend/.exec(run.error ?? '');
+  return missing
+    ? `${run.backend} not compared: TensorFlow.js's ${run.backend} backend has no ${missing[1]} kernel`
+    : null;
+}
+
 function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]): CheckOutcome {
   const [cpu, ...others] = runs;
   const perBackend: Record<string, BackendComparisonEvidence> = {};
@@ -163,47 +218,20 @@ function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]):
   if (!cpu?.quantities) {
     return { status: 'failed', message: `on cpu (the reference) the layer threw: ${cpu?.error}`, evidence };
   }
-  const failures: { message: string; where: CheckOutcome['where'] }[] = [];
-  let closest: { backend: string; quantity: string; ratio: number } | null = null;
+  const failures: Failure[] = [];
+  let closest: Closest | null = null;
   for (const run of others) {
     if (!run.quantities) {
       perBackend[run.backend] = { device: run.device, error: run.error };
-      const missing = /Kernel '(\w+)' not registered for backend/.exec(run.error ?? '');
-      if (missing) {
-        // A TensorFlow.js limitation, not the layer's: that backend lacks an op the layer uses.
-        unavailable.push(
-          `${run.backend} not compared: TensorFlow.js's ${run.backend} backend has no ${missing[1]} kernel`,
-        );
-        continue;
-      }
-      failures.push({ message: `on ${run.backend} the layer threw where cpu did not: ${run.error}`, where: {} });
+      const missing = missingKernel(run);
+      if (missing) unavailable.push(missing);
+      else failures.push({ message: `on ${run.backend} the layer threw where cpu did not: ${run.error}`, where: {} });
       continue;
     }
-    const rows: QuantityComparison[] = [];
-    for (const ref of cpu.quantities) {
-      const got = run.quantities.find((q) => q.name === ref.name)!;
-      if (got.shape.join() !== ref.shape.join()) {
-        failures.push({
-          message: `${ref.name} on ${run.backend} has shape [${got.shape.join(',')}], on cpu [${ref.shape.join(',')}]`,
-          where: { parameter: ref.parameter },
-        });
-        continue;
-      }
-      const tolerance = TOLERANCES[ref.kind];
-      const c = compareToReference(ref.values, got.values, tolerance);
-      const worstPosition = positionOf(c.worstIndex, ref.shape);
-      rows.push({ quantity: ref.name, ...c, worstPosition, tolerance });
-      if (!closest || c.worstRatio > closest.ratio)
-        closest = { backend: run.backend, quantity: ref.name, ratio: c.worstRatio };
-      if (!c.agrees) {
-        failures.push({
-          message:
-            `${run.backend} disagrees with cpu on ${ref.name} at index ${c.worstIndex} [${worstPosition.join(',')}]: cpu ${fmt(c.cpuValue)}, ${run.backend} ${fmt(c.value)}, ` +
-            `|diff| ${fmt(Math.abs(c.value - c.cpuValue))} > allowed ${fmt(c.allowed)} (atol ${tolerance.atol.toExponential()} x max|cpu| ${fmt(c.scale)} + rtol ${tolerance.rtol.toExponential()} x |cpu|)`,
-          where: { parameter: ref.parameter, index: c.worstIndex, position: worstPosition },
-        });
-      }
-    }
+    const compared = compareWithCpu(cpu.quantities, run.backend, run.quantities);
+    failures.push(...compared.failures);
+    if (compared.closest && (!closest || compared.closest.ratio > closest.ratio)) closest = compared.closest;
+    const rows = compared.rows;
     perBackend[run.backend] = { device: run.device, quantities: rows };
   }
   const compared = others.filter((r) => r.quantities).map((r) => r.backend);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CustomLayer, type BackwardResult } from '../../harness/custom-layer.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { backwardMatchesAutodiff } from './backward-matches-autodiff.ts';
-import { BROKEN, CORRECT, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
+import { BROKEN, BROKEN_AWAY_FROM_START, CORRECT, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
 
 /** A correct layer whose forward TensorFlow.js cannot differentiate (a comparison has no gradient). */
 class StepForward extends CustomLayer {
@@ -36,6 +36,14 @@ describe('backwardMatchesAutodiff', () => {
             : /^backward differs from autodiff of forward for .*: at .* autodiff gives .*, backward .* \(tolerance .*\)$/,
         );
       }
+    }
+  });
+
+  it('compares again with the learnables moved, and says so when only there the two differ', async () => {
+    for (const l of BROKEN_AWAY_FROM_START) {
+      const r = await runCheck(backwardMatchesAutodiff, l, 1);
+      expect(r.status).toBe('failed');
+      expect(r.message).toMatch(/ with the learnables moved \((beta|bias) = \[.*\] \(initially \[(1|0), /);
     }
   });
 

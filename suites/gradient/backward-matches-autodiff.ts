@@ -7,10 +7,12 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
-import type { AutodiffComparisonEvidence } from '../../harness/evidence/index.ts';
+import type { AutodiffComparisonEvidence, MovedLearnable } from '../../harness/evidence/index.ts';
 import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
 import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
-import { describeCase } from '../../harness/numerics/gradient-case.ts';
+import { describeCase, formatValues } from '../../harness/numerics/gradient-case.ts';
+import { withMovedLearnables } from '../../harness/numerics/move-learnables.ts';
+import { deriveSeed } from '../../harness/random.ts';
 import { compareDerivatives } from './compare-derivatives.ts';
 import { num, probeName } from './gradient-evidence.ts';
 import { drawInputs, parameterShapes, readGradients } from './gradient-inputs.ts';
@@ -37,42 +39,69 @@ export const backwardMatchesAutodiff: Check = {
     try {
       const repeat = await forwardRepeats(subject, inputs.X);
       if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
-      let auto: Record<string, Float32Array>;
-      try {
-        auto = await readGradients(tidyGradients(() => subject.autodiffGradients(inputs.X, inputs.dLdZ)));
-      } catch (e) {
+      const compare = async (): Promise<AutodiffComparisonEvidence['parameters'] | string> => {
+        let auto: Record<string, Float32Array>;
+        try {
+          auto = await readGradients(tidyGradients(() => subject.autodiffGradients(inputs.X, inputs.dLdZ)));
+        } catch (e) {
+          return (e as Error).message.split('\n')[0]!;
+        }
+        const hand = await readGradients(tidyGradients(() => subject.backward(inputs.X, inputs.dLdZ)));
+        const shapes = parameterShapes(ctx, inputs.X);
+        return Object.keys(shapes).map((name) => {
+          const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
+          return {
+            parameter: name,
+            shape: shapes[name]!,
+            elements: auto[name]!.length,
+            passed: c.mismatches === 0,
+            ...c,
+          };
+        });
+      };
+      const atInitial = await compare();
+      if (typeof atInitial === 'string') {
         return {
           status: 'skipped',
-          message: `forward is not differentiable by automatic differentiation (${(e as Error).message.split('\n')[0]}); gradientsAreNumericallyCorrect judges the backward`,
+          message: `forward is not differentiable by automatic differentiation (${atInitial}); gradientsAreNumericallyCorrect judges the backward`,
         };
       }
-      const hand = await readGradients(tidyGradients(() => subject.backward(inputs.X, inputs.dLdZ)));
-      const shapes = parameterShapes(ctx, inputs.X);
-      const parameters = Object.keys(shapes).map((name) => {
-        const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
-        return {
-          parameter: name,
-          shape: shapes[name]!,
-          elements: auto[name]!.length,
-          passed: c.mismatches === 0,
-          ...c,
-        };
-      });
+      let parameters = atInitial;
+      let moved: MovedLearnable[] | null = null;
+      // A backward right only where the learnables start (beta at 1, a bias at 0): compare again with them moved.
+      if (parameters.every((p) => p.passed) && subject.learnableNames().length > 0) {
+        const seed = deriveSeed(ctx.seed, 'movedLearnables');
+        const again = await withMovedLearnables(subject, seed, async (values) => {
+          moved = values.map((v) => ({
+            parameter: v.name,
+            initial: formatValues(v.initial, 6),
+            moved: formatValues(v.moved, 6),
+          }));
+          return compare();
+        });
+        if (typeof again !== 'string') parameters = again;
+      }
+      const movedAt = moved as MovedLearnable[] | null;
       const evidence: AutodiffComparisonEvidence = {
         kind: 'autodiffComparison',
         tolerance: AUTODIFF_TOLERANCE,
         inputShape: inputs.X.shape,
         parameters,
+        movedLearnables: movedAt,
       };
       const details = parameters.map(
         (p) =>
           `${p.parameter}: ${p.passed ? 'matches' : `DIFFERS at ${p.mismatches} of ${p.elements} elements`} (max abs difference ${num(p.maxAbsError)}, max rel difference ${num(p.maxRelError)})`,
       );
+      const movedText = movedAt
+        ? movedAt.map((l) => `${l.parameter} = ${l.moved} (initially ${l.initial})`).join('; ')
+        : '';
+      if (movedAt) details.push(`compared at the initial learnables, then with them moved: ${movedText}`);
       const failed = parameters.filter((p) => !p.passed);
       if (failed.length === 0) {
         return {
           status: 'passed',
-          message: `backward equals autodiff of forward for ${parameters.map((p) => p.parameter).join(', ')}`,
+          message: `backward equals autodiff of forward for ${parameters.map((p) => p.parameter).join(', ')}${movedAt ? ' at the initial and at moved learnables' : ''}`,
           details,
           evidence,
         };
@@ -81,7 +110,7 @@ export const backwardMatchesAutodiff: Check = {
       details.push(`case: ${describeCase(inputs.case, inputs.outputShape)}`);
       return {
         status: 'failed',
-        message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})`,
+        message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)}${movedAt ? ` with the learnables moved (${movedText})` : ''} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})`,
         details,
         where: { parameter: w.parameter, index: w.worstIndex, position: positionOf(w.worstIndex, w.shape) },
         evidence,

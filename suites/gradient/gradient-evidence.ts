@@ -2,12 +2,15 @@
  * How `gradientsAreNumericallyCorrect`'s evidence (harness/evidence/gradient.ts) is summarised
  * from the probes. Plain JSON-able data.
  */
-import type { ParameterGradientEvidence } from '../../harness/evidence/index.ts';
+import type { LearnablesAt, ParameterGradientEvidence } from '../../harness/evidence/index.ts';
 import type { ParameterComparison, ProbePoint } from '../../harness/numerics/compare-gradients.ts';
 
 export type {
   CounterexampleEvidence,
   GradientCheckEvidence,
+  LearnablesAt,
+  MovedLearnable,
+  MovedLearnablesEvidence,
   ParameterGradientEvidence,
   ScatterPair,
   WorstProbe,
@@ -24,7 +27,11 @@ export function excess(p: ProbePoint): number {
   return p.tolerance > 0 ? e / p.tolerance : e > 0 ? Infinity : 0;
 }
 
-export function summarizeParameter(c: ParameterComparison, diagnosis: string | null): ParameterGradientEvidence {
+export function summarizeParameter(
+  c: ParameterComparison,
+  diagnosis: string | null,
+  learnablesAt: LearnablesAt,
+): ParameterGradientEvidence {
   const pts = c.points;
   const scale = Math.max(0, ...pts.map((p) => (Number.isFinite(p.numeric) ? Math.abs(p.numeric) : 0)));
   let maxAbs = 0;
@@ -42,6 +49,7 @@ export function summarizeParameter(c: ParameterComparison, diagnosis: string | n
   const ordered = [...failing, ...pts.filter((p) => p.passed)];
   return {
     parameter: c.name,
+    learnablesAt,
     shape: c.shape,
     passed: failing.length === 0,
     coordinates: pts.filter((p) => p.index !== null).length,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { evidenceOf } from '../../harness/evidence/index.ts';
 import type { CheckResult } from '../../harness/result.ts';
 import { gradientsAreNumericallyCorrect } from './gradients-are-numerically-correct.ts';
-import { BROKEN, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
+import { tf } from '../../harness/tf.ts';
+import { BROKEN, BROKEN_AWAY_FROM_START, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
 
 const gradientEvidence = (r: CheckResult) => evidenceOf(r, 'gradientCheck');
 
@@ -56,5 +57,42 @@ describe('a failure', () => {
     expect(r.details!.join('\n')).toContain('--seed 6');
     const again = await runCheck(gradientsAreNumericallyCorrect, sign, 6);
     expect(gradientEvidence(again).counterexample).toEqual(cx);
+  });
+});
+
+describe('learnables away from where they start', () => {
+  it('a backward right only at the initial learnables fails with them moved, saying at which values, and replays', async () => {
+    for (const l of BROKEN_AWAY_FROM_START) {
+      const r = await runCheck(gradientsAreNumericallyCorrect, l, 3);
+      const ev = gradientEvidence(r);
+      // Right where they start: the initial point passes; the moved one fails.
+      expect(
+        ev.parameters.filter((p) => p.learnablesAt === 'initial').every((p) => p.passed),
+        l.name,
+      ).toBe(true);
+      expect(ev.movedLearnables?.passed).toBe(false);
+      expect(r.message).toMatch(
+        / with the learnables moved from their initial values \((beta|bias) = \[.*\] \(initially \[.*\]\)\) expected /,
+      );
+      expect(ev.counterexample?.learnablesAt ?? 'moved').toBe('moved');
+      expect(r.details!.join('\n')).toContain('--seed 3: the same --seed replays them');
+      const again = await runCheck(gradientsAreNumericallyCorrect, l, 3);
+      expect(gradientEvidence(again)).toEqual(ev);
+    }
+  });
+
+  it('moves Form A weights too (prelu alpha)', async () => {
+    const prelu = {
+      name: 'prelu',
+      make: () => tf.layers.prelu({ alphaInitializer: tf.initializers.constant({ value: 0.25 }) }),
+      inputSize: [2, 2, 3],
+    };
+    const r = await runCheck(gradientsAreNumericallyCorrect, prelu, 2);
+    expect(r.status, r.message).toBe('passed');
+    const moved = gradientEvidence(r).movedLearnables!;
+    expect(moved.learnables.map((l) => l.parameter)).toEqual(['alpha']);
+    expect(moved.learnables[0]!.initial).toMatch(/^\[0\.25, 0\.25/);
+    expect(moved.learnables[0]!.moved).not.toContain('0.25,');
+    expect(r.message).toContain('at the initial and at moved learnables');
   });
 });

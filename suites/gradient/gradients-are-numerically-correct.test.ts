@@ -50,7 +50,16 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
     const conv = CORRECT.find((l) => l.name === '3x3 convolution')!;
     const r = await runCheck(gradientsAreNumericallyCorrect, conv, 5);
     const ev = gradientEvidence(r);
-    expect(ev.parameters.map((p) => p.parameter)).toEqual(['input', 'weights', 'bias']);
+    // At the initial learnables, then with them moved.
+    expect(ev.parameters.map((p) => `${p.parameter} ${p.learnablesAt}`)).toEqual([
+      'input initial',
+      'weights initial',
+      'bias initial',
+      'input moved',
+      'weights moved',
+      'bias moved',
+    ]);
+    expect(ev.movedLearnables!.learnables.map((l) => l.parameter)).toEqual(['weights', 'bias']);
     expect(ev.batch).toBe(2);
     expect(ev.inputShape).toEqual([2, 5, 5, 2]);
     for (const p of ev.parameters) {
@@ -64,9 +73,10 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
     expect(ev.parameters[1]!.coordinates).toBe(36);
     expect(ev.parameters[2]!.coordinates).toBe(2);
     expect(ev.parameters[0]!.coordinates).toBe(50);
-    expect(ev.forwardPasses).toBe(1 + ev.parameters.reduce((s, p) => s + p.forwardPasses, 0));
+    // One unperturbed pass per point.
+    expect(ev.forwardPasses).toBe(2 + ev.parameters.reduce((s, p) => s + p.forwardPasses, 0));
     expect(r.message).toMatch(
-      /^derivatives of input, weights, bias match finite differences at \d+ probes \(\d+ kinks, \d+ forward passes\)$/,
+      /^derivatives of input, weights, bias match finite differences at the initial and at moved learnables at \d+ probes \(\d+ kinks, \d+ forward passes\)$/,
     );
   });
 

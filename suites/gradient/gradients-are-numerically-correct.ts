@@ -12,7 +12,14 @@ import {
   type Comparison,
   type ParameterComparison,
 } from '../../harness/numerics/compare-gradients.ts';
-import { caseShape, describeCase, drawCase, type GradientCase } from '../../harness/numerics/gradient-case.ts';
+import {
+  caseShape,
+  describeCase,
+  drawCase,
+  formatValues,
+  type GradientCase,
+} from '../../harness/numerics/gradient-case.ts';
+import { MOVE_MAX, MOVE_MIN, withMovedLearnables } from '../../harness/numerics/move-learnables.ts';
 import { forwardRepeats, notRepeatableMessage, type Repeatability } from '../../harness/numerics/forward-repeats.ts';
 import { MAX_REFINEMENTS, REFINE_FACTOR, SAFETY } from '../../harness/numerics/probe.ts';
 import { ALL_UP_TO, COORDINATES, DIRECTIONS } from '../../harness/numerics/sampling.ts';
@@ -28,6 +35,9 @@ import {
   summarizeParameter,
   type CounterexampleEvidence,
   type GradientCheckEvidence,
+  type LearnablesAt,
+  type MovedLearnable,
+  type MovedLearnablesEvidence,
   type ParameterGradientEvidence,
 } from './gradient-evidence.ts';
 
@@ -46,6 +56,7 @@ export const METHOD =
   `5-point central estimate, error |D(h) - D(2h)| + rounding noise; where an output responds non-smoothly (a kink), one-sided 4-point estimates ` +
   `(a subgradient between them passes at a kink on the point) and steps / ${REFINE_FACTOR} up to ${MAX_REFINEMENTS} times; ` +
   `tolerance ${SAFETY} x (error + noise) + float32 rounding of the analytic value; ` +
+  `at the initial learnables and again with every learnable moved (each element by ${MOVE_MIN * 100} to ${MOVE_MAX * 100}% of its magnitude; constants such as zeros and ones to distinct values at least ${MOVE_MIN} away from 0 and 1); ` +
   `probes: every element of parameters up to ${ALL_UP_TO} elements, else the first, the last and ${COORDINATES.input} (input) or ${COORDINATES.learnable} (learnable) random elements, plus ${DIRECTIONS} random directions; batch ${BATCH}`;
 
 async function diagnoses(
@@ -100,16 +111,62 @@ function worstProbe(p: ParameterComparison) {
   return p.points.reduce((w, q) => (excess(q) > excess(w) ? q : w));
 }
 
+/** Elements of a moved learnable shown in messages. */
+const MOVED_SHOWN = 6;
+
 function parameterLine(e: ParameterGradientEvidence): string {
   const probes = `${e.coordinates} elements + ${e.directions} directions`;
+  const name = e.learnablesAt === 'moved' ? `${e.parameter} (learnables moved)` : e.parameter;
   if (e.passed)
-    return `${e.parameter}: passed (${probes}, ${e.kinks} kinks, max abs error ${num(e.maxAbsError)}, max rel error ${num(e.maxRelError)})`;
+    return `${name}: passed (${probes}, ${e.kinks} kinks, max abs error ${num(e.maxAbsError)}, max rel error ${num(e.maxRelError)})`;
   const w = e.worst!;
   return (
-    `${e.parameter}: FAILED at ${e.failures} of ${e.coordinates + e.directions} probes (${e.kinks} kinks); worst ${probeName(e.parameter, e.shape, w.index, w.direction)}: ` +
+    `${name}: FAILED at ${e.failures} of ${e.coordinates + e.directions} probes (${e.kinks} kinks); worst ${probeName(e.parameter, e.shape, w.index, w.direction)}: ` +
     `analytic ${num(w.analytic)}, numeric ${num(w.numeric)} +/- ${num(w.tolerance)} (step ${num(w.step)}, error estimate ${num(w.errorEstimate)})` +
     (e.diagnosis ? `; ${e.diagnosis}` : '')
   );
+}
+
+/** One point of the learnables: the drawn case compared there, shrunk when it fails. */
+interface PointResult {
+  at: LearnablesAt;
+  c: GradientCase;
+  comparison: Comparison;
+  parameters: ParameterGradientEvidence[];
+  counterexample: CounterexampleEvidence | null;
+}
+
+async function checkAt(ctx: CheckContext, at: LearnablesAt, caseSeed: number): Promise<PointResult> {
+  const search = await searchFailure(ctx.subject, ctx.inputSize, ctx.seed, caseSeed, ctx.options.exhaustive);
+  const { c, comparison } = search.drawn;
+  const diag = await diagnoses(ctx, c, comparison);
+  const parameters = comparison.parameters.map((p) => summarizeParameter(p, diag.get(p.name) ?? null, at));
+  let counterexample: CounterexampleEvidence | null = null;
+  const shrunk = search.counterexample;
+  if (shrunk && shrunk !== search.drawn) {
+    const failed = failedParameters(shrunk.comparison)[0]!;
+    const w = worstProbe(failed);
+    counterexample = {
+      learnablesAt: at,
+      shrinks: search.shrinks,
+      inputShape: caseShape(shrunk.c),
+      description: describeCase(shrunk.c, shrunk.comparison.outputShape),
+      parameter: failed.name,
+      probe: probeName(failed.name, failed.shape, w.index, w.direction),
+      index: w.index,
+      position: w.index === null ? null : positionOf(w.index, failed.shape),
+      direction: w.direction,
+      numeric: w.numeric,
+      analytic: w.analytic,
+      tolerance: w.tolerance,
+    };
+  }
+  return { at, c, comparison, parameters, counterexample };
+}
+
+/** `alpha = [0.31, 0.77, ...] (initially [0.25, 0.61, ...])`, for each moved learnable. */
+function movedLine(m: MovedLearnable[]): string {
+  return m.map((l) => `${l.parameter} = ${l.moved} (initially ${l.initial})`).join('; ');
 }
 
 export const gradientsAreNumericallyCorrect: Check = {
@@ -118,31 +175,36 @@ export const gradientsAreNumericallyCorrect: Check = {
     const caseSeed = deriveSeed(ctx.seed, 'gradientsAreNumericallyCorrect') | 0;
     const repeat = await repeatsOnDrawnInput(ctx, caseSeed);
     if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
-    const search = await searchFailure(ctx.subject, ctx.inputSize, ctx.seed, caseSeed, ctx.options.exhaustive);
-    const { c, comparison } = search.drawn;
-    const diag = await diagnoses(ctx, c, comparison);
-    const parameters = comparison.parameters.map((p) => summarizeParameter(p, diag.get(p.name) ?? null));
-    const kinks = parameters.reduce((s, p) => s + p.kinks, 0);
-    const points = parameters.reduce((s, p) => s + p.coordinates + p.directions, 0);
-    let counterexample: CounterexampleEvidence | null = null;
-    const shrunk = search.counterexample;
-    if (shrunk && shrunk !== search.drawn) {
-      const failed = failedParameters(shrunk.comparison)[0]!;
-      const w = worstProbe(failed);
-      counterexample = {
-        shrinks: search.shrinks,
-        inputShape: caseShape(shrunk.c),
-        description: describeCase(shrunk.c, shrunk.comparison.outputShape),
-        parameter: failed.name,
-        probe: probeName(failed.name, failed.shape, w.index, w.direction),
-        index: w.index,
-        position: w.index === null ? null : positionOf(w.index, failed.shape),
-        direction: w.direction,
-        numeric: w.numeric,
-        analytic: w.analytic,
-        tolerance: w.tolerance,
+    const initial = await checkAt(ctx, 'initial', caseSeed);
+    const points = [initial];
+    let movedLearnables: MovedLearnablesEvidence | null = null;
+    const initialPassed = initial.parameters.every((p) => p.passed);
+    if (initialPassed && ctx.subject.learnableNames().length > 0) {
+      const moveSeed = deriveSeed(ctx.seed, 'movedLearnables');
+      const movedCaseSeed = deriveSeed(ctx.seed, 'gradientsAreNumericallyCorrect:moved') | 0;
+      const moved = await withMovedLearnables(ctx.subject, moveSeed, async (values) => ({
+        values,
+        result: await checkAt(ctx, 'moved', movedCaseSeed),
+      }));
+      points.push(moved.result);
+      movedLearnables = {
+        seed: moveSeed,
+        caseSeed: movedCaseSeed,
+        learnables: moved.values.map((v) => ({
+          parameter: v.name,
+          initial: formatValues(v.initial, MOVED_SHOWN),
+          moved: formatValues(v.moved, MOVED_SHOWN),
+        })),
+        passed: moved.result.parameters.every((p) => p.passed),
+        forwardPasses: moved.result.comparison.forwardPasses,
       };
     }
+    const parameters = points.flatMap((p) => p.parameters);
+    const deciding = points.find((p) => p.parameters.some((q) => !q.passed)) ?? initial;
+    const { c, comparison, counterexample } = deciding;
+    const kinks = parameters.reduce((s, p) => s + p.kinks, 0);
+    const probes = parameters.reduce((s, p) => s + p.coordinates + p.directions, 0);
+    const forwardPasses = points.reduce((s, p) => s + p.comparison.forwardPasses, 0);
     const evidence: GradientCheckEvidence = {
       kind: 'gradientCheck',
       method: METHOD,
@@ -150,19 +212,22 @@ export const gradientsAreNumericallyCorrect: Check = {
       inputShape: caseShape(c),
       outputShape: comparison.outputShape,
       exhaustive: ctx.options.exhaustive,
-      forwardPasses: comparison.forwardPasses,
+      forwardPasses,
       kinks,
-      caseSeed,
+      caseSeed: deciding.at === 'initial' ? caseSeed : movedLearnables!.caseSeed,
       parameters,
       counterexample,
+      movedLearnables,
     };
     const lines = parameters.map(parameterLine);
-    const failedParams = parameters.filter((p) => !p.passed);
+    if (movedLearnables) lines.push(`learnables moved to: ${movedLine(movedLearnables.learnables)}`);
+    const failedParams = deciding.parameters.filter((p) => !p.passed);
     if (failedParams.length === 0) {
-      const names = parameters.map((p) => p.parameter).join(', ');
+      const names = initial.parameters.map((p) => p.parameter).join(', ');
+      const where = movedLearnables ? ' at the initial and at moved learnables' : '';
       return {
         status: 'passed',
-        message: `derivatives of ${names} match finite differences at ${points} probes (${kinks} kinks, ${comparison.forwardPasses} forward passes)`,
+        message: `derivatives of ${names} match finite differences${where} at ${probes} probes (${kinks} kinks, ${forwardPasses} forward passes)`,
         details: lines,
         evidence,
       };
@@ -176,7 +241,11 @@ export const gradientsAreNumericallyCorrect: Check = {
           `${p.parameter} (${p.failures}/${p.coordinates + p.directions} probes${p.diagnosis ? `; ${p.diagnosis}` : ''})`,
       )
       .join(', ');
-    const message = `wrong derivative${failedParams.length > 1 ? 's' : ''} for ${summary}: at ${where} expected ${num(w.numeric)} +/- ${num(w.tolerance)} (finite differences), got ${num(w.analytic)}`;
+    const atMoved =
+      deciding.at === 'moved'
+        ? ` with the learnables moved from their initial values (${movedLine(movedLearnables!.learnables)})`
+        : '';
+    const message = `wrong derivative${failedParams.length > 1 ? 's' : ''} for ${summary}: at ${where}${atMoved} expected ${num(w.numeric)} +/- ${num(w.tolerance)} (finite differences), got ${num(w.analytic)}`;
     if (counterexample) {
       const cx = counterexample;
       lines.push(
@@ -187,7 +256,9 @@ export const gradientsAreNumericallyCorrect: Check = {
       lines.push(`case: ${describeCase(c, comparison.outputShape)}`);
     }
     lines.push(
-      `the case is drawn by fast-check (seed ${caseSeed}) from --seed ${ctx.seed}: the same --seed replays it and its shrinking`,
+      deciding.at === 'initial'
+        ? `the case is drawn by fast-check (seed ${caseSeed}) from --seed ${ctx.seed}: the same --seed replays it and its shrinking`
+        : `the moves (seed ${movedLearnables!.seed}) and the case (fast-check seed ${movedLearnables!.caseSeed}) are drawn from --seed ${ctx.seed}: the same --seed replays them and the shrinking`,
     );
     return {
       status: 'failed',
