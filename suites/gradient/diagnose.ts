@@ -59,9 +59,10 @@ export function diagnose(input: DiagnosisInput): string | null {
   // Sign: judged on element probes (a direction mixes flipped and right elements).
   const elements = smooth.filter((p) => p.index !== null);
   const failingElements = elements.filter((p) => !p.passed);
+  // A flipped element whose slope is within its tolerance of 0 (ELU's at -10) fails too, but says little: at least one must be clear.
   if (
-    failingElements.length > 0 &&
-    failingElements.every((p) => Math.abs(p.numeric) > p.tolerance && close(p.analytic, -p.numeric, p, 0.01))
+    failingElements.some((p) => Math.abs(p.numeric) > p.tolerance) &&
+    failingElements.every((p) => close(p.analytic, -p.numeric, p, 0.01))
   ) {
     return failingElements.length === elements.length
       ? 'sign flipped: analytic = -numeric at every element probed'
