@@ -21,7 +21,7 @@ import {
   valueFlags,
 } from './cli-options.ts';
 import { summaryLine, SUITES, summarize, type RunResult } from '../harness/result.ts';
-import { closeWorker, runFileIsolated } from './run-file.ts';
+import { closeWorker, layerOutputLine, runFileIsolated } from './run-file.ts';
 import { CATALOG } from '../harness/catalog.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
 import { escapeControl, escapeControlDeep } from '../harness/control-chars.ts';
@@ -209,9 +209,4 @@ async function writeAndSummarize(runs: RunResult[], options: RunOptions, io: Out
 async function trainCommand(argv: string[], io: Out): Promise<number> {
   const { runTrainFromCli } = await import('./train-cli.ts');
   return runTrainFromCli(argv, io);
-}
-
-/** A line the layer printed, shown with its file so it is not taken for check-layer's own output. */
-function layerOutputLine(file: string, line: string): string {
-  return `  [${path.basename(file)}] ${escapeControl(line)}`;
 }

@@ -4,6 +4,8 @@
  * named: the check it was in is recorded as failed, the process is replaced, and a new one
  * carries on with the remaining checks. The layer's console output is passed on line by line.
  */
+import path from 'node:path';
+import { escapeControl } from '../harness/control-chars.ts';
 import type { RunOptions } from '../harness/options.ts';
 import type { CheckResult, EnvironmentInfo, LayerInfo, RunResult } from '../harness/result.ts';
 import { assembleRun, unknownLayer } from './assemble-run.ts';
@@ -21,15 +23,37 @@ export interface RunFileHooks {
   onOutput?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
+/** A line the layer printed, shown with its file so it is not taken for check-layer's own output. */
+export function layerOutputLine(file: string, line: string): string {
+  return `  [${path.basename(file)}] ${escapeControl(line)}`;
+}
+
 /** Starting the check process (Node, tsx, TensorFlow.js, the checks) and entering the backend: our code, not the layer's. */
-const START_ALLOWANCE_MS = 120_000;
+export const START_ALLOWANCE_MS = 120_000;
+
+/** A time limit for the whole run (describeLayer's `timeout`), on top of each check's `--timeout`. */
+export interface RunDeadline {
+  /** Milliseconds from the moment the layer file starts loading (the process's own start is not counted). */
+  ms: number;
+  /** How messages name it, e.g. "describeLayer's timeout (5000 ms)". */
+  label: string;
+}
+
+export interface RunFileControl {
+  /** Where the check process lives; by default one shared by the whole CLI run (closeWorker ends it). */
+  slot?: CheckProcessSlot;
+  deadline?: RunDeadline;
+}
 
 export async function runFileIsolated(
   file: string,
   options: RunOptions,
   checkIds: string[],
   hooks: RunFileHooks = {},
+  control: RunFileControl = {},
 ): Promise<RunResult> {
+  const slot = control.slot ?? defaultSlot;
+  const clock: RunClock = { deadline: control.deadline ?? null, endsAt: null };
   const startedAt = new Date();
   const results: CheckResult[] = [];
   let layer: LayerInfo = unknownLayer(file, options.exportName, options.inputSize);
@@ -43,7 +67,7 @@ export async function runFileIsolated(
   };
 
   while (true) {
-    const outcome = await runInProcess({ file, options, checkIds: remaining, earlier: results }, options, {
+    const outcome = await runInProcess(slot, clock, { file, options, checkIds: remaining, earlier: results }, options, {
       onLoaded: (l, env) => {
         layer = l;
         environment = env;
@@ -67,7 +91,7 @@ export async function runFileIsolated(
       });
     }
     const id = outcome.current;
-    const cause = describeStop(outcome, options);
+    const cause = describeStop(outcome, options, clock);
     if (!id) {
       return assembleRun({
         startedAt,
@@ -93,6 +117,22 @@ export async function runFileIsolated(
         cause.raiseTimeout ? { ...options, timeoutSeconds: raisedTimeout(options) } : options,
       ),
     });
+    if (outcome.kind === 'timeout' && outcome.deadline) {
+      // The run's own time is spent: the checks not reached are not judged.
+      for (const rest of remaining) {
+        if (!isCheckId(rest)) continue;
+        const e = catalogEntry(rest);
+        record({
+          id: rest,
+          suite: e.suite,
+          status: 'incomplete',
+          message: `${rest}: not run: ${clock.deadline?.label ?? "the run's time limit"} ran out during ${id}`,
+          durationMs: 0,
+          where: {},
+          replay: replayCommand(file, e, options),
+        });
+      }
+    }
     if (remaining.length === 0) break;
   }
   return assembleRun({ startedAt, options, layer, environment, checks: results });
@@ -101,7 +141,7 @@ export async function runFileIsolated(
 type Outcome =
   | { kind: 'done' }
   | { kind: 'load-error'; message: string; environment: EnvironmentInfo | null }
-  | { kind: 'timeout'; current: string | null; elapsedMs: number; starting: boolean }
+  | { kind: 'timeout'; current: string | null; elapsedMs: number; starting: boolean; deadline: boolean }
   | { kind: 'memory'; current: string | null; elapsedMs: number; overrun: MemoryOverrun }
   | { kind: 'ended'; current: string | null; elapsedMs: number; end: ProcessEnd };
 
@@ -109,9 +149,16 @@ type Outcome =
 function describeStop(
   o: Exclude<Outcome, { kind: 'done' } | { kind: 'load-error' }>,
   options: RunOptions,
+  clock: RunClock,
 ): { inCheck: string; whileLoading: string; raiseTimeout: boolean } {
   switch (o.kind) {
     case 'timeout':
+      if (o.deadline && clock.deadline)
+        return {
+          inCheck: `did not finish: ${clock.deadline.label} ran out during this check (stopped; does predict, forward or backward loop forever?); raise it if the layer is just slow`,
+          whileLoading: `loading the layer did not finish: ${clock.deadline.label} ran out (stopped; does the file or the constructor loop forever?); raise it if the layer is just slow`,
+          raiseTimeout: false,
+        };
       if (o.starting)
         return {
           inCheck: 'the check process did not start',
@@ -159,45 +206,68 @@ function describeStop(
 }
 
 /**
- * One process for the whole run: it loads TensorFlow.js once and takes the files one by one. It
- * is replaced only when it is stopped (a hang, memory) or ends (the layer ended it), and after a
- * file that left it holding more than half the memory limit.
+ * Where a run's check process lives. The CLI's slot holds one process for the whole run: it loads
+ * TensorFlow.js once and takes the files one by one. It is replaced only when it is stopped (a
+ * hang, memory) or ends (the layer ended it), and after a file that left it holding more than
+ * half the memory limit. `checkLayer` gives each call a slot of its own (calls may overlap).
  */
-let shared: CheckProcess | null = null;
-/** Highest resident size of any check process in this run (bytes). */
-let peakRss = 0;
+export class CheckProcessSlot {
+  private process: CheckProcess | null = null;
+  /** Highest resident size of any check process of this slot (bytes). */
+  private peak = 0;
 
-function checkProcess(memoryLimitMb: number): CheckProcess {
-  if (shared?.alive && shared.memoryLimitMb === memoryLimitMb) return shared;
-  retire();
-  shared = new CheckProcess(memoryLimitMb);
-  return shared;
+  get(memoryLimitMb: number): CheckProcess {
+    if (this.process?.alive && this.process.memoryLimitMb === memoryLimitMb) return this.process;
+    this.retire();
+    this.process = new CheckProcess(memoryLimitMb);
+    return this.process;
+  }
+
+  /** Stops the process (if any); the next get() starts a fresh one. */
+  retire(): void {
+    if (!this.process) return;
+    this.peak = Math.max(this.peak, this.process.peakRss);
+    this.process.stop('closed');
+    this.process = null;
+  }
+
+  /** Retires the process if it is still this one. */
+  retireIf(p: CheckProcess): void {
+    if (this.process === p) this.retire();
+  }
+
+  get peakRss(): number {
+    return Math.max(this.peak, this.process?.peakRss ?? 0);
+  }
 }
 
-function retire(): void {
-  if (!shared) return;
-  peakRss = Math.max(peakRss, shared.peakRss);
-  shared.stop('closed');
-  shared = null;
-}
+const defaultSlot = new CheckProcessSlot();
 
-/** The highest resident size a check process reached so far, in bytes. */
+/** The highest resident size a check process of the CLI's run reached so far, in bytes. */
 export function checkProcessPeakRss(): number {
-  return Math.max(peakRss, shared?.peakRss ?? 0);
+  return defaultSlot.peakRss;
 }
 
-/** Ends the shared process (at the end of a run). */
+/** Ends the CLI's shared process (at the end of a run). */
 export function closeWorker(): void {
-  retire();
+  defaultSlot.retire();
+}
+
+/** The run's deadline, set when the layer file first starts loading. */
+interface RunClock {
+  deadline: RunDeadline | null;
+  endsAt: number | null;
 }
 
 function runInProcess(
+  slot: CheckProcessSlot,
+  clock: RunClock,
   input: WorkerInput,
   options: RunOptions,
   hooks: Required<Pick<RunFileHooks, 'onLoaded' | 'onResult'>> & RunFileHooks,
 ): Promise<Outcome> {
   const timeoutMs = options.timeoutSeconds * 1000;
-  const p = checkProcess(options.memoryLimitMb);
+  const p = slot.get(options.memoryLimitMb);
   return new Promise((resolve) => {
     let current: string | null = null;
     /** Until 'loading', our own code runs (start, backend): a fixed allowance, not the layer's timeout. */
@@ -211,7 +281,7 @@ function runInProcess(
       if (timer) clearTimeout(timer);
       if (o.kind === 'done' || o.kind === 'load-error') {
         // A file that left the process holding much memory does not burden the next one.
-        if (p.peakRss > (options.memoryLimitMb * 1024 * 1024) / 2) retire();
+        if (p.peakRss > (options.memoryLimitMb * 1024 * 1024) / 2) slot.retireIf(p);
         resolve(o);
         return;
       }
@@ -220,15 +290,18 @@ function runInProcess(
       const keepAlive = setInterval(() => {}, 1000);
       void p.whenEnded().then(() => {
         clearInterval(keepAlive);
-        if (shared === p) retire();
+        slot.retireIf(p);
         resolve(o);
       });
     };
     const arm = () => {
       if (timer) clearTimeout(timer);
+      const left = starting || clock.endsAt === null ? Infinity : Math.max(0, clock.endsAt - Date.now());
+      const ms = starting ? Math.max(START_ALLOWANCE_MS, timeoutMs) : Math.min(timeoutMs, left);
+      const deadline = ms === left && left < timeoutMs;
       timer = setTimeout(
-        () => finish({ kind: 'timeout', current, elapsedMs: Date.now() - startedAt, starting }),
-        starting ? Math.max(START_ALLOWANCE_MS, timeoutMs) : timeoutMs,
+        () => finish({ kind: 'timeout', current, elapsedMs: Date.now() - startedAt, starting, deadline }),
+        ms,
       );
     };
     p.on({
@@ -237,6 +310,7 @@ function runInProcess(
           case 'loading':
             starting = false;
             startedAt = Date.now();
+            if (clock.deadline && clock.endsAt === null) clock.endsAt = startedAt + clock.deadline.ms;
             arm();
             break;
           case 'loaded':

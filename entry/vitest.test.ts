@@ -4,31 +4,16 @@
  * run (the fixture saves each RunResult): passed -> passed, failed or incomplete -> failed with
  * the evidence and a replay in the message, skipped -> skipped. Suites: shape and gradient.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS_BY_SUITE } from '../suites/index.ts';
 import type { RunResult } from '../harness/result.ts';
+import { runFixtureVitest, type VitestJson } from '../test-support/run-fixture-vitest.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SUITES = ['shape', 'gradient'] as const;
 const EXPECTED_IDS = SUITES.flatMap((s) => CHECKS_BY_SUITE[s].map((c) => c.id));
-
-interface AssertionResult {
-  ancestorTitles: string[];
-  title: string;
-  status: string;
-  failureMessages: string[];
-}
-interface VitestJson {
-  numFailedTests: number;
-  numPassedTests: number;
-  numPendingTests: number;
-  testResults: { assertionResults: AssertionResult[]; message?: string }[];
-}
 
 const LAYERS = [
   { describe: 'reference ELU', file: 'reference-elu.json' },
@@ -45,35 +30,12 @@ describe('describeLayer in a user project', () => {
 
   beforeAll(async () => {
     out = mkdtempSync(path.join(tmpdir(), 'check-layer-vitest-'));
-    // The child must not think it is a worker of this vitest.
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST'),
-    );
     // JSON into a file for the statuses; the verbose reporter on stdout, which shows each skip's reason.
-    exitCode = await new Promise<number | null>((resolve) => {
-      execFile(
-        process.execPath,
-        [
-          path.join(root, 'node_modules/vitest/vitest.mjs'),
-          'run',
-          '--root',
-          'entry/vitest-fixture',
-          '--reporter=json',
-          '--reporter=verbose',
-          `--outputFile.json=${path.join(out, 'vitest.json')}`,
-        ],
-        {
-          cwd: root,
-          env: { ...env, NO_COLOR: '1', CHECK_LAYER_FIXTURE_OUT: out, CHECK_LAYER_FIXTURE_SUITES: SUITES.join(',') },
-          maxBuffer: 32 << 20,
-        },
-        (err, out) => {
-          stdout = String(out);
-          resolve(err ? ((err as { code?: number }).code ?? 1) : 0);
-        },
-      );
-    });
-    report = JSON.parse(readFileSync(path.join(out, 'vitest.json'), 'utf8')) as VitestJson;
+    const r = await runFixtureVitest('layers.check.ts', out, { CHECK_LAYER_FIXTURE_SUITES: SUITES.join(',') }, 170_000);
+    exitCode = r.exitCode;
+    stdout = r.stdout;
+    if (!r.report) throw new Error(`vitest wrote no results (exit ${r.exitCode}): ${r.stderr.slice(-2000)}`);
+    report = r.report;
     runs = Object.fromEntries(
       LAYERS.map((l) => [l.describe, JSON.parse(readFileSync(path.join(out, l.file), 'utf8')) as RunResult]),
     );

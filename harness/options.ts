@@ -241,6 +241,16 @@ export interface ApiOptionValues {
   trainBackend: BackendChoice;
   /** Training suite: worker threads training on the CPU (default: the cores, at most 8). */
   trainWorkers: number;
+  /** A layer given as a file: which export is the layer (default: the default export). */
+  exportName: string;
+  /** A layer given as a file: seconds a check may run before it is stopped and failed (default 120). */
+  timeoutSeconds: number;
+  /** A layer given as a file: megabytes its check process may use (default: half of the machine's memory). */
+  memoryLimitMb: number;
+  /** Write reports into this folder (default: none are written). */
+  reportDir: string;
+  /** Report formats when `reportDir` is given (default html and json). */
+  formats: ReportFormat[];
 }
 
 /** The options checkLayer and describeLayer take. */
@@ -256,6 +266,11 @@ export const API_OPTION_KEYS = [
   'testSize',
   'trainBackend',
   'trainWorkers',
+  'exportName',
+  'timeoutSeconds',
+  'memoryLimitMb',
+  'reportDir',
+  'formats',
 ] as const satisfies readonly (keyof RunOptions & keyof ApiOptionValues)[];
 // Every key of ApiOptionValues is in API_OPTION_KEYS (a key missing there fails to compile here).
 const _everyApiKeyListed: Record<Exclude<keyof ApiOptionValues, (typeof API_OPTION_KEYS)[number]>, never> = {};

@@ -13,6 +13,7 @@ import type { Check, CheckOutcome } from '../../harness/check.ts';
 import type { ConfigRoundTripEvidence } from '../../harness/evidence/index.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
+import { asText } from '../../harness/as-text.ts';
 import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
 import { errorText, shapeText } from './describe-value.ts';
 import { randomInput } from './random-input.ts';
@@ -30,115 +31,136 @@ export const configRoundTrips: Check = {
     const ctor = layer.constructor as Ctor;
     const cls = ctor.name || 'the layer class';
     const className = layer.getClassName();
-    const register = `add \`static className = '${cls}'\` to ${cls} and call \`tf.serialization.registerClass(${cls})\` after the class`;
     const ownName = Object.prototype.hasOwnProperty.call(ctor, 'className');
     const evidence: ConfigRoundTripEvidence = { kind: 'configRoundTrip', className, ownClassName: ownName };
+    const failed = (message: string): CheckOutcome => ({ status: 'failed', message, evidence });
     const entry = tf.serialization.SerializationMap.getMap().classNameMap[className] as [Ctor, FromConfig] | undefined;
-    if (entry && entry[0] !== ctor && ownName) {
-      return { status: 'failed', message: await twoClassesMessage(className, entry[0], ctor), evidence };
-    }
-    if (!entry || entry[0] !== ctor) {
-      const why = !ownName
-        ? `${cls} has no static className of its own (it inherits '${className}')`
-        : `${cls} (className '${className}') is not registered with tf.serialization.registerClass`;
-      return { status: 'failed', message: `${why}, so a saved model cannot load it: ${register}`, evidence };
-    }
+    if (entry && entry[0] !== ctor && ownName) return failed(await twoClassesMessage(className, entry[0], ctor));
+    if (!entry || entry[0] !== ctor) return failed(registrationProblem(cls, className, ownName));
 
-    let config: tf.serialization.ConfigDict;
-    try {
-      config = JSON.parse(JSON.stringify(layer.getConfig())) as tf.serialization.ConfigDict;
-    } catch (e) {
-      return {
-        status: 'failed',
-        message: `${cls}.getConfig() could not be saved as JSON: ${errorText(e)}; return plain numbers, strings, arrays and objects`,
-        evidence,
-      };
-    }
+    const config = savedConfig(layer, cls);
+    if (typeof config === 'string') return failed(config);
     evidence.config = config;
-
-    let restored: tf.layers.Layer;
-    try {
-      const made = entry[1](entry[0], config);
-      if (!(made instanceof ctor))
-        return {
-          status: 'failed',
-          message: `fromConfig for '${className}' returned ${(made as object)?.constructor?.name ?? String(made)}, not a ${cls}`,
-          evidence,
-        };
-      restored = made as tf.layers.Layer;
-    } catch (e) {
-      return {
-        status: 'failed',
-        message: `${cls}.fromConfig(getConfig()) threw: ${errorText(e)}; the constructor must accept what getConfig returns`,
-        evidence,
-      };
-    }
+    const restored = rebuilt(entry, config, ctor, cls, className);
+    if (typeof restored === 'string') return failed(restored);
 
     const X = randomInput(ctx);
     try {
-      try {
-        withSeededMathRandom(deriveSeed(ctx.seed, 'configRoundTrips/build'), () =>
-          tf.tidy(() => void restored.apply(tf.zeros([1, ...ctx.inputSize]))),
-        );
-      } catch (e) {
-        if (!restored.built)
-          return {
-            status: 'failed',
-            message: `the layer rebuilt from getConfig() could not be built for input ${shapeText([1, ...ctx.inputSize])}: ${errorText(e)}`,
-            evidence,
-          };
-      }
-      const original = layer.weights.map((w) => ({ name: w.originalName ?? w.name, shape: w.shape }));
-      const copy = restored.weights.map((w) => ({ name: w.originalName ?? w.name, shape: w.shape }));
-      evidence.weights = original;
-      const mismatch = original.findIndex((w, i) => !copy[i] || w.shape.join() !== copy[i].shape.join());
-      if (original.length !== copy.length || mismatch >= 0) {
-        const at = mismatch >= 0 ? mismatch : Math.min(original.length, copy.length);
-        const said = (w: { shape: (number | null)[] } | undefined) => (w ? shapeText(w.shape) : 'nothing');
-        return {
-          status: 'failed',
-          message: `the layer rebuilt from getConfig() has ${copy.length} weights, the original ${original.length}; weight ${at}: ${said(copy[at])} against ${said(original[at])} (does getConfig miss a constructor argument?)`,
-          evidence,
-        };
-      }
+      const unbuilt = buildLike(restored, ctx.inputSize, ctx.seed);
+      if (unbuilt) return failed(unbuilt);
+      evidence.weights = layer.weights.map((w) => ({ name: w.originalName ?? w.name, shape: w.shape }));
+      const mismatch = weightMismatch(layer, restored);
+      if (mismatch) return failed(mismatch);
       restored.setWeights(layer.getWeights());
-      const a = tf.tidy(() => tf.cast(layer.apply(X, { training: false }) as tf.Tensor, 'float32'));
-      const b = tf.tidy(() => tf.cast(restored.apply(X, { training: false }) as tf.Tensor, 'float32'));
-      try {
-        if (a.shape.join() !== b.shape.join()) {
-          return {
-            status: 'failed',
-            message: `the layer rebuilt from getConfig() predicts shape ${shapeText(b.shape)}, the original ${shapeText(a.shape)} (does getConfig miss a constructor argument?)`,
-            evidence,
-          };
-        }
-        const c = await compareOutputs(a, b);
-        Object.assign(evidence, comparisonEvidence(c));
-        if (!c.same) {
-          const missing = Object.keys(config).every((k) => BASE_CONFIG_KEYS.includes(k))
-            ? ` (getConfig returns only tf.layers.Layer's fields [${Object.keys(config).join(', ')}]: override it)`
-            : '';
-          return {
-            status: 'failed',
-            message: `the layer rebuilt from getConfig() with the same weights predicts ${num(c.b)} at output ${shapeText(c.position)}, the original ${num(c.a)}; max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)}): getConfig misses a setting${missing}`,
-            where: { parameter: 'output', index: c.index, position: c.position },
-            evidence,
-          };
-        }
-        return {
-          status: 'passed',
-          message: `'${className}' round-trips through getConfig, JSON and the registry's fromConfig; with the same weights it predicts the same (max |diff| ${num(c.maxAbsDiff)}, ${toleranceText(c)})`,
-          evidence,
-        };
-      } finally {
-        tf.dispose([a, b]);
-      }
+      return await comparePredictions(layer, restored, X, config, className, evidence);
     } finally {
       X.dispose();
       disposeLayer(restored);
     }
   },
 };
+
+/** The class is not found under its own className in the registry. */
+function registrationProblem(cls: string, className: string, ownName: boolean): string {
+  const register = `add \`static className = '${cls}'\` to ${cls} and call \`tf.serialization.registerClass(${cls})\` after the class`;
+  const why = !ownName
+    ? `${cls} has no static className of its own (it inherits '${className}')`
+    : `${cls} (className '${className}') is not registered with tf.serialization.registerClass`;
+  return `${why}, so a saved model cannot load it: ${register}`;
+}
+
+/** getConfig() through JSON, as model.save writes it; or why it cannot be. */
+function savedConfig(layer: tf.layers.Layer, cls: string): tf.serialization.ConfigDict | string {
+  try {
+    return JSON.parse(JSON.stringify(layer.getConfig())) as tf.serialization.ConfigDict;
+  } catch (e) {
+    return `${cls}.getConfig() could not be saved as JSON: ${errorText(e)}; return plain numbers, strings, arrays and objects`;
+  }
+}
+
+/** The registry's fromConfig on the saved config: a new instance of the same class, or why not. */
+function rebuilt(
+  entry: [Ctor, FromConfig],
+  config: tf.serialization.ConfigDict,
+  ctor: Ctor,
+  cls: string,
+  className: string,
+): tf.layers.Layer | string {
+  try {
+    const made = entry[1](entry[0], config);
+    if (!(made instanceof ctor))
+      return `fromConfig for '${className}' returned ${(made as object)?.constructor?.name ?? asText(made)}, not a ${cls}`;
+    return made as tf.layers.Layer;
+  } catch (e) {
+    return `${cls}.fromConfig(getConfig()) threw: ${errorText(e)}; the constructor must accept what getConfig returns`;
+  }
+}
+
+/** Builds the rebuilt layer for the same input size (seeded, as the original was); why it cannot be, or null. */
+function buildLike(restored: tf.layers.Layer, inputSize: number[], seed: number): string | null {
+  try {
+    withSeededMathRandom(deriveSeed(seed, 'configRoundTrips/build'), () =>
+      tf.tidy(() => void restored.apply(tf.zeros([1, ...inputSize]))),
+    );
+  } catch (e) {
+    if (!restored.built)
+      return `the layer rebuilt from getConfig() could not be built for input ${shapeText([1, ...inputSize])}: ${errorText(e)}`;
+  }
+  return null;
+}
+
+/** The first weight whose count or shape differs between the original and the rebuilt layer, or null. */
+function weightMismatch(layer: tf.layers.Layer, restored: tf.layers.Layer): string | null {
+  const original = layer.weights.map((w) => ({ shape: w.shape }));
+  const copy = restored.weights.map((w) => ({ shape: w.shape }));
+  const mismatch = original.findIndex((w, i) => !copy[i] || w.shape.join() !== copy[i].shape.join());
+  if (original.length === copy.length && mismatch < 0) return null;
+  const at = mismatch >= 0 ? mismatch : Math.min(original.length, copy.length);
+  const said = (w: { shape: (number | null)[] } | undefined) => (w ? shapeText(w.shape) : 'nothing');
+  return `the layer rebuilt from getConfig() has ${copy.length} weights, the original ${original.length}; weight ${at}: ${said(copy[at])} against ${said(original[at])} (does getConfig miss a constructor argument?)`;
+}
+
+/** With the same weights, the rebuilt layer predicts what the original does. */
+async function comparePredictions(
+  layer: tf.layers.Layer,
+  restored: tf.layers.Layer,
+  X: tf.Tensor,
+  config: tf.serialization.ConfigDict,
+  className: string,
+  evidence: ConfigRoundTripEvidence,
+): Promise<CheckOutcome> {
+  const a = tf.tidy(() => tf.cast(layer.apply(X, { training: false }) as tf.Tensor, 'float32'));
+  const b = tf.tidy(() => tf.cast(restored.apply(X, { training: false }) as tf.Tensor, 'float32'));
+  try {
+    if (a.shape.join() !== b.shape.join()) {
+      return {
+        status: 'failed',
+        message: `the layer rebuilt from getConfig() predicts shape ${shapeText(b.shape)}, the original ${shapeText(a.shape)} (does getConfig miss a constructor argument?)`,
+        evidence,
+      };
+    }
+    const c = await compareOutputs(a, b);
+    Object.assign(evidence, comparisonEvidence(c));
+    if (!c.same) {
+      const missing = Object.keys(config).every((k) => BASE_CONFIG_KEYS.includes(k))
+        ? ` (getConfig returns only tf.layers.Layer's fields [${Object.keys(config).join(', ')}]: override it)`
+        : '';
+      return {
+        status: 'failed',
+        message: `the layer rebuilt from getConfig() with the same weights predicts ${num(c.b)} at output ${shapeText(c.position)}, the original ${num(c.a)}; max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)}): getConfig misses a setting${missing}`,
+        where: { parameter: 'output', index: c.index, position: c.position },
+        evidence,
+      };
+    }
+    return {
+      status: 'passed',
+      message: `'${className}' round-trips through getConfig, JSON and the registry's fromConfig; with the same weights it predicts the same (max |diff| ${num(c.maxAbsDiff)}, ${toleranceText(c)})`,
+      evidence,
+    };
+  } finally {
+    tf.dispose([a, b]);
+  }
+}
 
 /**
  * Two classes under one className (the registry keeps the one registered last): names both, and

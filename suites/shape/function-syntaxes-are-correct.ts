@@ -13,10 +13,10 @@
  * forward or backward throws, what it hands on cannot be judged and the check is incomplete.
  */
 import { catalogEntry } from '../../harness/catalog.ts';
-import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import type { SyntaxEvidence } from '../../harness/evidence/index.ts';
-import { isCustomLayerCall } from '../../harness/custom-layer.ts';
-import { tf } from '../../harness/tf.ts';
+import { isCustomLayerCall, type CustomLayer } from '../../harness/custom-layer.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
 import { describeReturned, errorText } from './describe-value.ts';
 import { gradientTensors } from './gradient-path.ts';
 import { randomInput, randomNormal } from './random-input.ts';
@@ -29,135 +29,152 @@ function methodOf(o: object, name: string): Method | undefined {
   return typeof v === 'function' ? (v as Method) : undefined;
 }
 
+/** What the check found: contract problems (fail), warnings, and what it could not judge (incomplete). */
+interface Findings {
+  problems: string[];
+  warnings: string[];
+  notJudged: string[];
+}
+
 export const functionSyntaxesAreCorrect: Check = {
   ...catalogEntry('functionSyntaxesAreCorrect'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
-    const layer = subject.layer;
-    const cls = safeClassName(layer);
-    const problems: string[] = [];
-    const warnings: string[] = [];
-    const notJudged: string[] = [];
+    const cls = safeClassName(subject.layer);
+    const found: Findings = { problems: [], warnings: [], notJudged: [] };
     const evidence: SyntaxEvidence = { kind: 'syntax', form: subject.form };
     const X = randomInput(ctx);
     try {
       const custom = subject.custom;
       if (custom) {
-        const predict = methodOf(custom, 'predict');
-        const forward = methodOf(custom, 'forward');
-        const backward = methodOf(custom, 'backward');
-        evidence.parameters = {
-          predict: predict?.length ?? null,
-          forward: forward?.length ?? null,
-          backward: backward?.length ?? null,
-        };
-        if (typeof predict !== 'function')
-          problems.push(`${cls} has no predict(X) method; a CustomLayer must define predict`);
-        else if (predict.length > 1)
-          problems.push(
-            `${cls}.predict declares ${predict.length} parameters; it is called as predict(X), so the others are undefined (learnables are this.learnables.name)`,
-          );
-        if (forward !== undefined && typeof forward !== 'function')
-          problems.push(`${cls}.forward is ${describeReturned(forward)}, not a method`);
-        else if (forward && forward.length > 1)
-          problems.push(`${cls}.forward declares ${forward.length} parameters; it is called as forward(X)`);
-        if (backward !== undefined && typeof backward !== 'function')
-          problems.push(`${cls}.backward is ${describeReturned(backward)}, not a method`);
-        else if (backward && backward.length > 4)
-          problems.push(
-            `${cls}.backward declares ${backward.length} parameters; it is called as backward(X, Z, dLdZ, memory)`,
-          );
-        if (!isCustomLayerCall(methodOf(custom, 'call'))) {
-          warnings.push(`${cls} overrides call: predict, forward and backward are only used if it calls super.call`);
-        }
-        if (problems.length === 0) {
-          // What forward and backward hand on. Each runs in a tidy: whatever it made is disposed.
-          const f = tryRun(() =>
-            tf.tidy(() => {
-              const memory = custom.runForward(X).memory;
-              const ok =
-                memory === undefined ||
-                memory instanceof tf.Tensor ||
-                (Array.isArray(memory) && memory.every((m) => m instanceof tf.Tensor));
-              return ok ? '' : describeReturned(memory);
-            }),
-          );
-          if (f.threw || f.contract) notJudged.push(`forward threw (${f.threw ?? f.contract})`);
-          else if (f.value)
-            problems.push(
-              `${cls}.forward returned a memory that is ${f.value}; expected a Tensor or an array of Tensors (it is saved for backward)`,
-            );
-          if (backward && !f.threw && !f.contract) {
-            const b = tryRun(() =>
-              tf.tidy(() => {
-                const shape = custom.runForward(X).Z.shape;
-                const dLdZ = randomNormal(ctx.random, shape);
-                tf.dispose(gradientTensors(subject.backward(X, dLdZ)));
-                return '';
-              }),
-            );
-            if (b.contract) problems.push(b.contract);
-            else if (b.threw) notJudged.push(`backward threw (${b.threw})`);
-          }
-        }
+        evidence.parameters = judgeCustomLayerParameters(custom, cls, found);
+        if (found.problems.length === 0) judgeWhatIsHandedOn(ctx, custom, X, cls, found);
       } else {
-        const call = methodOf(layer, 'call') ?? (() => undefined);
-        const computeOutputShape = methodOf(layer, 'computeOutputShape') ?? (() => undefined);
-        evidence.parameters = { call: call.length, computeOutputShape: computeOutputShape.length };
-        if (call === (tf.layers.Layer.prototype.call as unknown as Method))
-          warnings.push(`${cls} does not override call: the layer is the identity`);
-        if (call.length > 2)
-          problems.push(
-            `${cls}.call declares ${call.length} parameters; TensorFlow.js calls it as call(inputs, kwargs)`,
-          );
-        if (computeOutputShape.length > 1)
-          problems.push(
-            `${cls}.computeOutputShape declares ${computeOutputShape.length} parameters; it is called as computeOutputShape(inputShape)`,
-          );
+        evidence.parameters = judgeLayerParameters(subject.layer, cls, found);
       }
     } finally {
       X.dispose();
     }
-    if (notJudged.length) evidence.notJudged = notJudged;
-    if (problems.length) {
-      return {
-        status: 'failed',
-        message: problems[0]!,
-        details: [...problems.slice(1), ...notJudged.map((n) => `not judged: ${n}`)],
-        warnings,
-        evidence: { ...evidence, problems },
-      };
-    }
-    const custom = subject.custom;
-    const judged = custom
-      ? [
-          'predict(X)',
-          ...(custom.forward ? ['forward(X)'] : []),
-          ...(subject.hasBackward ? ['backward(X, Z, dLdZ, memory)'] : []),
-        ]
-      : ['call(inputs, kwargs)', 'computeOutputShape(inputShape)'];
-    const names = subject.learnableNames();
-    const derivatives = subject.hasBackward
-      ? `; backward returns dLdX and ${names.length ? `a derivative for each learnable [${names.join(', ')}]` : 'no learnable derivatives (none declared)'}`
-      : '';
-    const takes = `${judged.join(', ')} take${judged.length === 1 ? 's' : ''} the inputs the harness passes`;
-    if (notJudged.length) {
-      // The parameters were judged, what forward and backward hand on was not: no verdict, not a pass.
-      return {
-        status: 'incomplete',
-        message: `not judged: ${notJudged.join('; ')}, so what it returns could not be checked (forwardDoesNotError and backwardDoesNotError report the error); ${cls}: ${takes}`,
-        warnings,
-        evidence,
-      };
-    }
+    return outcome(ctx, cls, found, evidence);
+  },
+};
+
+/** Form B: predict(X), forward(X) and backward(X, Z, dLdZ, memory) declare what they are called with. */
+function judgeCustomLayerParameters(custom: CustomLayer, cls: string, found: Findings): SyntaxEvidence['parameters'] {
+  const { problems, warnings } = found;
+  const predict = methodOf(custom, 'predict');
+  const forward = methodOf(custom, 'forward');
+  const backward = methodOf(custom, 'backward');
+  if (typeof predict !== 'function')
+    problems.push(`${cls} has no predict(X) method; a CustomLayer must define predict`);
+  else if (predict.length > 1)
+    problems.push(
+      `${cls}.predict declares ${predict.length} parameters; it is called as predict(X), so the others are undefined (learnables are this.learnables.name)`,
+    );
+  if (forward !== undefined && typeof forward !== 'function')
+    problems.push(`${cls}.forward is ${describeReturned(forward)}, not a method`);
+  else if (forward && forward.length > 1)
+    problems.push(`${cls}.forward declares ${forward.length} parameters; it is called as forward(X)`);
+  if (backward !== undefined && typeof backward !== 'function')
+    problems.push(`${cls}.backward is ${describeReturned(backward)}, not a method`);
+  else if (backward && backward.length > 4)
+    problems.push(
+      `${cls}.backward declares ${backward.length} parameters; it is called as backward(X, Z, dLdZ, memory)`,
+    );
+  if (!isCustomLayerCall(methodOf(custom, 'call'))) {
+    warnings.push(`${cls} overrides call: predict, forward and backward are only used if it calls super.call`);
+  }
+  return {
+    predict: predict?.length ?? null,
+    forward: forward?.length ?? null,
+    backward: backward?.length ?? null,
+  };
+}
+
+/** Form B: forward's memory is Tensors, backward's result keeps the contract. Each runs in a tidy. */
+function judgeWhatIsHandedOn(ctx: CheckContext, custom: CustomLayer, X: Tensor, cls: string, found: Findings): void {
+  const f = tryRun(() =>
+    tf.tidy(() => {
+      const memory = custom.runForward(X).memory;
+      const ok =
+        memory === undefined ||
+        memory instanceof tf.Tensor ||
+        (Array.isArray(memory) && memory.every((m) => m instanceof tf.Tensor));
+      return ok ? '' : describeReturned(memory);
+    }),
+  );
+  if (f.threw || f.contract) found.notJudged.push(`forward threw (${f.threw ?? f.contract})`);
+  else if (f.value)
+    found.problems.push(
+      `${cls}.forward returned a memory that is ${f.value}; expected a Tensor or an array of Tensors (it is saved for backward)`,
+    );
+  if (!methodOf(custom, 'backward') || f.threw || f.contract) return;
+  const b = tryRun(() =>
+    tf.tidy(() => {
+      const shape = custom.runForward(X).Z.shape;
+      const dLdZ = randomNormal(ctx.random, shape);
+      tf.dispose(gradientTensors(ctx.subject.backward(X, dLdZ)));
+      return '';
+    }),
+  );
+  if (b.contract) found.problems.push(b.contract);
+  else if (b.threw) found.notJudged.push(`backward threw (${b.threw})`);
+}
+
+/** Form A: call(inputs, kwargs) and computeOutputShape(inputShape). */
+function judgeLayerParameters(layer: tf.layers.Layer, cls: string, found: Findings): SyntaxEvidence['parameters'] {
+  const call = methodOf(layer, 'call') ?? (() => undefined);
+  const computeOutputShape = methodOf(layer, 'computeOutputShape') ?? (() => undefined);
+  if (call === (tf.layers.Layer.prototype.call as unknown as Method))
+    found.warnings.push(`${cls} does not override call: the layer is the identity`);
+  if (call.length > 2)
+    found.problems.push(
+      `${cls}.call declares ${call.length} parameters; TensorFlow.js calls it as call(inputs, kwargs)`,
+    );
+  if (computeOutputShape.length > 1)
+    found.problems.push(
+      `${cls}.computeOutputShape declares ${computeOutputShape.length} parameters; it is called as computeOutputShape(inputShape)`,
+    );
+  return { call: call.length, computeOutputShape: computeOutputShape.length };
+}
+
+function outcome(ctx: CheckContext, cls: string, found: Findings, evidence: SyntaxEvidence): CheckOutcome {
+  const { problems, warnings, notJudged } = found;
+  const { subject } = ctx;
+  if (notJudged.length) evidence.notJudged = notJudged;
+  if (problems.length) {
     return {
-      status: 'passed',
-      message: `${cls}: ${takes}${derivatives}`,
+      status: 'failed',
+      message: problems[0]!,
+      details: [...problems.slice(1), ...notJudged.map((n) => `not judged: ${n}`)],
+      warnings,
+      evidence: { ...evidence, problems },
+    };
+  }
+  const custom = subject.custom;
+  const judged = custom
+    ? [
+        'predict(X)',
+        ...(custom.forward ? ['forward(X)'] : []),
+        ...(subject.hasBackward ? ['backward(X, Z, dLdZ, memory)'] : []),
+      ]
+    : ['call(inputs, kwargs)', 'computeOutputShape(inputShape)'];
+  const names = subject.learnableNames();
+  const derivatives = subject.hasBackward
+    ? `; backward returns dLdX and ${names.length ? `a derivative for each learnable [${names.join(', ')}]` : 'no learnable derivatives (none declared)'}`
+    : '';
+  const takes = `${judged.join(', ')} take${judged.length === 1 ? 's' : ''} the inputs the harness passes`;
+  if (notJudged.length) {
+    // The parameters were judged, what forward and backward hand on was not: no verdict, not a pass.
+    return {
+      status: 'incomplete',
+      message: `not judged: ${notJudged.join('; ')}, so what it returns could not be checked (forwardDoesNotError and backwardDoesNotError report the error); ${cls}: ${takes}`,
       warnings,
       evidence,
     };
-  },
-};
+  }
+  return { status: 'passed', message: `${cls}: ${takes}${derivatives}`, warnings, evidence };
+}
 
 interface Tried {
   value?: string;
