@@ -11,7 +11,8 @@
  * After training, batch normalization gets the statistics of the whole training set, as
  * MATLAB's default ('BatchNormalizationStatistics', 'population') does.
  *
- * The layer under test is called with `layer.apply(x, { training: true })` inside
+ * The layer under test is called as `tf.sequential`'s fit calls it, `layer.apply([x], { training: true })`
+ * (`applyAsModels`), inside
  * `tf.variableGrads`, so its gradients come from its own path: a Form B layer's `backward` through
  * `tf.customGrad` in `CustomLayer.call`, a Form A layer's automatic differentiation or its own
  * `tf.customGrad`. The layers around it use hand-written fused backwards (`stem.ts` and the fully
@@ -22,6 +23,8 @@
  * layer under test and the update as a few WGSL programs (24 dispatches an iteration with the
  * reference ELU, 17 of them the ELU's own), unless `fusedKernels: false`.
  */
+import type { TrainingSettingsEvidence } from '../../harness/evidence/index.ts';
+import { applyAsModels } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { NUM_CLASSES, type DigitSplit } from './digits.ts';
 import {
@@ -89,18 +92,8 @@ export function shareOf(batch: number, size: number, rank: number): [number, num
   return [lo, lo + base + (rank < extra ? 1 : 0)];
 }
 
-export interface TrainingSettings {
-  epochs: number;
-  miniBatchSize: number;
-  iterationsPerEpoch: number;
-  learningRate: number;
-  momentum: number;
-  l2Regularization: number;
-  /** The learnables L2 regularization applied to. */
-  l2AppliesTo: string[];
-  shuffle: 'every-epoch';
-  batchNormStatistics: 'population';
-}
+/** The sgdm settings a run trained with, as its evidence records them. */
+export type TrainingSettings = TrainingSettingsEvidence;
 
 export interface TrainResult {
   settings: TrainingSettings;
@@ -306,7 +299,7 @@ async function flushLossAndAccuracy(pending: Tensor[], log: TrainingLog, epoch: 
 /** Training-time logits [batch, 10]: fused stem, the layer under test on its own gradient path, fully connected. */
 export function forwardTrain(net: SeedNetwork, patches: Patches): Tensor {
   const a = stemTrain(net, patches);
-  const h = net.layer.apply(a, { training: true }) as Tensor;
+  const h = applyAsModels(net.layer, a, { training: true }) as Tensor;
   return fullyConnectedTrain(tf.reshape(h, [patches.batch, net.features]), net.fcWeights, net.fcBias);
 }
 
