@@ -14,6 +14,8 @@ import * as clipKinks from '../fixtures/gradient/correct/clip-kinks-layer.ts';
 import * as scaleShift from '../fixtures/gradient/correct/scale-shift-layer.ts';
 import * as siluBeta from '../fixtures/gradient/correct/silu-beta-layer.ts';
 import * as hardSwish from '../fixtures/gradient/correct/hard-swish-layer.ts';
+import * as resizeNearest from '../fixtures/gradient/correct/resize-nearest-layer.ts';
+import * as resizeOnePixel from '../fixtures/gradient/resize-nearest-one-pixel.ts';
 import * as clipSix from '../fixtures/gradient/correct/clip-six-layer.ts';
 import * as hardSwishAbove3 from '../fixtures/gradient/hard-swish-wrong-above-3.ts';
 import * as clipPastUpper from '../fixtures/gradient/clip-wrong-past-upper-bound.ts';
@@ -95,6 +97,7 @@ export const BROKEN: BrokenLayer[] = [
     ...layer('Z = 4 + 1.05e-5 X with a backward of 1e-5 (a slope below the output resolution)', offsetSmallSlopeWrong),
     diagnosis: null,
   },
+  { ...layer('2x nearest upsampling whose backward takes one pixel per block', resizeOnePixel), diagnosis: null },
 ];
 
 /** Broken only for inputs outside [-3, 3]: must fail there, saying at which scale. */
@@ -121,6 +124,7 @@ export const CORRECT: TestLayer[] = [
   layer('clip(X, 0, 6)', clipSix),
   layer('Z = 4 + 1e-5 X (a slope below the output resolution at the nominal step)', offsetSmallSlope),
   layer('2x2 log-mean-exp pooling (small slopes away from the window maximum)', logMeanExpPool),
+  layer('2x nearest upsampling (tf.image.resizeNearestNeighbor, own backward)', resizeNearest),
 ];
 
 /** The other reference layers (batch statistics couple the observations; a 5x5 convolution). */
