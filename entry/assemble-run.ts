@@ -35,7 +35,7 @@ export function assembleRun(args: {
   const durationMs = Date.now() - args.startedAt.getTime();
   const summary = summarize(args.checks, durationMs);
   const exitCode = args.loadError ? 2 : summary.failed + summary.incomplete > 0 ? 1 : 0;
-  const { reportDir: _r, verbose: _v, ...shown } = args.options;
+  const { reportDir: _r, verbose: _v, jobs: _j, ...shown } = args.options;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'check-layer', version: TOOL_VERSION },

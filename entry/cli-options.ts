@@ -5,6 +5,7 @@
  * user typed (a number flag typed as 'number' would turn "" into 0 and "abc" into NaN).
  */
 import type { Argv } from 'yargs';
+import { asText } from '../harness/as-text.ts';
 import { OPTIONS, type RunOptions } from '../harness/options.ts';
 
 type Key = keyof RunOptions;
@@ -73,7 +74,7 @@ export interface HelpEntry {
 export function optionHelp(k: Key, o: FlagOverrides = {}): HelpEntry {
   const spec = OPTIONS[k];
   const shownDefault =
-    spec.defaultText ?? (Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default));
+    spec.defaultText ?? (Array.isArray(spec.default) ? spec.default.join(',') : asText(spec.default));
   const tags = `[${spec.type}]${shownDefault ? ` [default: ${shownDefault}]` : ''}`;
   return { flags: `--${flagOf(k, o)}`, describe: o[k]?.describe ?? spec.describe, tags };
 }

@@ -3,14 +3,23 @@
  * reports; `check-layer train` trains the seed network. Options are resolved once here; every
  * usage or loading problem is one line on stderr and exit code 2.
  */
+import { totalmem } from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
-import { formatCheckLine, formatHeader, formatSummary, type ConsoleStyle } from '../reports/console.ts';
+import { allLayersLine, formatCheckLine, formatHeader, formatSummary, type ConsoleStyle } from '../reports/console.ts';
 import { prepareReportDir, writeReports } from '../reports/write-reports.ts';
 import { UsageError } from '../harness/errors.ts';
-import { FLAG_KEYS, resolveRunOptions, selectChecks, type RunOptions } from '../harness/options.ts';
+import {
+  defaultMemoryLimitMb,
+  effectiveJobs,
+  FLAG_KEYS,
+  resolveRunOptions,
+  selectChecks,
+  type RunOptions,
+} from '../harness/options.ts';
 import {
   declareOptions,
+  flagOf,
   helpWidth,
   joinDashedValues,
   looseOptions,
@@ -20,8 +29,10 @@ import {
   renderParagraphs,
   valueFlags,
 } from './cli-options.ts';
-import { summaryLine, SUITES, summarize, type RunResult } from '../harness/result.ts';
-import { closeWorker, layerOutputLine, runFileIsolated } from './run-file.ts';
+import { SUITES, type RunResult } from '../harness/result.ts';
+import { closeWorker, layerOutputLine, runFileIsolated, type CheckProcessSlot } from './run-file.ts';
+import { runFilesInLanes } from './run-files.ts';
+import { shardFiles } from './shard.ts';
 import { CATALOG } from '../harness/catalog.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
 import { escapeControl, escapeControlDeep } from '../harness/control-chars.ts';
@@ -43,6 +54,11 @@ const EXAMPLES: [string, string][] = [
   ],
   ['check-layer a.ts b.ts --format html,json,junit', 'several layers, an index page, JUnit XML for CI'],
   ['check-layer ./myLayer.ts --checks gradientsAreNumericallyCorrect --seed 7', 'replay one check with a seed'],
+  [
+    'check-layer layers/*.ts --shard 2/4 --jobs 2 --report-dir shard-2',
+    "one CI machine's share (the second of four), two files at a time",
+  ],
+  ['check-layer merge-reports shard-1 shard-2 shard-3 shard-4', 'the shards merged: index page, JUnit file, summary'],
   ['check-layer train --epochs 30', 'the walkthrough: train the seed network with the reference ELU'],
 ];
 
@@ -55,6 +71,7 @@ export function helpText(width = helpWidth()): string {
   return [
     'Usage: check-layer <layer files..> [options]',
     '       check-layer train [--layer FILE] [options]',
+    '       check-layer merge-reports <folders..> [--report-dir OUT]',
     '',
     ...renderEntries(
       'Positionals',
@@ -86,6 +103,7 @@ export async function main(
   const verbose = argv.includes('--verbose');
   try {
     if (argv[0] === 'train') return await trainCommand(argv.slice(1), io);
+    if (argv[0] === 'merge-reports') return await mergeCommand(argv.slice(1), io);
     return await checkCommand(argv, io);
   } catch (e) {
     closeWorker();
@@ -151,32 +169,99 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
   if (files.length === 0 && !args['list-checks'])
     throw new UsageError('no layer file given; usage: check-layer ./myLayer.ts (see check-layer --help)');
   if (args['list-checks']) return listChecks(io);
-  const options = resolveRunOptions(looseOptions(args, KEYS));
+  let options = resolveRunOptions(looseOptions(args, KEYS));
+  const chosen = options.shard ? shardFiles(files, options.shard) : files;
+  if (options.shard) {
+    const { index, total } = options.shard;
+    if (chosen.length === 0) {
+      io.out(
+        `Shard ${index}/${total}: no layer file falls in it (${files.length} file${files.length === 1 ? '' : 's'} over ${total} shards); nothing to check.`,
+      );
+      return 0;
+    }
+    io.err(`check-layer: shard ${index}/${total}: ${chosen.length} of ${files.length} layer files`);
+  }
+  const jobs = effectiveJobs(options, chosen.length);
+  // Each check process gets its share of the default memory limit (half the machine's memory).
+  if (jobs > 1 && args[flagOf('memoryLimitMb')] === undefined)
+    options = { ...options, memoryLimitMb: defaultMemoryLimitMb(totalmem() / jobs) };
   prepareReportDir(options.reportDir);
-  const runs: RunResult[] = [];
-  for (const file of files) runs.push(await checkFile(file, options, io));
-  closeWorker();
+  const runs = jobs === 1 ? await checkOneByOne(chosen, options, io) : await checkInParallel(chosen, options, jobs, io);
   await writeAndSummarize(runs, options, io);
   return Math.max(...runs.map((r) => r.exitCode));
 }
 
+async function checkOneByOne(files: string[], options: RunOptions, io: Out): Promise<RunResult[]> {
+  const runs: RunResult[] = [];
+  for (const file of files) runs.push(await checkFile(file, options, io));
+  closeWorker();
+  return runs;
+}
+
+/**
+ * `--jobs N`: N files at a time, each in its own check process. A file's console block (header,
+ * check lines, the layer's output, summary) is held until the file ends and then printed whole,
+ * so blocks never mix; progress lines (training) go to stderr as they come, prefixed with the
+ * file, and a line after each file says how far the run is.
+ */
+async function checkInParallel(files: string[], options: RunOptions, jobs: number, io: Out): Promise<RunResult[]> {
+  io.err(`check-layer: ${files.length} layer files, ${jobs} at a time (--jobs ${jobs})`);
+  const started = performance.now();
+  let done = 0;
+  const { results, lanes } = await runFilesInLanes(files, jobs, async (file, _i, slot) => {
+    const block: { stream: 'out' | 'err'; text: string }[] = [];
+    const held: Out = {
+      out: (text) => block.push({ stream: 'out', text }),
+      err: (text) => block.push({ stream: 'err', text }),
+    };
+    const run = await checkFile(file, options, held, {
+      slot,
+      progress: (line) => io.err(`  [${path.basename(file)}] ${line.trimStart()}`),
+    });
+    for (const b of block) io[b.stream](b.text);
+    done++;
+    const running = Math.min(jobs, files.length - done);
+    io.err(
+      `check-layer: ${done} of ${files.length} files done${running ? ` (${running} running, ${files.length - done - running} waiting)` : ''}`,
+    );
+    return run;
+  });
+  io.out(
+    `Check processes: ${lanes.length} at a time, peak resident ${lanes.map((l) => `${Math.round(l.peakRss / MB)} MB`).join(', ')}; wall time ${((performance.now() - started) / 1000).toFixed(2)} s`,
+  );
+  return results;
+}
+
+const MB = 1024 * 1024;
+
 /** One layer file: its header, a line per check as it ends, its summary. */
-async function checkFile(file: string, options: RunOptions, io: Out): Promise<RunResult> {
+async function checkFile(
+  file: string,
+  options: RunOptions,
+  io: Out,
+  how: { slot?: CheckProcessSlot; progress?: (line: string) => void } = {},
+): Promise<RunResult> {
   const style: ConsoleStyle = {
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && !process.env['CI'],
   };
   let headerShown = false;
   const ids = selectChecks(CATALOG, options).map((c) => c.id);
-  const run = await runFileIsolated(file, options, ids, {
-    onLoaded: (layer, environment) => {
-      io.out(formatHeader({ layer, environment, seed: options.seed }));
-      headerShown = true;
+  const run = await runFileIsolated(
+    file,
+    options,
+    ids,
+    {
+      onLoaded: (layer, environment) => {
+        io.out(formatHeader({ layer, environment, seed: options.seed }));
+        headerShown = true;
+      },
+      onProgress: (_id, line) => (how.progress ?? io.err)(line),
+      onOutput: (stream, line) => (stream === 'stdout' ? io.out : io.err)(layerOutputLine(file, line)),
+      // Control characters from the layer (an error message's ESC[2J) shown escaped, not obeyed.
+      onResult: (r) => io.out(formatCheckLine(escapeControlDeep(r), style)),
     },
-    onProgress: (_id, line) => io.err(line),
-    onOutput: (stream, line) => (stream === 'stdout' ? io.out : io.err)(layerOutputLine(file, line)),
-    // Control characters from the layer (an error message's ESC[2J) shown escaped, not obeyed.
-    onResult: (r) => io.out(formatCheckLine(escapeControlDeep(r), style)),
-  });
+    { slot: how.slot },
+  );
   if (run.loadError) {
     io.err(`check-layer: ${escapeControl(run.loadError.message)}`);
     return run;
@@ -197,13 +282,12 @@ async function writeAndSummarize(runs: RunResult[], options: RunOptions, io: Out
     const rel = path.relative(process.cwd(), shown);
     io.out(`Report: ${rel && !rel.startsWith('..') ? rel : path.resolve(shown)}`);
   }
-  if (runs.length > 1) {
-    const total = summarize(
-      runs.flatMap((r) => r.checks),
-      runs.reduce((a, r) => a + r.summary.durationMs, 0),
-    );
-    io.out(`All ${runs.length} layers: ${summaryLine(total)}`);
-  }
+  if (runs.length > 1) io.out(allLayersLine(runs));
+}
+
+async function mergeCommand(argv: string[], io: Out): Promise<number> {
+  const { runMergeFromCli } = await import('./merge-reports.ts');
+  return runMergeFromCli(argv, io);
 }
 
 async function trainCommand(argv: string[], io: Out): Promise<number> {

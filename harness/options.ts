@@ -12,7 +12,7 @@
  * if it changes a check's result (the replay command then carries it), and list its key in
  * `API_OPTION_KEYS` (with its type in `ApiOptionValues`) if checkLayer and describeLayer take it.
  */
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { BACKENDS, type BackendChoice } from './backend-names.ts';
 import { CHECK_IDS, suiteOf, type CatalogEntry, type CheckId } from './catalog.ts';
 import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from './check.ts';
@@ -40,6 +40,38 @@ export interface RunOptions extends CheckOptions {
   verbose: boolean;
   /** Megabytes the check process may use (resident size, TensorFlow.js's tensors, JavaScript heap). */
   memoryLimitMb: number;
+  /** Layer files checked at the same time, each in its own check process; null: `defaultJobs`. */
+  jobs: number | null;
+  /** This machine's share of the layer files (`shardFiles`); null: every file. */
+  shard: Shard | null;
+}
+
+/** `--shard 2/4`: the second of four shares, 1-based as in Playwright. */
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+/** At most this many check processes at once: each holds its own TensorFlow.js (about 300 MB). */
+export const MAX_JOBS = 32;
+/** At most this many shards. */
+export const MAX_SHARDS = 1000;
+
+/**
+ * `--jobs` when not given: half the cores (at least one), as Playwright's workers, since the count
+ * includes hyper-threads and the checks of one file keep one core busy; one when the training suite
+ * runs, which already trains on every core (`--workers`). Never more than the files.
+ */
+export function defaultJobs(options: Pick<RunOptions, 'suites' | 'checks'>, cores = availableParallelism()): number {
+  const training = options.checks.length
+    ? options.checks.some((id) => suiteOf(id) === 'training')
+    : options.suites.includes('training');
+  return training ? 1 : Math.max(1, Math.floor(cores / 2));
+}
+
+/** The number of check processes for `fileCount` files: the option, else its default, never more than the files. */
+export function effectiveJobs(options: Pick<RunOptions, 'suites' | 'checks' | 'jobs'>, fileCount: number): number {
+  return Math.max(1, Math.min(fileCount, options.jobs ?? defaultJobs(options)));
 }
 
 /** The default memory limit: half of this machine's memory, at least 1 GB, in MB (a multiple of 256). */
@@ -207,10 +239,27 @@ export const OPTIONS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
     flag: 'memory-limit',
     type: 'number',
     describe:
-      "Megabytes the checks may use (resident size, TensorFlow.js's tensors, JavaScript heap); a check that goes past it fails and the run goes on",
+      "Megabytes each check process may use (resident size, TensorFlow.js's tensors, JavaScript heap); a check that goes past it fails and the run goes on; with --jobs N the default is divided by N",
     default: defaultMemoryLimitMb(),
     defaultText: `${defaultMemoryLimitMb()}: half of this machine's memory`,
     parse: (v, name) => parseWhole(v, name, 256),
+  },
+  jobs: {
+    flag: 'jobs',
+    type: 'number',
+    describe: `Layer files checked at the same time, each in its own check process (1 to ${MAX_JOBS}); their console output is shown file by file`,
+    default: null,
+    defaultText: 'half the cores, 1 with the training suite',
+    parse: (v, name) => parseWhole(v, name, 1, MAX_JOBS),
+  },
+  shard: {
+    flag: 'shard',
+    type: 'string',
+    describe:
+      "Check only this machine's share of the layer files, i/n (1-based), e.g. 2/4: the files sorted by path, every n-th from the i-th",
+    default: null,
+    defaultText: '',
+    parse: parseShard,
   },
   compareBackends: {
     flag: null,
@@ -422,6 +471,18 @@ export function parseWhole(v: unknown, name: string, min: number, max = Number.M
   if (!Number.isInteger(n) || n < min || n > max)
     throw new UsageError(`${name}: "${shown(v)}" is not valid; give a whole number ${range}`);
   return n;
+}
+
+/** `i/n` with 1 <= i <= n <= MAX_SHARDS. */
+export function parseShard(v: unknown, name = '--shard'): Shard {
+  const example = `i/n with 1 <= i <= n <= ${MAX_SHARDS}, e.g. 1/4 for the first of four machines`;
+  rejectEmpty(v, name, example);
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(String(v));
+  const index = Number(m?.[1]);
+  const total = Number(m?.[2]);
+  if (!m || index < 1 || total < 1 || index > total || total > MAX_SHARDS)
+    throw new UsageError(`${name}: "${shown(v)}" is not a shard; give ${example}`);
+  return { index, total };
 }
 
 function parseText(v: unknown, name: string): string {

@@ -2,7 +2,7 @@
  * The console report: one line per check as it ends, details under a failure, then MATLAB's
  * summary line. Colour only on a terminal (and never when NO_COLOR is set).
  */
-import { summaryLine, type CheckResult, type RunResult } from '../harness/result.ts';
+import { summarize, summaryLine, type CheckResult, type RunResult } from '../harness/result.ts';
 
 export interface ConsoleStyle {
   color: boolean;
@@ -55,4 +55,13 @@ export function formatHeader(run: Pick<RunResult, 'layer' | 'environment' | 'see
 
 export function formatSummary(run: RunResult): string {
   return summaryLine(run.summary);
+}
+
+/** `All 4 layers: 53 Passed, 1 Failed, ...`: every check of every run, times summed. */
+export function allLayersLine(runs: readonly RunResult[]): string {
+  const total = summarize(
+    runs.flatMap((r) => r.checks),
+    runs.reduce((a, r) => a + r.summary.durationMs, 0),
+  );
+  return `All ${runs.length} layers: ${summaryLine(total)}`;
 }

@@ -60,11 +60,11 @@ function count(checks: readonly CheckResult[]): Counts {
 const countAttrs = (k: Counts): string =>
   `tests="${k.tests}" failures="${k.failures}" errors="${k.errors}" skipped="${k.skipped}" time="${seconds(k.ms)}"`;
 
-export function renderJunit(run: Readonly<RunResult>): string {
+/** A run's <testsuite> blocks and every testcase counted in them; `label` goes after each suite's name. */
+function runBlocks(run: Readonly<RunResult>, label = ''): { blocks: string[]; all: CheckResult[] } {
   const file = run.layer?.file ?? '';
-  const layerName = run.layer?.name || run.layer?.className || file || 'layer';
   const props = [
-    ['layer', layerName],
+    ['layer', layerNameOf(run)],
     ['file', file],
     ['seed', run.seed],
     ['backend', run.environment?.backend ?? ''],
@@ -84,7 +84,7 @@ export function renderJunit(run: Readonly<RunResult>): string {
   for (const [suite, checks] of suites) {
     all.push(...checks);
     blocks.push(
-      `  <testsuite name="check-layer.${attr(suite)}" ${countAttrs(count(checks))}${run.startedAt ? ` timestamp="${attr(run.startedAt)}"` : ''}>\n    <properties>\n${props}\n    </properties>\n${checks.map((c) => testcase(c, file)).join('\n')}\n  </testsuite>`,
+      `  <testsuite name="${attr(`check-layer.${suite}${label}`)}" ${countAttrs(count(checks))}${run.startedAt ? ` timestamp="${attr(run.startedAt)}"` : ''}>\n    <properties>\n${props}\n    </properties>\n${checks.map((c) => testcase(c, file)).join('\n')}\n  </testsuite>`,
     );
   }
   if (run.loadError) {
@@ -92,11 +92,43 @@ export function renderJunit(run: Readonly<RunResult>): string {
     const k: Counts = { tests: 1, failures: 0, errors: 1, skipped: 0, ms: 0 };
     all.push({ id: 'loadLayer', suite: 'shape', status: 'incomplete', message: run.loadError.message, durationMs: 0 });
     blocks.unshift(
-      `  <testsuite name="check-layer.load" ${countAttrs(k)}>\n    <properties>\n${props}\n    </properties>\n    <testcase name="loadLayer" classname="check-layer.load" time="0.000"${file ? ` file="${attr(file)}"` : ''}>\n      <error message="${attr(run.loadError.message)}" type="loadError">${escapeXml(text)}</error>\n    </testcase>\n  </testsuite>`,
+      `  <testsuite name="${attr(`check-layer.load${label}`)}" ${countAttrs(k)}>\n    <properties>\n${props}\n    </properties>\n    <testcase name="loadLayer" classname="check-layer.load" time="0.000"${file ? ` file="${attr(file)}"` : ''}>\n      <error message="${attr(run.loadError.message)}" type="loadError">${escapeXml(text)}</error>\n    </testcase>\n  </testsuite>`,
     );
   }
+  return { blocks, all };
+}
+
+const layerNameOf = (run: Readonly<RunResult>): string =>
+  run.layer?.name || run.layer?.className || run.layer?.file || 'layer';
+
+const document = (name: string, counts: Counts, blocks: string[]): string =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${attr(name)}" ${countAttrs(counts)}>\n${blocks.join('\n')}\n</testsuites>\n`;
+
+export function renderJunit(run: Readonly<RunResult>): string {
+  const file = run.layer?.file ?? '';
+  const { blocks, all } = runBlocks(run);
   const total = count(all);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${attr(`check-layer: ${layerName}${file ? ` (${file})` : ''}`)}" ${countAttrs({ ...total, ms: run.summary?.durationMs ?? total.ms })}>\n${blocks.join('\n')}\n</testsuites>\n`;
+  return document(
+    `check-layer: ${layerNameOf(run)}${file ? ` (${file})` : ''}`,
+    { ...total, ms: run.summary?.durationMs ?? total.ms },
+    blocks,
+  );
+}
+
+/**
+ * One JUnit file for several layer files (merge-reports): each file's suites in turn, named
+ * `check-layer.<suite> (<file>)` so that the same check of two layers stays apart in a CI's test
+ * view; testcases as in a single file's report (classname `check-layer.<suite>`, `file` set).
+ */
+export function renderJunitMerged(runs: readonly Readonly<RunResult>[]): string {
+  const parts = runs.map((run) => runBlocks(run, ` (${run.layer?.file ?? ''})`));
+  const total = count(parts.flatMap((p) => p.all));
+  const ms = runs.reduce((a, r) => a + (Number.isFinite(r.summary?.durationMs) ? r.summary.durationMs : 0), 0);
+  return document(
+    `check-layer: ${runs.length} layer file${runs.length === 1 ? '' : 's'}`,
+    { ...total, ms },
+    parts.flatMap((p) => p.blocks),
+  );
 }
 
 export const junitWriter: ReportWriter = { format: 'junit', extension: '.junit.xml', render: renderJunit };

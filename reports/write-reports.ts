@@ -71,11 +71,25 @@ export async function writeReports(
   runs: RunResult[],
   reportDir: string,
   formats: ReportFormat[],
+  more: MoreReports = {},
 ): Promise<WrittenReports> {
-  return withSignalsHeld(() => writeReportSet(runs, reportDir, formats));
+  return withSignalsHeld(() => writeReportSet(runs, reportDir, formats, more));
 }
 
-function writeReportSet(runs: RunResult[], reportDir: string, formats: ReportFormat[]): WrittenReports {
+/** What merge-reports adds to a run's set. */
+export interface MoreReports {
+  /** Write index.html even for one run. */
+  index?: boolean;
+  /** Further files of the set, by name (the merged JUnit file). */
+  files?: { name: string; text: string }[];
+}
+
+function writeReportSet(
+  runs: RunResult[],
+  reportDir: string,
+  formats: ReportFormat[],
+  more: MoreReports,
+): WrittenReports {
   prepareReportDir(reportDir);
   removeStaleStaging(reportDir);
   const stems = reportStems(runs.map((r) => r.layer.file));
@@ -91,7 +105,7 @@ function writeReportSet(runs: RunResult[], reportDir: string, formats: ReportFor
     }
     written.perRun.push(perRun);
   });
-  if (runs.length > 1) {
+  if (runs.length > 1 || more.index) {
     const index = 'index.html';
     const text = renderIndex(
       runs.map((run, i) => ({
@@ -103,6 +117,7 @@ function writeReportSet(runs: RunResult[], reportDir: string, formats: ReportFor
     files.push({ name: index, text });
     written.index = path.join(reportDir, index);
   }
+  files.push(...(more.files ?? []));
   writeSet(reportDir, files);
   return written;
 }

@@ -35,40 +35,8 @@ export const backwardIsLinearInUpstreamGradient: Check = {
       const base = await readGradients(tidyGradients(() => subject.gradients(inputs.X, inputs.dLdZ)));
       const findings: LinearityFinding[] = [];
       for (const c of [...SCALES, 0]) {
-        const scaled = tf.tensor(
-          inputs.g.map((v) => c * v),
-          inputs.outputShape,
-          'float32',
-        );
-        let got: Record<string, Float32Array>;
-        try {
-          got = await readGradients(tidyGradients(() => subject.gradients(inputs.X, scaled)));
-        } finally {
-          scaled.dispose();
-        }
-        for (const name of Object.keys(shapes)) {
-          const expected = base[name]!.map((v) => c * v);
-          const cmp =
-            c === 0
-              ? compareDerivatives(expected, got[name]!, { rel: 0, relToRms: 0 })
-              : compareDerivatives(expected, got[name]!, LINEARITY_TOLERANCE);
-          let mismatches = cmp.mismatches;
-          let tolerance = cmp.tolerance;
-          if (c === 0) {
-            // Zero: compare with the size of the derivatives for dLdZ, not with zero's own RMS.
-            tolerance = ZERO_TOLERANCE * rms(base[name]!);
-            mismatches = Array.from(got[name]!).filter((v) => !(Math.abs(v) <= tolerance)).length;
-          }
-          findings.push({
-            parameter: name,
-            scale: c,
-            index: cmp.worstIndex,
-            expected: cmp.expected,
-            actual: cmp.actual,
-            tolerance,
-            mismatches,
-          });
-        }
+        const got = await gradientsForScaledUpstream(ctx, inputs, c);
+        for (const name of Object.keys(shapes)) findings.push(linearityFinding(name, c, base[name]!, got[name]!));
       }
       const evidence: LinearityEvidence = {
         kind: 'linearity',
@@ -77,33 +45,85 @@ export const backwardIsLinearInUpstreamGradient: Check = {
         zeroTolerance: ZERO_TOLERANCE,
         findings,
       };
-      const bad = findings.filter((f) => f.mismatches > 0);
-      const names = Object.keys(shapes);
-      if (bad.length === 0) {
-        return {
-          status: 'passed',
-          message: `derivatives of ${names.join(', ')} scale with dLdZ (x ${SCALES.join(', x ')}) and vanish for dLdZ = 0`,
-          evidence,
-        };
-      }
-      const w = bad[0]!;
-      const where = probeName(w.parameter, shapes[w.parameter]!, w.index, null);
-      const message =
-        w.scale === 0
-          ? `derivative of ${w.parameter} is not zero for dLdZ = 0: at ${where} expected 0 (within ${num(w.tolerance)}), got ${num(w.actual)}`
-          : `derivative of ${w.parameter} does not scale with dLdZ: with dLdZ x ${w.scale} expected ${num(w.expected)} at ${where}, got ${num(w.actual)} (tolerance ${num(w.tolerance)})`;
-      return {
-        status: 'failed',
-        message,
-        details: [
-          ...bad.map((f) => `${f.parameter}, dLdZ x ${f.scale}: ${f.mismatches} elements off`),
-          `case: ${describeCase(inputs.case, inputs.outputShape)}`,
-        ],
-        where: { parameter: w.parameter, index: w.index, position: positionOf(w.index, shapes[w.parameter]!) },
-        evidence,
-      };
+      return outcome(findings, shapes, describeCase(inputs.case, inputs.outputShape), evidence);
     } finally {
       inputs.dispose();
     }
   },
 };
+
+/** The derivatives for c x dLdZ, read back. */
+async function gradientsForScaledUpstream(
+  ctx: CheckContext,
+  inputs: ReturnType<typeof drawInputs>,
+  c: number,
+): Promise<Record<string, Float32Array>> {
+  const scaled = tf.tensor(
+    inputs.g.map((v) => c * v),
+    inputs.outputShape,
+    'float32',
+  );
+  try {
+    return await readGradients(tidyGradients(() => ctx.subject.gradients(inputs.X, scaled)));
+  } finally {
+    scaled.dispose();
+  }
+}
+
+/** One parameter's derivative for c x dLdZ against c x its derivative for dLdZ. */
+function linearityFinding(parameter: string, c: number, base: Float32Array, got: Float32Array): LinearityFinding {
+  const expected = base.map((v) => c * v);
+  const cmp =
+    c === 0
+      ? compareDerivatives(expected, got, { rel: 0, relToRms: 0 })
+      : compareDerivatives(expected, got, LINEARITY_TOLERANCE);
+  let mismatches = cmp.mismatches;
+  let tolerance = cmp.tolerance;
+  if (c === 0) {
+    // Zero: compare with the size of the derivatives for dLdZ, not with zero's own RMS.
+    tolerance = ZERO_TOLERANCE * rms(base);
+    mismatches = Array.from(got).filter((v) => !(Math.abs(v) <= tolerance)).length;
+  }
+  return {
+    parameter,
+    scale: c,
+    index: cmp.worstIndex,
+    expected: cmp.expected,
+    actual: cmp.actual,
+    tolerance,
+    mismatches,
+  };
+}
+
+function outcome(
+  findings: LinearityFinding[],
+  shapes: Record<string, number[]>,
+  caseText: string,
+  evidence: LinearityEvidence,
+): CheckOutcome {
+  const bad = findings.filter((f) => f.mismatches > 0);
+  const names = Object.keys(shapes);
+  if (bad.length === 0) {
+    return {
+      status: 'passed',
+      message: `derivatives of ${names.join(', ')} scale with dLdZ (x ${SCALES.join(', x ')}) and vanish for dLdZ = 0`,
+      evidence,
+    };
+  }
+  const w = bad[0]!;
+  const where = probeName(w.parameter, shapes[w.parameter]!, w.index, null);
+  const message =
+    w.scale === 0
+      ? `derivative of ${w.parameter} is not zero for dLdZ = 0: at ${where} expected 0 (within ${num(w.tolerance)}), got ${num(w.actual)}`
+      : `derivative of ${w.parameter} does not scale with dLdZ: with dLdZ x ${w.scale} expected ${num(w.expected)} at ${where}, got ${num(w.actual)} (tolerance ${num(w.tolerance)})`;
+  return {
+    status: 'failed',
+    message,
+    details: [
+      ...bad.map((f) => `${f.parameter}, dLdZ x ${f.scale}: ${f.mismatches} elements off`),
+      `case: ${caseText}`,
+    ],
+    where: { parameter: w.parameter, index: w.index, position: positionOf(w.index, shapes[w.parameter]!) },
+    evidence,
+  };
+}

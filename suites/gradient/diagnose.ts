@@ -29,19 +29,33 @@ function close(a: number, b: number, p: ProbePoint, rel: number): boolean {
 }
 
 export function diagnose(input: DiagnosisInput): string | null {
-  const { parameter: P, batch } = input;
-  const smooth = P.points.filter((p) => !p.kink && Number.isFinite(p.numeric) && Number.isFinite(p.analytic));
-  const failing = smooth.filter((p) => !p.passed);
-  if (failing.length === 0) return null;
+  const smooth = input.parameter.points.filter(
+    (p) => !p.kink && Number.isFinite(p.numeric) && Number.isFinite(p.analytic),
+  );
+  if (smooth.every((p) => p.passed)) return null;
+  return (
+    upstreamIgnored(input) ??
+    swappedWithAnother(input) ??
+    signFlipped(smooth) ??
+    firstObservationOnly(input, smooth) ??
+    constantFactor(input, smooth)
+  );
+}
 
-  if (input.analyticDoubled) {
-    const a = input.analytic;
-    const d = input.analyticDoubled;
-    const diff = Array.from(a, (v, i) => d[i]! - v);
-    if (rms(a) > 0 && rms(diff) <= 1e-3 * rms(a))
-      return 'upstream gradient not applied: the derivative does not change when dLdZ is doubled';
-  }
+/** The derivative does not change when dLdZ is doubled. */
+function upstreamIgnored(input: DiagnosisInput): string | null {
+  const a = input.analytic;
+  const d = input.analyticDoubled;
+  if (!d) return null;
+  const diff = Array.from(a, (v, i) => d[i]! - v);
+  return rms(a) > 0 && rms(diff) <= 1e-3 * rms(a)
+    ? 'upstream gradient not applied: the derivative does not change when dLdZ is doubled'
+    : null;
+}
 
+/** Two parameters of the same shape whose derivatives are each other's numerical ones. */
+function swappedWithAnother(input: DiagnosisInput): string | null {
+  const P = input.parameter;
   for (const Q of input.all) {
     if (Q === P || Q.role !== P.role || Q.shape.join('x') !== P.shape.join('x') || Q.points.every((q) => q.passed))
       continue;
@@ -55,38 +69,44 @@ export function diagnose(input: DiagnosisInput): string | null {
     if (crossed)
       return `derivatives of ${P.name} and ${Q.name} swapped: the derivative returned for ${P.name} matches the numerical derivative of ${Q.name}, and the other way round`;
   }
+  return null;
+}
 
-  // Sign: judged on element probes (a direction mixes flipped and right elements).
+/** analytic = -numeric where it fails; judged on element probes (a direction mixes flipped and right elements). */
+function signFlipped(smooth: ProbePoint[]): string | null {
   const elements = smooth.filter((p) => p.index !== null);
   const failingElements = elements.filter((p) => !p.passed);
   if (
-    failingElements.length > 0 &&
-    failingElements.every((p) => Math.abs(p.numeric) > p.tolerance && close(p.analytic, -p.numeric, p, 0.01))
-  ) {
-    return failingElements.length === elements.length
-      ? 'sign flipped: analytic = -numeric at every element probed'
-      : `sign flipped at the ${failingElements.length} failing elements (analytic = -numeric there; the other ${elements.length - failingElements.length} agree)`;
-  }
+    failingElements.length === 0 ||
+    !failingElements.every((p) => Math.abs(p.numeric) > p.tolerance && close(p.analytic, -p.numeric, p, 0.01))
+  )
+    return null;
+  return failingElements.length === elements.length
+    ? 'sign flipped: analytic = -numeric at every element probed'
+    : `sign flipped at the ${failingElements.length} failing elements (analytic = -numeric there; the other ${elements.length - failingElements.length} agree)`;
+}
 
-  if (
-    batch > 1 &&
-    failing.every(
-      (p) =>
-        close(p.analytic, p.numericFirstObservation, p, 1e-3) && !close(p.numeric, p.numericFirstObservation, p, 1e-3),
-    )
-  ) {
-    return 'sum over observations missing: the derivative is that of the first observation alone';
-  }
+/** The derivative is that of the first observation alone. */
+function firstObservationOnly(input: DiagnosisInput, smooth: ProbePoint[]): string | null {
+  const failing = smooth.filter((p) => !p.passed);
+  const alone = failing.every(
+    (p) =>
+      close(p.analytic, p.numericFirstObservation, p, 1e-3) && !close(p.numeric, p.numericFirstObservation, p, 1e-3),
+  );
+  return input.batch > 1 && alone
+    ? 'sum over observations missing: the derivative is that of the first observation alone'
+    : null;
+}
 
+/** analytic = k x numeric at every probe (1 / batch: a mean instead of a sum). */
+function constantFactor(input: DiagnosisInput, smooth: ProbePoint[]): string | null {
+  const { batch } = input;
   const determined = smooth.filter((p) => Math.abs(p.numeric) > 4 * p.tolerance);
-  if (determined.length >= 2) {
-    const ratios = determined.map((p) => p.analytic / p.numeric).sort((x, y) => x - y);
-    const k = ratios[Math.floor(ratios.length / 2)]!;
-    if (Number.isFinite(k) && k !== 0 && smooth.every((p) => close(p.analytic, k * p.numeric, p, 2e-3))) {
-      if (Math.abs(k * batch - 1) < 2e-3)
-        return `sum over observations missing: analytic = numeric / ${batch} at every probe (a mean over the ${batch} observations instead of a sum?)`;
-      return `off by a constant factor: analytic = ${num(k)} x numeric at every probe`;
-    }
-  }
-  return null;
+  if (determined.length < 2) return null;
+  const ratios = determined.map((p) => p.analytic / p.numeric).sort((x, y) => x - y);
+  const k = ratios[Math.floor(ratios.length / 2)]!;
+  if (!Number.isFinite(k) || k === 0 || !smooth.every((p) => close(p.analytic, k * p.numeric, p, 2e-3))) return null;
+  if (Math.abs(k * batch - 1) < 2e-3)
+    return `sum over observations missing: analytic = numeric / ${batch} at every probe (a mean over the ${batch} observations instead of a sum?)`;
+  return `off by a constant factor: analytic = ${num(k)} x numeric at every probe`;
 }

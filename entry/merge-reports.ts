@@ -1,0 +1,176 @@
+/**
+ * `check-layer merge-reports DIR... [--report-dir OUT]`: the JSON reports of several runs (the
+ * shards of a CI matrix, each run with `--shard i/n`) merged into one set, as Playwright's
+ * merge-reports does: each layer's HTML and JSON report, one index page, one JUnit file with every
+ * layer's checks (`junit.xml`), and one summary on the console. The exit code is the one a
+ * single run over all the files would give: 2 if a file could not run, else 1 if a check failed
+ * or was incomplete, else 0.
+ */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import yargs from 'yargs';
+import { UsageError } from '../harness/errors.ts';
+import { OPTIONS, type RunOptions } from '../harness/options.ts';
+import { summaryLine, type RunResult } from '../harness/result.ts';
+import { escapeControl, escapeControlDeep } from '../harness/control-chars.ts';
+import { allLayersLine, formatCheckLine, type ConsoleStyle } from '../reports/console.ts';
+import { verdict } from '../reports/html.ts';
+import { renderJunitMerged } from '../reports/junit.ts';
+import { prepareReportDir, writeReports } from '../reports/write-reports.ts';
+import {
+  declareOptions,
+  helpWidth,
+  joinDashedValues,
+  optionHelp,
+  renderEntries,
+  renderExamples,
+  renderParagraphs,
+  valueFlags,
+} from './cli-options.ts';
+import { readReportDir, type ReadReport } from './read-reports.ts';
+
+type Out = { out: (s: string) => void; err: (s: string) => void };
+
+const KEYS = ['reportDir', 'verbose'] as const satisfies readonly (keyof RunOptions)[];
+/** The merged JUnit file's name: no layer's report is called this (theirs end in .junit.xml). */
+export const MERGED_JUNIT = 'junit.xml';
+
+export function mergeHelpText(width = helpWidth()): string {
+  return [
+    'Usage: check-layer merge-reports <folders..> [--report-dir OUT]',
+    '',
+    ...renderParagraphs(
+      "Merges the JSON reports of several runs (the shards of a CI matrix, each run with --shard i/n) into one set: each layer's HTML and JSON report, index.html, one JUnit file (junit.xml) and one summary. Exit code as a single run over all the files.",
+      width,
+    ),
+    '',
+    ...renderEntries(
+      'Positionals',
+      [{ flags: 'folders', describe: 'Report folders the runs wrote (--report-dir)', tags: '[string]' }],
+      width,
+    ),
+    '',
+    ...renderEntries(
+      'Options',
+      [
+        { flags: '-h, --help', describe: 'Show help', tags: '[boolean]' },
+        optionHelp('reportDir', {
+          reportDir: { describe: 'Folder for the merged reports (not one of the merged folders)' },
+        }),
+        optionHelp('verbose', { verbose: { describe: 'Show stack traces' } }),
+      ],
+      width,
+    ),
+    '',
+    ...renderExamples(
+      [['check-layer merge-reports shard-1 shard-2 --report-dir merged', 'two shards into one report']],
+      width,
+    ),
+  ].join('\n');
+}
+
+export async function runMergeFromCli(argv: string[], io: Out): Promise<number> {
+  let y = yargs(joinDashedValues(argv, valueFlags(KEYS)))
+    .scriptName('check-layer merge-reports')
+    .version(false)
+    .help(false)
+    .option('help', { alias: 'h', type: 'boolean' })
+    .command('$0 [folders..]', false, (c) => c.positional('folders', { type: 'string', array: true }))
+    .strict()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new UsageError(
+        `merge-reports: ${(msg ?? err?.message ?? 'bad arguments').split('\n')[0]}; see check-layer merge-reports --help`,
+      );
+    });
+  y = declareOptions(y, KEYS);
+  const args = (await y.parseAsync()) as Record<string, unknown>;
+  if (args['help']) {
+    io.out(mergeHelpText());
+    return 0;
+  }
+  const dirs = ((args['folders'] as unknown[] | undefined) ?? []).map(String);
+  if (dirs.length === 0)
+    throw new UsageError(
+      'merge-reports: no report folder given; usage: check-layer merge-reports shard-1 shard-2 --report-dir merged',
+    );
+  const given = args['report-dir'];
+  const out = given === undefined ? OPTIONS.reportDir.default : OPTIONS.reportDir.parse(given, '--report-dir');
+  return mergeReports(dirs, out, io);
+}
+
+export async function mergeReports(dirs: string[], out: string, io: Out): Promise<number> {
+  const outReal = realOrNull(out);
+  const perDir = dirs.map((dir) => {
+    if (outReal && realOrNull(dir) === outReal)
+      throw new UsageError(
+        `merge-reports: --report-dir ${out} is one of the folders being merged; choose another folder for the merged reports`,
+      );
+    return { dir, reports: readReportDir(dir) };
+  });
+  const read = perDir.flatMap((d) => d.reports);
+  if (read.length === 0)
+    throw new UsageError(
+      `merge-reports: no JSON report in ${dirs.join(', ')}; run each shard with the json format (it is in the default --format html,json)`,
+    );
+  for (const d of perDir)
+    if (d.reports.length === 0) io.err(`check-layer: merge-reports: ${d.dir} has no JSON report (an empty shard?)`);
+  warnDuplicates(read, io);
+  const runs = sortRuns(read);
+  prepareReportDir(out);
+  const written = await writeReports(runs, out, ['html', 'json'], {
+    index: true,
+    files: [{ name: MERGED_JUNIT, text: renderJunitMerged(runs) }],
+  });
+  const style: ConsoleStyle = {
+    color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && !process.env['CI'],
+  };
+  for (const run of runs) {
+    io.out(`${verdict(run).label.padEnd(13)} ${run.layer.file}: ${summaryLine(run.summary)}`);
+    if (run.loadError) io.out(`  ${escapeControl(run.loadError.message)}`);
+    for (const c of run.checks)
+      if (c.status === 'failed' || c.status === 'incomplete') io.out(formatCheckLine(escapeControlDeep(c), style));
+  }
+  io.out(
+    `Merged ${read.length} report${read.length === 1 ? '' : 's'} from ${dirs.length} folder${dirs.length === 1 ? '' : 's'}.`,
+  );
+  io.out(`Report: ${shownPath(written.index ?? out)}`);
+  io.out(`JUnit: ${shownPath(path.join(out, MERGED_JUNIT))}`);
+  io.out(allLayersLine(runs));
+  return Math.max(...runs.map((r) => r.exitCode));
+}
+
+/** By layer file (code-unit order, the shards' order), then by where they were read. */
+function sortRuns(read: ReadReport[]): RunResult[] {
+  return read
+    .map((r, i) => ({ ...r, i }))
+    .sort((a, b) => (a.run.layer.file < b.run.layer.file ? -1 : a.run.layer.file > b.run.layer.file ? 1 : a.i - b.i))
+    .map((r) => r.run);
+}
+
+/** A layer file in two reports (a shard merged twice?) is kept twice; say so. */
+function warnDuplicates(read: ReadReport[], io: Out): void {
+  const seen = new Map<string, string>();
+  for (const r of read) {
+    const key = `${r.run.layer.file}\u0000${r.run.layer.exportName}`;
+    const first = seen.get(key);
+    if (first)
+      io.err(
+        `check-layer: merge-reports: ${r.run.layer.file} is in both ${first} and ${r.path}; both are kept (was a folder given twice?)`,
+      );
+    else seen.set(key, r.path);
+  }
+}
+
+function realOrNull(p: string): string | null {
+  try {
+    return realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function shownPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : path.resolve(p);
+}
