@@ -13,6 +13,10 @@ import { BUILTIN_LAYERS } from '../fixtures/gradient/correct/builtin-layers.ts';
 import * as clipKinks from '../fixtures/gradient/correct/clip-kinks-layer.ts';
 import * as scaleShift from '../fixtures/gradient/correct/scale-shift-layer.ts';
 import * as siluBeta from '../fixtures/gradient/correct/silu-beta-layer.ts';
+import * as hardSwish from '../fixtures/gradient/correct/hard-swish-layer.ts';
+import * as clipSix from '../fixtures/gradient/correct/clip-six-layer.ts';
+import * as hardSwishAbove3 from '../fixtures/gradient/hard-swish-wrong-above-3.ts';
+import * as clipPastUpper from '../fixtures/gradient/clip-wrong-past-upper-bound.ts';
 import * as softplusBias from '../fixtures/gradient/correct/softplus-bias-layer.ts';
 import * as siluForgetsBeta from '../fixtures/gradient/silu-forgets-beta.ts';
 import * as softplusBiasAtZero from '../fixtures/gradient/softplus-bias-only-at-zero.ts';
@@ -82,7 +86,12 @@ export const BROKEN: BrokenLayer[] = [
   },
   { ...layer('SiLU whose dZ/dX forgets beta (right at its initial 1)', siluForgetsBeta), diagnosis: null },
   { ...layer('softplus whose slope forgets the bias (right at its initial 0)', softplusBiasAtZero), diagnosis: null },
+  { ...layer('hard-swish whose backward is wrong above 3', hardSwishAbove3), diagnosis: null },
+  { ...layer('clip(X, 0, 6) whose backward is wrong past 6', clipPastUpper), diagnosis: null },
 ];
+
+/** Broken only for inputs outside [-3, 3]: must fail there, saying at which scale. */
+export const BROKEN_BEYOND_3 = BROKEN.filter((l) => l.name.includes('wrong above 3') || l.name.includes('past 6'));
 
 /** Broken only away from the learnables' initial values: must fail there, saying so. */
 export const BROKEN_AWAY_FROM_START = BROKEN.filter((l) => l.name.includes('right at its initial'));
@@ -101,6 +110,8 @@ export const CORRECT: TestLayer[] = [
   layer('scale and shift', scaleShift),
   layer('SiLU with a learnable beta from ones', siluBeta),
   layer('softplus with a learnable bias from zeros', softplusBias),
+  layer('hard-swish (kinks declared at -3, 3)', hardSwish),
+  layer('clip(X, 0, 6)', clipSix),
 ];
 
 /** The other reference layers (batch statistics couple the observations; a 5x5 convolution). */

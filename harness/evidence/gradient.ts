@@ -36,6 +36,13 @@ export interface WorstProbe {
 /** Where the learnables were for a comparison: as the layer made them, or moved (see MovedLearnablesEvidence). */
 export type LearnablesAt = 'initial' | 'moved';
 
+/** Element probes of the input at one scale of values. */
+export interface InputScaleEvidence {
+  scale: string;
+  probes: number;
+  failures: number;
+}
+
 export interface ParameterGradientEvidence {
   /** `input` or the learnable's name. */
   parameter: string;
@@ -51,6 +58,11 @@ export interface ParameterGradientEvidence {
   failures: number;
   /** Probes whose one-sided differences disagreed beyond their error estimates (a kink in the stencil). */
   kinks: number;
+  /**
+   * The input only (empty for learnables): its element probes by the scale of the element's value
+   * (`about 1`, `about +10`, `about -10`, `about +30`, `about -30`, `near kink 3`), with how many failed.
+   */
+  scales: InputScaleEvidence[];
   forwardPasses: number;
   /** Largest |analytic - numeric| over the probes. */
   maxAbsError: number;

@@ -9,10 +9,39 @@ import { tf, type Tensor } from '../tf.ts';
 import { makeLossBase, type LossBase } from './loss-difference.ts';
 import { runProbe, type ProbeResult } from './probe.ts';
 import { chooseCoordinates, chooseDirections, DIRECTIONS, type ParameterRole } from './sampling.ts';
-import { parameterScale } from './step.ts';
+import { inputScale, parameterScale } from './step.ts';
 import { coordinateTarget, directionTarget, type EvaluateWith } from './targets.ts';
 import { deriveSeed } from '../random.ts';
-import { isSpecialValue } from './gradient-case.ts';
+import { INPUT_RANGE, isNearKink, isSpecialValue, scaleOf } from './gradient-case.ts';
+import { makeRng } from '../random.ts';
+
+/** Input elements of each scale (about 1, 10, 30, near each kink) probed one by one at least, where the input has them. */
+export const PER_SCALE = 4;
+
+/**
+ * Adds, to the sampled coordinates, up to PER_SCALE elements of every scale the input holds
+ * (seeded), so each scale is probed element by element even when the sample missed it.
+ */
+function coverScales(coords: number[], x: Float32Array, kinks: readonly number[], seed: number): number[] {
+  const byScale = new Map<string, number[]>();
+  x.forEach((v, i) => {
+    const s = scaleOf(v, kinks);
+    if (!byScale.has(s)) byScale.set(s, []);
+    byScale.get(s)!.push(i);
+  });
+  const chosen = new Set(coords);
+  const rng = makeRng(seed);
+  for (const members of byScale.values()) {
+    let have = members.filter((i) => chosen.has(i)).length;
+    const rest = members.filter((i) => !chosen.has(i));
+    while (have < PER_SCALE && rest.length) {
+      const [i] = rest.splice(Math.floor(rng() * rest.length), 1);
+      chosen.add(i!);
+      have++;
+    }
+  }
+  return [...chosen].sort((a, b) => a - b);
+}
 
 export interface ProbePoint extends ProbeResult {
   /** Flat element index for a coordinate probe, null for a direction. */
@@ -39,6 +68,8 @@ export interface CompareArgs {
   upstream: (outputShape: number[]) => Float32Array;
   /** Seed for the choice of coordinates and directions. */
   seed: number;
+  /** The layer's declared kinks (input elements near them are held still along directions). */
+  kinks?: readonly number[];
   exhaustive: boolean;
   /** Only these parameters (default: input and every learnable). */
   only?: readonly string[];
@@ -166,9 +197,12 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
           `the derivative for ${name} has ${grad?.length ?? 0} elements, the ${role === 'input' ? 'input' : 'learnable'} has ${values.length}`,
         );
       }
-      const scale = parameterScale(values);
+      const kinks = args.kinks ?? [];
+      const scale = role === 'input' ? inputScale(values, INPUT_RANGE) : parameterScale(values);
       const sampleSeed = deriveSeed(args.seed, `${role}:${shape.join('x')}`);
       let coords = chooseCoordinates(values.length, role, args.exhaustive, sampleSeed);
+      if (role === 'input' && !args.focus)
+        coords = coverScales(coords, values, kinks, deriveSeed(sampleSeed, 'scales'));
       let directionCount: number = DIRECTIONS;
       if (args.focus) {
         const prefer = (args.focus.prefer[name] ?? []).filter((i) => i < values.length);
@@ -176,7 +210,7 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
         directionCount = args.focus.directions;
       }
       const directions = chooseDirections(values.length, directionCount, deriveSeed(sampleSeed, 'directions'));
-      const hold = role === 'input' ? isSpecialValue : undefined;
+      const hold = role === 'input' ? (v: number) => isSpecialValue(v) || isNearKink(v, kinks) : undefined;
       const floor = role === 'input' ? 'output' : 'changed';
       const points: ProbePoint[] = [];
       let passes = 0;

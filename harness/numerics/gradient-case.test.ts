@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { f32 } from './float32.ts';
-import { crop, drawCase, isSpecialValue, shrinkCase, upstreamValues, type GradientCase } from './gradient-case.ts';
+import {
+  crop,
+  drawCase,
+  isNearKink,
+  isSpecialValue,
+  kinkStep,
+  scaleOf,
+  shrinkCase,
+  upstreamValues,
+  type GradientCase,
+} from './gradient-case.ts';
 
 describe('drawn gradient cases', () => {
   it('are the same for the same seed and differ across seeds', () => {
@@ -8,15 +18,32 @@ describe('drawn gradient cases', () => {
     expect(drawCase(7, 2, [4, 4, 3], true).x).not.toEqual(drawCase(8, 2, [4, 4, 3], true).x);
   });
 
-  it('hold float32 values in [-3, 3], some exactly on likely kinks unless told not to', () => {
+  it('hold float32 values of magnitude about 1, 10 and 30, both signs, some exactly on likely kinks unless told not to', () => {
     const c = drawCase(3, 2, [8, 8, 3], true);
     expect(c.x).toHaveLength(2 * 8 * 8 * 3);
     for (const v of c.x) {
-      expect(Math.abs(v)).toBeLessThanOrEqual(3);
+      expect(Math.abs(v)).toBeLessThanOrEqual(40);
       expect(f32(v)).toBe(v);
     }
+    const count = (s: string) => c.x.filter((v) => scaleOf(v) === s).length;
+    expect(count('about 1')).toBeGreaterThan(c.x.length / 2);
+    for (const s of ['about +10', 'about -10', 'about +30', 'about -30']) expect(count(s)).toBeGreaterThan(5);
     expect(c.x.filter(isSpecialValue).length).toBeGreaterThan(10);
     expect(drawCase(3, 2, [8, 8, 3], false).x.filter(isSpecialValue)).toHaveLength(0);
+  });
+
+  it('place some elements a few steps from each declared kink, never on it', () => {
+    const kinks = [-3, 6];
+    const x = drawCase(5, 2, [8, 8, 3], true, kinks).x;
+    for (const k of kinks) {
+      const near = x.filter((v) => scaleOf(v, kinks) === `near kink ${k}`);
+      expect(near.length).toBeGreaterThan(3);
+      for (const v of near) {
+        expect(v).not.toBe(k);
+        expect(Math.abs(v - k)).toBeLessThanOrEqual(4 * kinkStep(k));
+        expect(isNearKink(v, kinks)).toBe(true);
+      }
+    }
   });
 
   it('make a non-uniform upstream gradient with no zeros and a positive mean', () => {

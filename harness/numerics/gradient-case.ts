@@ -7,18 +7,59 @@
  * (where the layer accepts the size), input values rounded to halves then integers, dLdZ
  * rounded to halves then to signs.
  *
- * Input values: uniform in [-3, 3] (float32), and one in ten taken from SPECIAL_VALUES exactly, so
- * kinks that sit at such values (0 for ReLU, -1 and 1 for a clip) are hit exactly.
+ * Input values, each element on its own (float32), so that saturating branches and the far side of
+ * a bound are exercised, not only [-3, 3]:
+ *  - one in ten taken from SPECIAL_VALUES exactly, so kinks that sit at such values (0 for ReLU, -1
+ *    and 1 for a clip) are hit exactly;
+ *  - one in eight of magnitude about 10 (uniform in [7, 14], either sign), one in eight about 30
+ *    (uniform in [20, 40], either sign);
+ *  - when the layer declares kinks (its `kinks` property), one in ten a declared kink plus or
+ *    minus 0.5 to 3.5 steps (a step: STEP x max(|kink|, 1)), so the probe's stencil straddles it;
+ *  - the rest uniform in [-3, 3].
+ * `scaleOf` names the scale of a value, for the evidence.
  * dLdZ: random sign (negative with probability 0.3) times a magnitude uniform in [0.5, 1.5):
  * non-uniform, never zero, with a non-zero mean so sums over many elements do not cancel away.
  */
 import fc from 'fast-check';
 import { makeRng } from '../random.ts';
 import { f32, shortestFloat32 } from './float32.ts';
+import { STEP } from './step.ts';
 
 export const SPECIAL_VALUES = [-2, -1, -0.5, 0, 0.5, 1, 2] as const;
 export const SPECIAL_FRACTION = 0.1;
+/** Values of the unit scale are uniform in [-INPUT_RANGE, INPUT_RANGE]. */
 export const INPUT_RANGE = 3;
+/** The larger scales: share of the elements and range of magnitudes. */
+export const LARGE_SCALES = [
+  { label: '10', fraction: 0.125, from: 7, to: 14 },
+  { label: '30', fraction: 0.125, from: 20, to: 40 },
+] as const;
+/** Share of the elements placed near a declared kink (when the layer declares any). */
+export const NEAR_KINK_FRACTION = 0.1;
+/** Elements near a kink sit this many steps from it, at most (at least half a step). */
+export const NEAR_KINK_STEPS = 3.5;
+
+/** The step that measures distance from a kink at `k`. */
+export function kinkStep(k: number): number {
+  return STEP * Math.max(Math.abs(k), 1);
+}
+
+/** True when `v` lies near a declared kink (within NEAR_KINK_STEPS + 0.5 steps), but not on it. */
+export function isNearKink(v: number, kinks: readonly number[]): boolean {
+  return kinks.some((k) => v !== k && Math.abs(v - k) <= (NEAR_KINK_STEPS + 0.5) * kinkStep(k));
+}
+
+/**
+ * The scale a drawn input value belongs to: `near kink 3`, `about 1` (|v| up to 4, the special
+ * values included), `about +10`, `about -10`, `about +30`, `about -30`.
+ */
+export function scaleOf(v: number, kinks: readonly number[] = []): string {
+  const near = kinks.find((k) => v !== k && Math.abs(v - k) <= (NEAR_KINK_STEPS + 0.5) * kinkStep(k));
+  if (near !== undefined) return `near kink ${near}`;
+  const a = Math.abs(v);
+  if (a <= 4) return 'about 1';
+  return `about ${v < 0 ? '-' : '+'}${a <= 17 ? 10 : 30}`;
+}
 
 /** True for the values drawn exactly (kinks are likely there). */
 export function isSpecialValue(v: number): boolean {
@@ -57,10 +98,26 @@ export function upstreamValues(c: Pick<GradientCase, 'upstreamSeed' | 'upstream'
   return out;
 }
 
-/** A fresh input value: uniform in [-3, 3], or exactly one of SPECIAL_VALUES. */
-function drawValue(next: () => number, specials: boolean): number {
-  if (specials && next() < SPECIAL_FRACTION)
-    return SPECIAL_VALUES[Math.min(SPECIAL_VALUES.length - 1, Math.floor(next() * SPECIAL_VALUES.length))]!;
+/** A fresh input value, of one of the scales above (see the top of the file). */
+function drawValue(next: () => number, specials: boolean, kinks: readonly number[]): number {
+  const pick = <T>(xs: readonly T[]) => xs[Math.min(xs.length - 1, Math.floor(next() * xs.length))]!;
+  const sign = () => (next() < 0.5 ? -1 : 1);
+  let u = next();
+  if (specials) {
+    if (u < SPECIAL_FRACTION) return pick(SPECIAL_VALUES);
+    u -= SPECIAL_FRACTION;
+  }
+  if (kinks.length) {
+    if (u < NEAR_KINK_FRACTION) {
+      const k = pick(kinks);
+      return f32(k + sign() * (0.5 + (NEAR_KINK_STEPS - 0.5) * next()) * kinkStep(k));
+    }
+    u -= NEAR_KINK_FRACTION;
+  }
+  for (const scale of LARGE_SCALES) {
+    if (u < scale.fraction) return f32(sign() * (scale.from + (scale.to - scale.from) * next()));
+    u -= scale.fraction;
+  }
   return f32(INPUT_RANGE * (2 * next() - 1));
 }
 
@@ -117,6 +174,8 @@ export class GradientCaseArbitrary extends fc.Arbitrary<GradientCase> {
     private readonly size: number[],
     /** Include exact SPECIAL_VALUES (kinks); off for checks that compare two analytic derivatives. */
     private readonly specials = true,
+    /** The layer's declared kinks: some elements are drawn a few steps from them. */
+    private readonly kinks: readonly number[] = [],
   ) {
     super();
   }
@@ -124,7 +183,7 @@ export class GradientCaseArbitrary extends fc.Arbitrary<GradientCase> {
   override generate(mrng: fc.Random): fc.Value<GradientCase> {
     const n = this.batch * this.size.reduce((a, b) => a * b, 1);
     const next = () => mrng.nextDouble();
-    const x = Array.from({ length: n }, () => drawValue(next, this.specials));
+    const x = Array.from({ length: n }, () => drawValue(next, this.specials, this.kinks));
     const upstreamSeed = mrng.nextInt(0, 0x7fffffff);
     return new fc.Value(
       { batch: this.batch, size: [...this.size], x, values: 'drawn', upstreamSeed, upstream: 'random' },
@@ -145,8 +204,14 @@ export class GradientCaseArbitrary extends fc.Arbitrary<GradientCase> {
 }
 
 /** One draw, for checks that need inputs but no shrinking. */
-export function drawCase(seed: number, batch: number, size: number[], specials: boolean): GradientCase {
-  return fc.sample(new GradientCaseArbitrary(batch, size, specials), { seed, numRuns: 1 })[0]!;
+export function drawCase(
+  seed: number,
+  batch: number,
+  size: number[],
+  specials: boolean,
+  kinks: readonly number[] = [],
+): GradientCase {
+  return fc.sample(new GradientCaseArbitrary(batch, size, specials, kinks), { seed, numRuns: 1 })[0]!;
 }
 
 /** Values as a short, exact list: `[-0.5, 1, 2.3456789]` (float32, shortest decimals), elided past `max`. */

@@ -45,8 +45,10 @@ export async function searchFailure(
   seed: number,
   caseSeed: number,
   exhaustive: boolean,
+  /** The layer's declared kinks: some input elements are drawn a few steps from them. */
+  kinks: readonly number[] = [],
 ): Promise<SearchResult> {
-  const arbitrary = fc.limitShrink(new GradientCaseArbitrary(BATCH, inputSize, true), MAX_SHRINK_CANDIDATES);
+  const arbitrary = fc.limitShrink(new GradientCaseArbitrary(BATCH, inputSize, true, kinks), MAX_SHRINK_CANDIDATES);
   let drawn: CaseComparison | null = null;
   let drawnError: unknown = null;
   let last: CaseComparison | null = null;
@@ -60,6 +62,7 @@ export async function searchFailure(
       xShape: caseShape(c),
       upstream: (s: number[]) => upstreamValues(c, s),
       seed,
+      kinks,
     };
     if (!drawn) {
       try {

@@ -25,3 +25,13 @@ export function coordinateStep(value: number, scale: number): number {
  * of them; rounding noise is spread over all elements and stays far below 1e-3 relative.
  */
 export const DIRECTION_STEP = STEP / 8;
+
+/**
+ * The scale of the input's steps: the RMS of its elements of magnitude up to `unitRange` (the
+ * unit-scale ones), so that the elements drawn at 10 and 30 do not widen the steps of the others
+ * (each large element's own step follows its magnitude anyway). All elements when none is that small.
+ */
+export function inputScale(values: ArrayLike<number>, unitRange: number): number {
+  const small = Array.from(values).filter((v) => Math.abs(v) <= unitRange);
+  return parameterScale(small.length ? small : values);
+}

@@ -76,9 +76,10 @@ function swappedWithAnother(input: DiagnosisInput): string | null {
 function signFlipped(smooth: ProbePoint[]): string | null {
   const elements = smooth.filter((p) => p.index !== null);
   const failingElements = elements.filter((p) => !p.passed);
+  // A flipped element whose slope is within its tolerance of 0 (ELU's at -10) fails too, but says little: at least one must be clear.
   if (
-    failingElements.length === 0 ||
-    !failingElements.every((p) => Math.abs(p.numeric) > p.tolerance && close(p.analytic, -p.numeric, p, 0.01))
+    !failingElements.some((p) => Math.abs(p.numeric) > p.tolerance) ||
+    !failingElements.every((p) => close(p.analytic, -p.numeric, p, 0.01))
   )
     return null;
   return failingElements.length === elements.length

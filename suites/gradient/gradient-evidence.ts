@@ -31,6 +31,8 @@ export function summarizeParameter(
   c: ParameterComparison,
   diagnosis: string | null,
   learnablesAt: LearnablesAt,
+  /** For the input: the scale of the element at a flat index (see gradient-case.ts's scaleOf). */
+  scaleOfIndex: ((index: number) => string) | null = null,
 ): ParameterGradientEvidence {
   const pts = c.points;
   const scale = Math.max(0, ...pts.map((p) => (Number.isFinite(p.numeric) ? Math.abs(p.numeric) : 0)));
@@ -46,6 +48,17 @@ export function summarizeParameter(
     if (!worst || excess(p) > excess(worst)) worst = p;
   }
   const failing = pts.filter((p) => !p.passed);
+  const scales = new Map<string, { scale: string; probes: number; failures: number }>();
+  if (scaleOfIndex) {
+    for (const p of pts) {
+      if (p.index === null) continue;
+      const scale = scaleOfIndex(p.index);
+      const s = scales.get(scale) ?? { scale, probes: 0, failures: 0 };
+      s.probes++;
+      if (!p.passed) s.failures++;
+      scales.set(scale, s);
+    }
+  }
   const ordered = [...failing, ...pts.filter((p) => p.passed)];
   return {
     parameter: c.name,
@@ -56,6 +69,7 @@ export function summarizeParameter(
     directions: pts.filter((p) => p.direction !== null).length,
     failures: failing.length,
     kinks: pts.filter((p) => p.kink).length,
+    scales: [...scales.values()].sort((a, b) => scaleOrder(a.scale) - scaleOrder(b.scale)),
     forwardPasses: c.forwardPasses,
     maxAbsError: maxAbs,
     maxRelError: maxRel,
@@ -91,3 +105,10 @@ export function probeName(
 
 /** Numbers in the gradient suite's messages: 5 significant digits. */
 export const num = (v: number): string => formatNumber(v, 5);
+
+const SCALE_ORDER = ['about 1', 'about -10', 'about +10', 'about -30', 'about +30'];
+
+function scaleOrder(s: string): number {
+  const i = SCALE_ORDER.indexOf(s);
+  return i >= 0 ? i : SCALE_ORDER.length;
+}

@@ -9,6 +9,7 @@ import type { Gradients } from '../../harness/layer-under-test.ts';
 import { caseShape, drawCase, upstreamValues, type GradientCase } from '../../harness/numerics/gradient-case.ts';
 import { INPUT } from '../../harness/numerics/compare-gradients.ts';
 import { deriveSeed } from '../../harness/random.ts';
+import { declaredKinks } from '../../harness/declared-kinks.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { BATCH } from '../../harness/numerics/search-failure.ts';
 
@@ -22,7 +23,13 @@ export interface DrawnInputs {
 }
 
 export function drawInputs(ctx: CheckContext, checkId: string): DrawnInputs {
-  const c = drawCase(deriveSeed(ctx.seed, checkId) | 0, BATCH, ctx.inputSize, false);
+  const c = drawCase(
+    deriveSeed(ctx.seed, checkId) | 0,
+    BATCH,
+    ctx.inputSize,
+    false,
+    declaredKinks(ctx.subject.layer).kinks,
+  );
   const X = tf.tensor(Float32Array.from(c.x), caseShape(c), 'float32');
   const outputShape = tf.tidy(() => ctx.subject.forward(X).Z.shape);
   const g = upstreamValues(c, outputShape);

@@ -3,7 +3,13 @@ import { evidenceOf } from '../../harness/evidence/index.ts';
 import type { CheckResult } from '../../harness/result.ts';
 import { gradientsAreNumericallyCorrect } from './gradients-are-numerically-correct.ts';
 import { tf } from '../../harness/tf.ts';
-import { BROKEN, BROKEN_AWAY_FROM_START, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
+import {
+  BROKEN,
+  BROKEN_AWAY_FROM_START,
+  BROKEN_BEYOND_3,
+  runCheck,
+  SEEDS,
+} from '../../test-support/gradient-fixtures.ts';
 
 const gradientEvidence = (r: CheckResult) => evidenceOf(r, 'gradientCheck');
 
@@ -94,5 +100,33 @@ describe('learnables away from where they start', () => {
     expect(moved.learnables[0]!.initial).toMatch(/^\[0\.25, 0\.25/);
     expect(moved.learnables[0]!.moved).not.toContain('0.25,');
     expect(r.message).toContain('at the initial and at moved learnables');
+  });
+});
+
+describe('inputs at several scales', () => {
+  it('a backward wrong only outside [-3, 3] fails, and the evidence says at which scale', async () => {
+    for (const l of BROKEN_BEYOND_3) {
+      for (const seed of SEEDS.slice(0, 5)) {
+        const r = await runCheck(gradientsAreNumericallyCorrect, l, seed);
+        const input = gradientEvidence(r).parameters.find((p) => p.parameter === 'input')!;
+        const failing = input.scales.filter((s) => s.failures > 0).map((s) => s.scale);
+        // Wrong above 3 (hard-swish) or past 6 (the clip): only the positive large scales fail (and just above hard-swish's kink at 3).
+        expect(failing.length, `${l.name}, seed ${seed}`).toBeGreaterThan(0);
+        for (const s of failing) expect(['about +10', 'about +30', 'near kink 3']).toContain(s);
+        expect(input.scales.find((s) => s.scale === 'about 1')?.failures ?? 0).toBe(0);
+        expect(r.message).toMatch(/failing at inputs (about \+(10|30)|near kink 3) \(\d+ of \d+ elements\)/);
+      }
+    }
+  });
+
+  it('probes elements of magnitude about 1, 10 and 30 of both signs, and a few steps from each declared kink', async () => {
+    const hardSwish = { name: 'hard-swish', make: BROKEN_BEYOND_3[0]!.make, inputSize: [4, 4, 3] };
+    const seen = new Set<string>();
+    for (const seed of SEEDS.slice(0, 3)) {
+      const ev = gradientEvidence(await runCheck(gradientsAreNumericallyCorrect, hardSwish, seed));
+      for (const s of ev.parameters[0]!.scales) seen.add(s.scale);
+    }
+    for (const s of ['about 1', 'about -10', 'about +10', 'about -30', 'about +30', 'near kink -3', 'near kink 3'])
+      expect(seen).toContain(s);
   });
 });

@@ -9,6 +9,7 @@ import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import {
   analyticGradients,
+  PER_SCALE,
   type Comparison,
   type ParameterComparison,
 } from '../../harness/numerics/compare-gradients.ts';
@@ -17,8 +18,10 @@ import {
   describeCase,
   drawCase,
   formatValues,
+  scaleOf,
   type GradientCase,
 } from '../../harness/numerics/gradient-case.ts';
+import { declaredKinks } from '../../harness/declared-kinks.ts';
 import { MOVE_MAX, MOVE_MIN, withMovedLearnables } from '../../harness/numerics/move-learnables.ts';
 import { forwardRepeats, notRepeatableMessage, type Repeatability } from '../../harness/numerics/forward-repeats.ts';
 import { MAX_REFINEMENTS, REFINE_FACTOR, SAFETY } from '../../harness/numerics/probe.ts';
@@ -56,6 +59,7 @@ export const METHOD =
   `5-point central estimate, error |D(h) - D(2h)| + rounding noise; where an output responds non-smoothly (a kink), one-sided 4-point estimates ` +
   `(a subgradient between them passes at a kink on the point) and steps / ${REFINE_FACTOR} up to ${MAX_REFINEMENTS} times; ` +
   `tolerance ${SAFETY} x (error + noise) + float32 rounding of the analytic value; ` +
+  `input elements drawn at magnitudes about 1, 10 and 30 (both signs) and a few steps from declared kinks, at least ${PER_SCALE} probed of each; ` +
   `at the initial learnables and again with every learnable moved (each element by ${MOVE_MIN * 100} to ${MOVE_MAX * 100}% of its magnitude; constants such as zeros and ones to distinct values at least ${MOVE_MIN} away from 0 and 1); ` +
   `probes: every element of parameters up to ${ALL_UP_TO} elements, else the first, the last and ${COORDINATES.input} (input) or ${COORDINATES.learnable} (learnable) random elements, plus ${DIRECTIONS} random directions; batch ${BATCH}`;
 
@@ -98,7 +102,7 @@ async function diagnoses(
 }
 
 async function repeatsOnDrawnInput(ctx: CheckContext, caseSeed: number): Promise<Repeatability> {
-  const c = drawCase(caseSeed, BATCH, ctx.inputSize, true);
+  const c = drawCase(caseSeed, BATCH, ctx.inputSize, true, declaredKinks(ctx.subject.layer).kinks);
   const X = tf.tensor(Float32Array.from(c.x), caseShape(c), 'float32');
   try {
     return await forwardRepeats(ctx.subject, X);
@@ -137,10 +141,14 @@ interface PointResult {
 }
 
 async function checkAt(ctx: CheckContext, at: LearnablesAt, caseSeed: number): Promise<PointResult> {
-  const search = await searchFailure(ctx.subject, ctx.inputSize, ctx.seed, caseSeed, ctx.options.exhaustive);
+  const kinks = declaredKinks(ctx.subject.layer).kinks;
+  const search = await searchFailure(ctx.subject, ctx.inputSize, ctx.seed, caseSeed, ctx.options.exhaustive, kinks);
   const { c, comparison } = search.drawn;
   const diag = await diagnoses(ctx, c, comparison);
-  const parameters = comparison.parameters.map((p) => summarizeParameter(p, diag.get(p.name) ?? null, at));
+  const inputScaleOf = (i: number) => scaleOf(c.x[i]!, kinks);
+  const parameters = comparison.parameters.map((p) =>
+    summarizeParameter(p, diag.get(p.name) ?? null, at, p.role === 'input' ? inputScaleOf : null),
+  );
   let counterexample: CounterexampleEvidence | null = null;
   const shrunk = search.counterexample;
   if (shrunk && shrunk !== search.drawn) {
@@ -238,7 +246,7 @@ export const gradientsAreNumericallyCorrect: Check = {
     const summary = failedParams
       .map(
         (p) =>
-          `${p.parameter} (${p.failures}/${p.coordinates + p.directions} probes${p.diagnosis ? `; ${p.diagnosis}` : ''})`,
+          `${p.parameter} (${p.failures}/${p.coordinates + p.directions} probes${failingScales(p)}${p.diagnosis ? `; ${p.diagnosis}` : ''})`,
       )
       .join(', ');
     const atMoved =
@@ -269,6 +277,14 @@ export const gradientsAreNumericallyCorrect: Check = {
     };
   },
 };
+
+/** `; failing at inputs about +10 (3 of 6 elements), about +30 (2 of 5)`, or '' when no element probe failed. */
+function failingScales(p: ParameterGradientEvidence): string {
+  const failing = p.scales.filter((s) => s.failures > 0);
+  if (failing.length === 0) return '';
+  const parts = failing.map((s, i) => `${s.scale} (${s.failures} of ${s.probes}${i === 0 ? ' elements' : ''})`);
+  return `; failing at inputs ${parts.join(', ')}`;
+}
 
 /** How far the parameter's worst probe is outside its tolerance. */
 function worstExcess(p: ParameterGradientEvidence): number {

@@ -17,6 +17,7 @@
  * on the layer instance (relu6: `kinks = [0, 6]`); each finite value becomes a class of its own.
  */
 import type { InputFamily } from '../../harness/evidence/index.ts';
+export { declaredKinks, type DeclaredKinks } from '../../harness/declared-kinks.ts';
 import { makeRng } from '../../harness/random.ts';
 
 export type { InputFamily } from '../../harness/evidence/index.ts';
@@ -143,33 +144,6 @@ export function holdsHuge(data: Float32Array, from: number): boolean {
 export function labelOf(c: InputClass, v: number): string {
   const i = c.values.findIndex((x) => Object.is(x, v));
   return i >= 0 ? c.labels[i]! : formatValue(v);
-}
-
-export interface DeclaredKinks {
-  kinks: number[];
-  /** Set when the layer has a `kinks` property that is not an array of finite numbers. */
-  problem?: string;
-}
-
-/** The kinks a layer declares through its `kinks` property, if any. */
-export function declaredKinks(layer: unknown): DeclaredKinks {
-  const k = (layer as { kinks?: unknown } | null)?.kinks;
-  if (k === undefined || k === null) return { kinks: [] };
-  if (!Array.isArray(k) || !k.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    return {
-      kinks: [],
-      problem: `the layer's kinks property was ignored: expected an array of finite numbers, got ${describe(k)}`,
-    };
-  }
-  return { kinks: k as number[] };
-}
-
-function describe(v: unknown): string {
-  try {
-    return JSON.stringify(v)?.slice(0, 60) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
 
 /** The shortest decimal that reads back as the same float32 (keeps the sign of -0): `88.73`, `3.4e+38`, `-0`. */
