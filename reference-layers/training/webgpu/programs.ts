@@ -355,18 +355,16 @@ export class SgdmProgram extends FlatProgram {
     this.variableNames = ['state', 'stats', 'stemGrad', 'head', 'z', ...grads];
   }
   getUserCode(): string {
-    const { batch, features, o, s } = this;
-    const rows = batch * POSITIONS;
-    const firstLayer = o.layer[0]?.offset ?? o.fcWeights;
-    const layerBranches = o.layer
-      .map((l, i) =>
-        this.layerInputs === 'packed'
-          ? `if (i < ${l.offset + l.size}) { g = g0[i - ${firstLayer}]; }`
-          : `if (i < ${l.offset + l.size}) { g = g${i}[i - ${l.offset}]; }`,
-      )
-      .join(' else ');
+    return `${this.constantsAndSums()}
+${this.parameterGradient()}
+${this.updateMain()}`;
+  }
+
+  /** The settings as WGSL constants, and the sums over observations the gradients are made of. */
+  private constantsAndSums(): string {
+    const { batch, o, s } = this;
     return `
-      const C_ROWS: f32 = ${f32(rows)};
+      const C_ROWS: f32 = ${f32(batch * POSITIONS)};
       const C_LR: f32 = ${f32(s.learningRate)};
       const C_MOMENTUM: f32 = ${f32(s.momentum)};
       const C_L2: f32 = ${f32(s.l2)};
@@ -389,52 +387,75 @@ export class SgdmProgram extends FlatProgram {
           wh += state[${o.convWeights} + k * ${FILTERS} + c] * stemSum(${STEM_GRAD.h} + k * ${FILTERS} + c);
         }
         return (wh - stats[${STATS.mean0} + c] * stemSum(${STEM_GRAD.dbeta} + c)) / stats[${STATS.sigma} + c];
-      }
+      }`;
+  }
 
+  /** WGSL: the gradient of packed parameter i and its L2 factor, by which layer i belongs to. */
+  private parameterGradient(): string {
+    const { batch, features, o } = this;
+    const firstLayer = o.layer[0]?.offset ?? o.fcWeights;
+    const layerBranches = o.layer
+      .map((l, i) =>
+        this.layerInputs === 'packed'
+          ? `if (i < ${l.offset + l.size}) { g = g0[i - ${firstLayer}]; }`
+          : `if (i < ${l.offset + l.size}) { g = g${i}[i - ${l.offset}]; }`,
+      )
+      .join(' else ');
+    return `
+      fn gradientAndL2(i: i32) -> vec2<f32> {
+        var g = 0.0;
+        var l2 = C_L2;
+        if (i < ${o.convBias}) {
+          let e = i - ${o.convWeights};
+          let k = e / ${FILTERS};
+          let c = e % ${FILTERS};
+          let sigma = stats[${STATS.sigma} + c];
+          let mean0 = stats[${STATS.mean0} + c];
+          let dbeta = stemSum(${STEM_GRAD.dbeta} + c);
+          let psum = stats[${STATS.psum} + k];
+          let centred = stats[${STATS.q} + e] - psum * mean0;
+          g = stats[${STATS.scale} + c] *
+              ((stemSum(${STEM_GRAD.h} + e) - psum * (dbeta / C_ROWS)) - centred * (dgamma(c) / (sigma * C_ROWS)));
+        } else if (i < ${o.bnScale}) {
+          // The convolution bias: batch norm subtracts the batch mean, the loss does not depend on it.
+          g = 0.0;
+          l2 = 0.0;
+        } else if (i < ${o.bnOffset}) {
+          g = dgamma(i - ${o.bnScale});
+        } else if (i < ${firstLayer}) {
+          g = stemSum(${STEM_GRAD.dbeta} + i - ${o.bnOffset});
+        } else if (i < ${o.fcWeights}) {
+          ${layerBranches || 'g = 0.0;'}
+        } else if (i < ${o.fcBias}) {
+          let e = i - ${o.fcWeights};
+          let j = e / 10;
+          let k = e % 10;
+          for (var n = 0; n < ${batch}; n++) {
+            g += z[n * ${features} + j] * head[n * ${HEAD_ROW} + k];
+          }
+        } else {
+          let k = i - ${o.fcBias};
+          for (var n = 0; n < ${batch}; n++) {
+            g += head[n * ${HEAD_ROW} + k];
+          }
+          l2 = 0.0;
+        }
+        return vec2<f32>(g, l2);
+      }`;
+  }
+
+  /** WGSL main: sgdm for every parameter, then batch norm's running statistics. */
+  private updateMain(): string {
+    const { o } = this;
+    return `
       fn main(index: i32) {
         ${KEEP_UNIFORMS}
-                let i = index;
+        let i = index;
         if (i < ${o.P}) {
           let w = state[i];
           let v = state[${o.P} + i];
-          var g = 0.0;
-          var l2 = C_L2;
-          if (i < ${o.convBias}) {
-            let e = i - ${o.convWeights};
-            let k = e / ${FILTERS};
-            let c = e % ${FILTERS};
-            let sigma = stats[${STATS.sigma} + c];
-            let mean0 = stats[${STATS.mean0} + c];
-            let dbeta = stemSum(${STEM_GRAD.dbeta} + c);
-            let psum = stats[${STATS.psum} + k];
-            let centred = stats[${STATS.q} + e] - psum * mean0;
-            g = stats[${STATS.scale} + c] *
-                ((stemSum(${STEM_GRAD.h} + e) - psum * (dbeta / C_ROWS)) - centred * (dgamma(c) / (sigma * C_ROWS)));
-          } else if (i < ${o.bnScale}) {
-            // The convolution bias: batch norm subtracts the batch mean, the loss does not depend on it.
-            g = 0.0;
-            l2 = 0.0;
-          } else if (i < ${o.bnOffset}) {
-            g = dgamma(i - ${o.bnScale});
-          } else if (i < ${firstLayer}) {
-            g = stemSum(${STEM_GRAD.dbeta} + i - ${o.bnOffset});
-          } else if (i < ${o.fcWeights}) {
-            ${layerBranches || 'g = 0.0;'}
-          } else if (i < ${o.fcBias}) {
-            let e = i - ${o.fcWeights};
-            let j = e / 10;
-            let k = e % 10;
-            for (var n = 0; n < ${batch}; n++) {
-              g += z[n * ${features} + j] * head[n * ${HEAD_ROW} + k];
-            }
-          } else {
-            let k = i - ${o.fcBias};
-            for (var n = 0; n < ${batch}; n++) {
-              g += head[n * ${HEAD_ROW} + k];
-            }
-            l2 = 0.0;
-          }
-          let velocity = C_MOMENTUM * v - C_LR * (g + l2 * w);
+          let gl = gradientAndL2(i);
+          let velocity = C_MOMENTUM * v - C_LR * (gl.x + gl.y * w);
           result[i] = w + velocity;
           result[${o.P} + i] = velocity;
         } else if (i < ${o.P + 2 * FILTERS}) {
