@@ -30,17 +30,24 @@ export const CATALOG = [
     dependsOn: [],
   },
   {
+    id: 'worksAsModelsCallIt',
+    suite: 'shape',
+    title:
+      'The layer runs when called as tf.sequential and tf.model call it (call receives [x]), at prediction and training time, and gives the same output as a direct layer.apply(x).',
+    dependsOn: [],
+  },
+  {
     id: 'predictDoesNotError',
     suite: 'shape',
     title: 'predict runs without error on a batch of random observations and returns one Tensor.',
-    dependsOn: [],
+    dependsOn: ['worksAsModelsCallIt'],
   },
   {
     id: 'forwardDoesNotError',
     suite: 'shape',
     title:
       'forward (training-time output) runs without error on a batch of random observations and returns one Tensor.',
-    dependsOn: [],
+    dependsOn: ['worksAsModelsCallIt'],
   },
   {
     id: 'backwardDoesNotError',
@@ -154,7 +161,7 @@ export const CATALOG = [
     suite: 'training',
     title:
       'The seed network with the layer trains on real handwritten digits to an accuracy floor, within a margin of the same network with the reference ELU (same seed, data and initial weights).',
-    dependsOn: [],
+    dependsOn: ['worksAsModelsCallIt'],
   },
   {
     id: 'backendsAgree',

@@ -26,6 +26,24 @@ export function isLayer(x: unknown): x is tf.layers.Layer {
   return x instanceof tf.layers.Layer;
 }
 
+/**
+ * The layer called as models call it. Every model path of TensorFlow.js 4.22 (`tf.sequential` and
+ * `tf.model`: predict, fit, evaluate, apply, call) runs the graph through tfjs-layers'
+ * `engine/executor.js` `execute()`, which calls `srcLayer.apply(inputValues, kwargs)` with
+ * `inputValues` an array, one tensor per inbound input: `call` receives `[x]`, never a bare tensor
+ * (`Container.call` goes through `execute` too; only `computeMask` takes the other path). The
+ * checks and the training suite use this convention; `worksAsModelsCallIt` compares it with a
+ * direct `layer.apply(x)`. Returns what `apply` returns (one output: the Tensor itself).
+ */
+export function applyAsModels(layer: tf.layers.Layer, X: Tensor, kwargs: Record<string, unknown>): unknown {
+  return layer.apply([X], kwargs);
+}
+
+/** The layer called with a bare tensor, as a direct `layer.apply(x)` does (outside any model). */
+export function applyBare(layer: tf.layers.Layer, X: Tensor, kwargs: Record<string, unknown>): unknown {
+  return layer.apply(X, kwargs);
+}
+
 export class LayerUnderTest {
   readonly form: LayerForm;
   readonly layer: tf.layers.Layer;
@@ -84,8 +102,8 @@ export class LayerUnderTest {
       withSeededMathRandom(this.seed, () => {
         seedInitializers(this.seed);
         tf.tidy(() => {
-          // apply() builds the layer the way tfjs-layers does inside a model.
-          this.layer.apply(tf.zeros([1, ...this.inputSize]));
+          // apply() builds the layer (build receives the bare shape either way), then calls it as models do.
+          applyAsModels(this.layer, tf.zeros([1, ...this.inputSize]), {});
         });
       });
     } catch (e) {
@@ -111,16 +129,16 @@ export class LayerUnderTest {
     return this.layer.trainableWeights[i]!.read() as tf.Variable;
   }
 
-  /** Prediction-time output. */
+  /** Prediction-time output, called as models call the layer (`[X]`). */
   predict(X: Tensor): Tensor {
-    return this.layer.apply(X, { training: false }) as Tensor;
+    return applyAsModels(this.layer, X, { training: false }) as Tensor;
   }
 
   /** Training-time output (and Form B's memory). */
   forward(X: Tensor): { Z: Tensor; memory?: Tensor | Tensor[] } {
     const custom = this.custom;
     if (custom) return custom.withLearnables(custom.learnables, () => custom.runForward(X));
-    return { Z: this.layer.apply(X, { training: true }) as Tensor };
+    return { Z: applyAsModels(this.layer, X, { training: true }) as Tensor };
   }
 
   /**
@@ -128,7 +146,7 @@ export class LayerUnderTest {
    * training sees them: Form B's backward through tf.customGrad, Form A's autodiff or customGrad.
    */
   gradients(X: Tensor, dLdZ: Tensor): Gradients {
-    return this.gradientsOf(X, dLdZ, (x) => this.layer.apply(x, { training: true }) as Tensor);
+    return this.gradientsOf(X, dLdZ, (x) => applyAsModels(this.layer, x, { training: true }) as Tensor);
   }
 
   /** Form B: derivatives by automatic differentiation of `forward`, ignoring the hand-written backward. */

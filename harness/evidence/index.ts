@@ -9,6 +9,7 @@ import type { AutodiffComparisonEvidence, GradientCheckEvidence, LinearityEviden
 import type {
   BackwardCallEvidence,
   BatchIndependenceEvidence,
+  CallConventionsEvidence,
   CallEvidence,
   ConfigRoundTripEvidence,
   DerivativeShapesEvidence,
@@ -32,6 +33,7 @@ export type * from './training.ts';
 
 export type Evidence =
   | SyntaxEvidence
+  | CallConventionsEvidence
   | CallEvidence
   | BackwardCallEvidence
   | OutputShapeEvidence
@@ -56,6 +58,7 @@ export type EvidenceKind = Evidence['kind'];
 /** Every kind and the checks that make it (the JSON Schema has one `oneOf` entry per kind; a test keeps them equal). */
 export const EVIDENCE_KINDS: Readonly<Record<EvidenceKind, string>> = {
   syntax: 'functionSyntaxesAreCorrect',
+  callConventions: 'worksAsModelsCallIt',
   call: 'predictDoesNotError, forwardDoesNotError',
   backwardCall: 'backwardDoesNotError',
   outputShape: 'outputShapeMatchesComputeOutputShape',

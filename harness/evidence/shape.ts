@@ -15,6 +15,24 @@ export interface SyntaxEvidence {
   problems?: string[];
 }
 
+/** One way of calling the layer, and what it did: the output's shape, or the error's first line. */
+export interface ConventionCall {
+  /** `[x]`: as tf.sequential and tf.model call it; `x`: a direct layer.apply(x) with a bare tensor. */
+  convention: '[x]' | 'x';
+  training: boolean;
+  outputShape?: number[];
+  /** What came back when it was not one Tensor. */
+  returned?: string;
+  error?: string;
+}
+
+/** `worksAsModelsCallIt`: each call made, and the two prediction-time outputs compared (when both ran). */
+export interface CallConventionsEvidence extends OutputComparisonEvidence {
+  kind: 'callConventions';
+  inputShape: number[];
+  calls: ConventionCall[];
+}
+
 /** `predictDoesNotError`, `forwardDoesNotError`: the input, and what came back when it ran. */
 export interface CallEvidence {
   kind: 'call';

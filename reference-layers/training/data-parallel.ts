@@ -14,6 +14,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { applyAsModels } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { makeReduceChannel, reducer, ReduceFailedError, type ReduceChannel } from './all-reduce.ts';
 import type { DigitSplit } from './digits.ts';
@@ -188,7 +189,7 @@ export function splitsAcrossWorkers(layer: tf.layers.Layer): string | null {
         const xv = tf.variable(x, true);
         let out: Tensor | null = null;
         const { grads } = tf.variableGrads(() => {
-          const o = layer.apply(xv, { training: true }) as Tensor;
+          const o = applyAsModels(layer, xv, { training: true }) as Tensor;
           out = tf.keep(o);
           kept.push(o);
           if (!R) kept.push((R = tf.keep(tf.randomUniform(o.shape, 0.5, 1.5, 'float32', 11))));

@@ -3,7 +3,7 @@
  * evidence. Used by `trainsToAccuracy`, `check-layer train` and the benchmarks. Runs on the
  * current tf backend.
  */
-import { LayerUnderTest } from '../../harness/layer-under-test.ts';
+import { applyAsModels, LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
 import { EluLayer } from '../elu-layer.ts';
 import { loadDigits } from './digits.ts';
@@ -63,7 +63,7 @@ export function buildLayer(make: () => unknown, seed: number): tf.layers.Layer {
   try {
     // create() tolerates a call that throws after build (that is predictDoesNotError's to report); here it must work.
     tf.tidy(() => {
-      layer.apply(tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false });
+      applyAsModels(layer, tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false });
     });
   } catch (e) {
     disposeLayer(layer);

@@ -15,6 +15,7 @@
  * the reference layers' own backward to float32 rounding, see stem.test.ts) and the update rule
  * in `train.ts`. The fully connected layer is a weight matrix and a bias.
  */
+import { applyAsModels } from '../../harness/layer-under-test.ts';
 import { deriveSeed, makeRng } from '../../harness/random.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { BatchNormLayer } from '../batch-norm-layer.ts';
@@ -63,7 +64,9 @@ export class SeedNetwork {
     readonly layer: tf.layers.Layer,
     readonly seed: number,
   ) {
-    const out = tf.tidy(() => (layer.apply(tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false }) as Tensor).shape);
+    const out = tf.tidy(
+      () => (applyAsModels(layer, tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false }) as Tensor).shape,
+    );
     this.features = out.slice(1).reduce((a, b) => a * b, 1);
     const k = CONV_FILTER_SIZE;
     this.conv = new Conv2dLayer({ filterSize: k, numFilters: CONV_FILTERS, name: `seedNetwork${this.id}_conv` });
@@ -126,7 +129,7 @@ export class SeedNetwork {
   /** Prediction-time logits [N, 10] for zero-centred images [N, 28, 28, 1]. */
   predictLogits(x: Tensor): Tensor {
     return tf.tidy(() => {
-      const h = this.layer.apply(this.predictStem(x), { training: false }) as Tensor;
+      const h = applyAsModels(this.layer, this.predictStem(x), { training: false }) as Tensor;
       return tf.add(tf.matMul(tf.reshape(h, [x.shape[0], this.features]), this.fcWeights), this.fcBias);
     });
   }

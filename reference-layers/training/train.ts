@@ -11,7 +11,8 @@
  * After training, batch normalization gets the statistics of the whole training set, as
  * MATLAB's default ('BatchNormalizationStatistics', 'population') does.
  *
- * The layer under test is called with `layer.apply(x, { training: true })` inside
+ * The layer under test is called as `tf.sequential`'s fit calls it, `layer.apply([x], { training: true })`
+ * (`applyAsModels`), inside
  * `tf.variableGrads`, so its gradients come from its own path: a Form B layer's `backward` through
  * `tf.customGrad` in `CustomLayer.call`, a Form A layer's automatic differentiation or its own
  * `tf.customGrad`. The layers around it use hand-written fused backwards (`stem.ts` and the fully
@@ -22,6 +23,7 @@
  * layer under test and the update as a few WGSL programs (24 dispatches an iteration with the
  * reference ELU, 17 of them the ELU's own), unless `fusedKernels: false`.
  */
+import { applyAsModels } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { NUM_CLASSES, type DigitSplit } from './digits.ts';
 import {
@@ -306,7 +308,7 @@ async function flushLossAndAccuracy(pending: Tensor[], log: TrainingLog, epoch: 
 /** Training-time logits [batch, 10]: fused stem, the layer under test on its own gradient path, fully connected. */
 export function forwardTrain(net: SeedNetwork, patches: Patches): Tensor {
   const a = stemTrain(net, patches);
-  const h = net.layer.apply(a, { training: true }) as Tensor;
+  const h = applyAsModels(net.layer, a, { training: true }) as Tensor;
   return fullyConnectedTrain(tf.reshape(h, [patches.batch, net.features]), net.fcWeights, net.fcBias);
 }
 

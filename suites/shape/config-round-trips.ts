@@ -12,6 +12,7 @@ import { definedIn } from '../../harness/defined-in.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import type { ConfigRoundTripEvidence } from '../../harness/evidence/index.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
+import { applyAsModels } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
 import { asText } from '../../harness/as-text.ts';
 import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
@@ -100,7 +101,7 @@ function rebuilt(
 function buildLike(restored: tf.layers.Layer, inputSize: number[], seed: number): string | null {
   try {
     withSeededMathRandom(deriveSeed(seed, 'configRoundTrips/build'), () =>
-      tf.tidy(() => void restored.apply(tf.zeros([1, ...inputSize]))),
+      tf.tidy(() => void applyAsModels(restored, tf.zeros([1, ...inputSize]), {})),
     );
   } catch (e) {
     if (!restored.built)
@@ -129,8 +130,8 @@ async function comparePredictions(
   className: string,
   evidence: ConfigRoundTripEvidence,
 ): Promise<CheckOutcome> {
-  const a = tf.tidy(() => tf.cast(layer.apply(X, { training: false }) as tf.Tensor, 'float32'));
-  const b = tf.tidy(() => tf.cast(restored.apply(X, { training: false }) as tf.Tensor, 'float32'));
+  const a = tf.tidy(() => tf.cast(applyAsModels(layer, X, { training: false }) as tf.Tensor, 'float32'));
+  const b = tf.tidy(() => tf.cast(applyAsModels(restored, X, { training: false }) as tf.Tensor, 'float32'));
   try {
     if (a.shape.join() !== b.shape.join()) {
       return {

@@ -18,9 +18,11 @@ import { outputShapeMatchesComputeOutputShape } from './output-shape-matches-com
 import { predictDoesNotError } from './predict-does-not-error.ts';
 import { predictIsConsistentInType } from './predict-is-consistent-in-type.ts';
 import { predictIsDeterministic } from './predict-is-deterministic.ts';
+import { worksAsModelsCallIt } from './works-as-models-call-it.ts';
 
 export const shapeChecks: Check[] = [
   functionSyntaxesAreCorrect,
+  worksAsModelsCallIt,
   predictDoesNotError,
   forwardDoesNotError,
   backwardDoesNotError,

@@ -1,0 +1,173 @@
+/**
+ * worksAsModelsCallIt: the layer runs the way TensorFlow.js's models call it, and a direct call
+ * agrees. Every model path of TensorFlow.js 4.22 (`tf.sequential` and `tf.model`: predict, fit,
+ * evaluate, apply) hands `call` an array `[x]` (see `applyAsModels`); a bare tensor reaches `call`
+ * only through a direct `layer.apply(x)`. Every other check and the training suite call the layer
+ * as models do, so this check is the one place where the two conventions meet (four calls on one
+ * small batch; the rest of the run pays nothing for it):
+ * - `[x]` throws (prediction or training time) where a bare tensor runs: the layer breaks in every
+ *   model (`inputs.square()`, `inputs.toFloat()`, `inputs.shape` on the array): failed, naming the
+ *   convention and the fix; the checks that call the layer are then incomplete, pointing here;
+ * - a bare tensor throws where `[x]` runs (`inputs[0]`): the layer works in models: passed, with
+ *   a warning that a direct `layer.apply(x)` throws;
+ * - both run at prediction time but give different outputs: failed (what a model computes is not
+ *   what a direct call computes). Tolerance: compare-outputs.ts (1e-5 * max|Z| + 1e-6);
+ * - both throw: not this check's to judge (skipped): predictDoesNotError reports the error.
+ */
+import { catalogEntry } from '../../harness/catalog.ts';
+import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
+import type { CallConventionsEvidence, ConventionCall } from '../../harness/evidence/index.ts';
+import { applyAsModels, applyBare } from '../../harness/layer-under-test.ts';
+import { withWeightsRestored } from '../../harness/numerics/preserve-weights.ts';
+import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
+import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
+import { describeReturned, errorText, shapeText } from './describe-value.ts';
+import { randomInput } from './random-input.ts';
+
+const AS_MODELS = 'call([x]), as tf.sequential and tf.model call it (predict, fit, evaluate, apply)';
+const BARE = 'a direct layer.apply(x) with a bare tensor';
+const FIX = 'take the input as `const x = Array.isArray(inputs) ? inputs[0] : inputs`';
+
+interface Called {
+  record: ConventionCall;
+  output?: Tensor;
+  threw?: string;
+}
+
+export const worksAsModelsCallIt: Check = {
+  ...catalogEntry('worksAsModelsCallIt'),
+  run(ctx): Promise<CheckOutcome> {
+    // Training-time calls may update state (running statistics): the checks after this one see the layer as it was.
+    return withWeightsRestored(ctx.subject.layer, () => judge(ctx));
+  },
+};
+
+async function judge(ctx: CheckContext): Promise<CheckOutcome> {
+  const layer = ctx.subject.layer;
+  const X = randomInput(ctx);
+  const made: Tensor[] = [X];
+  const call = (convention: '[x]' | 'x', training: boolean): Called => {
+    const record: ConventionCall = { convention, training };
+    try {
+      // The same Math.random seed for both conventions: a layer drawing from it gives the same output.
+      const out = withSeededMathRandom(deriveSeed(ctx.seed, `worksAsModelsCallIt/${String(training)}`), () =>
+        convention === '[x]' ? applyAsModels(layer, X, { training }) : applyBare(layer, X, { training }),
+      );
+      if (out instanceof tf.Tensor) {
+        const output = out as Tensor;
+        made.push(output);
+        record.outputShape = output.shape;
+        return { record, output };
+      }
+      record.returned = describeReturned(out);
+      tf.dispose(out as tf.TensorContainer);
+      return { record };
+    } catch (e) {
+      record.error = errorText(e);
+      return { record, threw: record.error };
+    }
+  };
+  try {
+    const model = call('[x]', false);
+    const bare = call('x', false);
+    const modelTraining = call('[x]', true);
+    const bareTraining = call('x', true);
+    const calls = [model, bare, modelTraining, bareTraining];
+    const evidence: CallConventionsEvidence = {
+      kind: 'callConventions',
+      inputShape: X.shape,
+      calls: calls.map((c) => c.record),
+    };
+    const shape = shapeText(X.shape);
+    for (const [m, b, when] of [
+      [model, bare, 'prediction time (training: false)'],
+      [modelTraining, bareTraining, 'training time (training: true, as model.fit calls it)'],
+    ] as const) {
+      if (m.threw !== undefined && b.threw === undefined)
+        return {
+          status: 'failed',
+          message: `the layer breaks in every model: ${AS_MODELS} threw at ${when} for an input of shape ${shape}: ${m.threw}; ${BARE} runs, so call expects a Tensor where models pass an array: ${FIX}`,
+          evidence,
+        };
+    }
+    if (model.threw !== undefined && bare.threw !== undefined)
+      return {
+        status: 'skipped',
+        message: `not judged: the layer throws under both conventions (${model.threw}); predictDoesNotError reports it`,
+        evidence,
+      };
+    const warnings: string[] = [];
+    const bareThrew = [bare, bareTraining].filter((b) => b.threw !== undefined);
+    if (bareThrew.length) {
+      const when = bareThrew.map((b) => (b.record.training ? 'training' : 'prediction')).join(' and ');
+      warnings.push(
+        `${BARE} throws at ${when} time (${bareThrew[0]!.threw}); models pass [x], so the layer works in tf.sequential and tf.model, but not called directly: ${FIX}`,
+      );
+    }
+    if (model.output && bare.output) {
+      // Before blaming the convention: does the layer give the same output twice the same way?
+      if (!(await sameOutputs(model.output, bare.output)) && !(await repeatable(call, bare, model)))
+        return {
+          status: 'passed',
+          message: `the layer runs when called as models call it (call([x])) at prediction and training time, for input ${shape}; its outputs vary from call to call under either convention, so they are not compared here (predictIsDeterministic judges that)`,
+          warnings,
+          evidence,
+        };
+      if (model.output.shape.join() !== bare.output.shape.join())
+        return {
+          status: 'failed',
+          message: `the layer computes something else in a model: ${AS_MODELS} returned shape ${shapeText(model.output.shape)}, ${BARE} ${shapeText(bare.output.shape)}, for the same input ${shape}`,
+          where: { parameter: 'output' },
+          evidence,
+        };
+      const c = await compareOutputs(model.output, bare.output);
+      Object.assign(evidence, comparisonEvidence(c));
+      if (!c.same)
+        return {
+          status: 'failed',
+          message: `the layer computes something else in a model: ${AS_MODELS} gave ${num(c.a)}, ${BARE} ${num(c.b)} at output ${shapeText(c.position)}; ${c.differing} of ${model.output.size} elements differ, max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)})`,
+          where: { parameter: 'output', index: c.index, position: c.position },
+          evidence,
+        };
+      return {
+        status: 'passed',
+        message: `called as models call it (call([x])) and directly (layer.apply(x)), the layer runs at prediction and training time and gives the same output for input ${shape} (max |diff| ${num(c.maxAbsDiff)})`,
+        warnings,
+        evidence,
+      };
+    }
+    if (model.record.returned !== undefined && bare.output)
+      return {
+        status: 'failed',
+        message: `the layer computes something else in a model: ${AS_MODELS} returned ${model.record.returned}, ${BARE} ${describeReturned(bare.output)}`,
+        where: { parameter: 'output' },
+        evidence,
+      };
+    return {
+      status: 'passed',
+      message: `the layer runs when called as models call it (call([x])) at prediction and training time, for input ${shape}${model.record.returned !== undefined ? ` (what it returns is predictDoesNotError's to judge)` : ''}`,
+      warnings,
+      evidence,
+    };
+  } finally {
+    tf.dispose(made);
+  }
+}
+
+async function sameOutputs(a: Tensor, b: Tensor): Promise<boolean> {
+  return a.shape.join() === b.shape.join() && (await compareOutputs(a, b)).same;
+}
+
+/** Whether calling again, bare then as models, gives the same outputs as the first calls. */
+async function repeatable(
+  call: (convention: '[x]' | 'x', training: boolean) => Called,
+  bare: Called,
+  model: Called,
+): Promise<boolean> {
+  for (const first of [bare, model]) {
+    const again = call(first.record.convention, false);
+    if (!again.output || !(await sameOutputs(first.output!, again.output))) return false;
+  }
+  return true;
+}
