@@ -23,6 +23,7 @@
  * layer under test and the update as a few WGSL programs (24 dispatches an iteration with the
  * reference ELU, 17 of them the ELU's own), unless `fusedKernels: false`.
  */
+import type { TrainingSettingsEvidence } from '../../harness/evidence/index.ts';
 import { applyAsModels } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { NUM_CLASSES, type DigitSplit } from './digits.ts';
@@ -91,18 +92,8 @@ export function shareOf(batch: number, size: number, rank: number): [number, num
   return [lo, lo + base + (rank < extra ? 1 : 0)];
 }
 
-export interface TrainingSettings {
-  epochs: number;
-  miniBatchSize: number;
-  iterationsPerEpoch: number;
-  learningRate: number;
-  momentum: number;
-  l2Regularization: number;
-  /** The learnables L2 regularization applied to. */
-  l2AppliesTo: string[];
-  shuffle: 'every-epoch';
-  batchNormStatistics: 'population';
-}
+/** The sgdm settings a run trained with, as its evidence records them. */
+export type TrainingSettings = TrainingSettingsEvidence;
 
 export interface TrainResult {
   settings: TrainingSettings;
