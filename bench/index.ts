@@ -12,6 +12,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const BENCHMARKS: { name: string; file: string; args?: string[] }[] = [
   { name: 'check-layer-run', file: 'check-layer-run.ts' },
   { name: 'gradient-suite', file: 'gradient-suite.ts' },
+  // False alarms (correct fixtures, 300 seeds) and misses (broken fixtures, 20 seeds) of the gradient suite: minutes.
+  { name: 'fixture-verdicts', file: 'fixture-verdicts.ts' },
   { name: 'train-cpu', file: 'train-cpu.ts' },
   { name: 'check-layer-training', file: 'check-layer-training.ts' },
   { name: 'check-layer-jobs', file: 'check-layer-jobs.ts' },

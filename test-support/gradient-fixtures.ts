@@ -14,6 +14,8 @@ import * as clipKinks from '../fixtures/gradient/correct/clip-kinks-layer.ts';
 import * as scaleShift from '../fixtures/gradient/correct/scale-shift-layer.ts';
 import * as siluBeta from '../fixtures/gradient/correct/silu-beta-layer.ts';
 import * as hardSwish from '../fixtures/gradient/correct/hard-swish-layer.ts';
+import * as resizeNearest from '../fixtures/gradient/correct/resize-nearest-layer.ts';
+import * as resizeOnePixel from '../fixtures/gradient/resize-nearest-one-pixel.ts';
 import * as clipSix from '../fixtures/gradient/correct/clip-six-layer.ts';
 import * as hardSwishAbove3 from '../fixtures/gradient/hard-swish-wrong-above-3.ts';
 import * as clipPastUpper from '../fixtures/gradient/clip-wrong-past-upper-bound.ts';
@@ -88,6 +90,7 @@ export const BROKEN: BrokenLayer[] = [
   { ...layer('softplus whose slope forgets the bias (right at its initial 0)', softplusBiasAtZero), diagnosis: null },
   { ...layer('hard-swish whose backward is wrong above 3', hardSwishAbove3), diagnosis: null },
   { ...layer('clip(X, 0, 6) whose backward is wrong past 6', clipPastUpper), diagnosis: null },
+  { ...layer('2x nearest upsampling whose backward takes one pixel per block', resizeOnePixel), diagnosis: null },
 ];
 
 /** Broken only for inputs outside [-3, 3]: must fail there, saying at which scale. */
@@ -112,6 +115,7 @@ export const CORRECT: TestLayer[] = [
   layer('softplus with a learnable bias from zeros', softplusBias),
   layer('hard-swish (kinks declared at -3, 3)', hardSwish),
   layer('clip(X, 0, 6)', clipSix),
+  layer('2x nearest upsampling (tf.image.resizeNearestNeighbor, own backward)', resizeNearest),
 ];
 
 /** The other reference layers (batch statistics couple the observations; a 5x5 convolution). */

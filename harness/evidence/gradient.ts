@@ -166,6 +166,43 @@ export interface AutodiffComparisonEvidence {
   parameters: ({ parameter: string; shape: number[]; elements: number; passed: boolean } & DerivativeComparison)[];
   /** The learnables' moved values (same moves as gradientsAreNumericallyCorrect's); null when not moved. */
   movedLearnables: MovedLearnable[] | null;
+  /** Finite differences at the elements where the two disagree; null when they agree. */
+  arbiter: ArbiterEvidence | null;
+}
+
+/**
+ * Which side finite differences take at one element where the backward and autodiff disagree:
+ * `backward` (autodiff is wrong: TensorFlow.js's gradient), `autodiff` (the backward is wrong),
+ * `both` (both within the finite difference's tolerance: it cannot tell them apart), `neither`,
+ * `kink` (a kink within the step, and neither matches one side: finite differences cannot decide).
+ */
+export type ArbiterVerdict = 'backward' | 'autodiff' | 'both' | 'neither' | 'kink';
+
+export interface ArbiterElement {
+  index: number;
+  position: number[];
+  backward: number;
+  autodiff: number;
+  numeric: number;
+  tolerance: number;
+  verdict: ArbiterVerdict;
+}
+
+export interface ArbiterParameter {
+  parameter: string;
+  /** Elements where the backward and autodiff disagree. */
+  disagreeing: number;
+  /** Of those, the ones finite differences were asked about (the worst first). */
+  elements: ArbiterElement[];
+}
+
+/** Finite differences as the arbiter between a hand-written backward and TensorFlow.js's autodiff. */
+export interface ArbiterEvidence {
+  /** The backend whose gradients were compared. */
+  backend: string;
+  /** TensorFlow.js kernels forward runs (their gradients make up autodiff's derivative). */
+  forwardOps: string[];
+  parameters: ArbiterParameter[];
 }
 
 /** One parameter at one scale of dLdZ (0 for the zero test): elements outside tolerance and the worst one. */

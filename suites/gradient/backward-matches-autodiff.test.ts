@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CustomLayer, type BackwardResult } from '../../harness/custom-layer.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
+import { evidenceOf } from '../../harness/evidence/index.ts';
 import { backwardMatchesAutodiff } from './backward-matches-autodiff.ts';
 import { BROKEN, BROKEN_AWAY_FROM_START, CORRECT, runCheck, SEEDS } from '../../test-support/gradient-fixtures.ts';
 
@@ -33,7 +34,7 @@ describe('backwardMatchesAutodiff', () => {
         expect(r.message).toMatch(
           l.throws
             ? /^backwardMatchesAutodiff threw: /
-            : /^backward differs from autodiff of forward for .*: at .* autodiff gives .*, backward .* \(tolerance .*\)$/,
+            : /^backward differs from autodiff of forward for .*: at .* autodiff gives .*, backward .* \(tolerance .*\)(; finite differences .* of the \d+ elements checked)?$/,
         );
       }
     }
@@ -44,6 +45,39 @@ describe('backwardMatchesAutodiff', () => {
       const r = await runCheck(backwardMatchesAutodiff, l, 1);
       expect(r.status).toBe('failed');
       expect(r.message).toMatch(/ with the learnables moved \((beta|bias) = \[.*\] \(initially \[(1|0), /);
+    }
+  });
+
+  it("passes a right backward where TensorFlow.js's own gradient is wrong (resizeNearestNeighbor on cpu, batch 2), with a warning naming the backend and the ops", async () => {
+    const resize = CORRECT.find((l) => l.name.startsWith('2x nearest upsampling'))!;
+    for (const seed of SEEDS.slice(0, 5)) {
+      const r = await runCheck(backwardMatchesAutodiff, resize, seed);
+      expect(r.status, `seed ${seed}: ${r.message}`).toBe('passed');
+      expect(r.message).toMatch(
+        /^backward equals finite differences where autodiff of forward differs \(\d+ of input elements; \d+ checked\): TensorFlow\.js's own gradient is wrong there, not the backward$/,
+      );
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings![0]).toMatch(
+        /^TensorFlow\.js's gradient of forward on the cpu backend disagrees with finite differences at \d+ of input elements, where the backward agrees with them: a TensorFlow\.js bug in the gradient of .*ResizeNearestNeighbor/,
+      );
+      const arbiter = evidenceOf(r, 'autodiffComparison').arbiter!;
+      expect(arbiter.backend).toBe('cpu');
+      expect(arbiter.forwardOps).toContain('ResizeNearestNeighbor');
+      // Only the second observation is wrong in TensorFlow.js 4.22.
+      for (const e of arbiter.parameters[0]!.elements) {
+        expect(e.verdict).toBe('backward');
+        expect(e.position[0]).toBe(1);
+      }
+    }
+  });
+
+  it('still fails a wrong backward there, saying which side finite differences take', async () => {
+    const broken = BROKEN.find((l) => l.name.startsWith('2x nearest upsampling'))!;
+    for (const seed of SEEDS.slice(0, 5)) {
+      const r = await runCheck(backwardMatchesAutodiff, broken, seed);
+      expect(r.status, `seed ${seed}`).toBe('failed');
+      expect(r.message).toMatch(/; finite differences side with autodiff at \d+.* of the \d+ elements checked$/);
+      expect(r.warnings ?? []).toEqual([]);
     }
   });
 

@@ -7,7 +7,13 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
-import type { AutodiffComparisonEvidence, MovedLearnable } from '../../harness/evidence/index.ts';
+import type {
+  ArbiterEvidence,
+  ArbiterVerdict,
+  AutodiffComparisonEvidence,
+  MovedLearnable,
+} from '../../harness/evidence/index.ts';
+import { arbitrate, countOf, sidesWithBackward } from './arbitrate.ts';
 import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
 import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
 import { describeCase, formatValues } from '../../harness/numerics/gradient-case.ts';
@@ -22,6 +28,36 @@ import { positionOf } from '../../harness/numerics/position.ts';
 export const AUTODIFF_TOLERANCE = { rel: 1e-3, relToRms: 1e-4 };
 
 export type { AutodiffComparisonEvidence as BackwardMatchesAutodiffEvidence } from '../../harness/evidence/index.ts';
+
+/** What finite differences said, in a few words, for the failure message. */
+function arbiterSummary(a: ArbiterEvidence): string {
+  const n = a.parameters.reduce((s, p) => s + p.elements.length, 0);
+  const parts = [
+    countOf(a, 'autodiff') && `side with autodiff at ${countOf(a, 'autodiff')}`,
+    countOf(a, 'backward') && `with the backward at ${countOf(a, 'backward')}`,
+    countOf(a, 'neither') && `with neither at ${countOf(a, 'neither')}`,
+    countOf(a, 'both') && `cannot tell them apart at ${countOf(a, 'both')}`,
+    countOf(a, 'kink') && `cannot decide at ${countOf(a, 'kink')} (a kink within the step)`,
+  ].filter(Boolean);
+  return `finite differences ${parts.join(', ')} of the ${n} elements checked`;
+}
+
+function arbiterLines(a: ArbiterEvidence): string[] {
+  return a.parameters.flatMap((p) =>
+    p.elements.map(
+      (e) =>
+        `${p.parameter}[${e.position.join(',')}]: backward ${num(e.backward)}, autodiff ${num(e.autodiff)}, finite differences ${num(e.numeric)} +/- ${num(e.tolerance)}: ${VERDICT[e.verdict]}`,
+    ),
+  );
+}
+
+const VERDICT: Record<ArbiterVerdict, string> = {
+  backward: 'the backward is right (autodiff is not)',
+  autodiff: 'autodiff is right (the backward is not)',
+  both: 'both within tolerance',
+  neither: 'neither is right',
+  kink: 'cannot decide (a kink within the step)',
+};
 
 export const backwardMatchesAutodiff: Check = {
   ...catalogEntry('backwardMatchesAutodiff'),
@@ -39,7 +75,8 @@ export const backwardMatchesAutodiff: Check = {
     try {
       const repeat = await forwardRepeats(subject, inputs.X);
       if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
-      const compare = async (): Promise<AutodiffComparisonEvidence['parameters'] | string> => {
+      type Compared = { parameters: AutodiffComparisonEvidence['parameters']; arbiter: ArbiterEvidence | null };
+      const compare = async (): Promise<Compared | string> => {
         let auto: Record<string, Float32Array>;
         try {
           auto = await readGradients(tidyGradients(() => subject.autodiffGradients(inputs.X, inputs.dLdZ)));
@@ -48,7 +85,7 @@ export const backwardMatchesAutodiff: Check = {
         }
         const hand = await readGradients(tidyGradients(() => subject.backward(inputs.X, inputs.dLdZ)));
         const shapes = parameterShapes(ctx, inputs.X);
-        return Object.keys(shapes).map((name) => {
+        const parameters = Object.keys(shapes).map((name) => {
           const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
           return {
             parameter: name,
@@ -58,6 +95,11 @@ export const backwardMatchesAutodiff: Check = {
             ...c,
           };
         });
+        // Where they disagree, finite differences decide (with the learnables where they are now).
+        const arbiter = parameters.every((p) => p.passed)
+          ? null
+          : await arbitrate(ctx, inputs, shapes, auto, hand, AUTODIFF_TOLERANCE);
+        return { parameters, arbiter };
       };
       const atInitial = await compare();
       if (typeof atInitial === 'string') {
@@ -66,7 +108,7 @@ export const backwardMatchesAutodiff: Check = {
           message: `forward is not differentiable by automatic differentiation (${atInitial}); gradientsAreNumericallyCorrect judges the backward`,
         };
       }
-      let parameters = atInitial;
+      let { parameters, arbiter } = atInitial;
       let moved: MovedLearnable[] | null = null;
       // A backward right only where the learnables start (beta at 1, a bias at 0): compare again with them moved.
       if (parameters.every((p) => p.passed) && subject.learnableNames().length > 0) {
@@ -79,7 +121,7 @@ export const backwardMatchesAutodiff: Check = {
           }));
           return compare();
         });
-        if (typeof again !== 'string') parameters = again;
+        if (typeof again !== 'string') ({ parameters, arbiter } = again);
       }
       const movedAt = moved as MovedLearnable[] | null;
       const evidence: AutodiffComparisonEvidence = {
@@ -88,6 +130,7 @@ export const backwardMatchesAutodiff: Check = {
         inputShape: inputs.X.shape,
         parameters,
         movedLearnables: movedAt,
+        arbiter,
       };
       const details = parameters.map(
         (p) =>
@@ -107,10 +150,23 @@ export const backwardMatchesAutodiff: Check = {
         };
       }
       const w = failed[0]!;
+      if (arbiter) details.push(...arbiterLines(arbiter));
+      if (arbiter && sidesWithBackward(arbiter)) {
+        const elements = arbiter.parameters.map((p) => `${p.disagreeing} of ${p.parameter}`).join(', ');
+        return {
+          status: 'passed',
+          message: `backward equals finite differences where autodiff of forward differs (${elements} elements; ${countOf(arbiter, 'backward')} checked): TensorFlow.js's own gradient is wrong there, not the backward`,
+          details,
+          warnings: [
+            `TensorFlow.js's gradient of forward on the ${arbiter.backend} backend disagrees with finite differences at ${elements} elements, where the backward agrees with them: a TensorFlow.js bug in the gradient of ${arbiter.forwardOps.join(', ')} (the ops of forward), not in this layer; training uses the backward`,
+          ],
+          evidence,
+        };
+      }
       details.push(`case: ${describeCase(inputs.case, inputs.outputShape)}`);
       return {
         status: 'failed',
-        message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)}${movedAt ? ` with the learnables moved (${movedText})` : ''} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})`,
+        message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)}${movedAt ? ` with the learnables moved (${movedText})` : ''} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})${arbiter ? `; ${arbiterSummary(arbiter)}` : ''}`,
         details,
         where: { parameter: w.parameter, index: w.worstIndex, position: positionOf(w.worstIndex, w.shape) },
         evidence,
