@@ -129,8 +129,10 @@ describe('many layer files: --jobs, --shard, merge-reports', () => {
     expect(totalLine(runs[1]!.stdout)).toBe(totalLine(runs[0]!.stdout));
     expect(runs[1]!.stderr).toContain('3 layer files, 2 at a time (--jobs 2)');
     expect(runs[1]!.stderr).toContain('3 of 3 files done');
+    // Each check process's peak resident memory, measured from outside (/proc), one per lane.
+    expect(runs[0]!.stdout).toMatch(/^Check processes: 1 at a time, peak resident [1-9]\d+ MB; wall time [\d.]+ s$/m);
     expect(runs[1]!.stdout).toMatch(
-      /^Check processes: 2 at a time, peak resident \d+ MB, \d+ MB; wall time [\d.]+ s$/m,
+      /^Check processes: 2 at a time, peak resident [1-9]\d+ MB, [1-9]\d+ MB; wall time [\d.]+ s$/m,
     );
     // A file's block, header to summary line, holds no line of another file.
     const lines = runs[1]!.stdout.split('\n');
