@@ -114,9 +114,13 @@ describe('many layer files: --jobs, --shard, merge-reports', () => {
     expect(junit).toContain('<testsuite name="check-layer.shape (fixtures/shape/predict-is-deterministic.ts)"');
     expect(junit).toContain('<testsuite name="check-layer.load (fixtures/loading/syntax-error.ts)"');
 
-    // The failing shard alone: exit code 1, as a run over its two files gives.
+    // One shard alone: its reports are merged, and the merge says the other shard's two are missing (exit 2).
     const alone = cli(['merge-reports', shards[0]!.dir, '--report-dir', newDir('alone')]);
-    expect(alone.code, alone.stdout + alone.stderr).toBe(1);
+    expect(alone.code, alone.stdout + alone.stderr).toBe(2);
+    expect(alone.stderr).toContain(
+      'shard 2/2 should have 2 reports (4 layer files over 2 shards), found 0: give its folder too, or rerun it',
+    );
+    expect(totalLine(alone.stdout)).toMatch(/^All 2 layers: \d+ Passed, 1 Failed, 2 Incomplete, 0 Skipped\.$/);
   });
 
   it('--jobs 2 gives the verdicts of --jobs 1, each file printed as one block', () => {

@@ -173,6 +173,7 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
   const chosen = options.shard ? shardFiles(files, options.shard) : files;
   if (options.shard) {
     const { index, total } = options.shard;
+    options = { ...options, shard: { index, total, files: files.length } };
     if (chosen.length === 0) {
       io.out(
         `Shard ${index}/${total}: no layer file falls in it (${files.length} file${files.length === 1 ? '' : 's'} over ${total} shards); nothing to check.`,
