@@ -251,6 +251,7 @@ async function checkFile(
 ): Promise<RunResult> {
   const style: ConsoleStyle = {
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && !process.env['CI'],
+    verbose: options.verbose,
   };
   let headerShown = false;
   const ids = selectChecks(CATALOG, options).map((c) => c.id);
