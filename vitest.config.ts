@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { SOURCE_ALIASES } from './test-support/source-aliases.ts';
 
 export default defineConfig({
+  resolve: { alias: SOURCE_ALIASES },
   test: {
     include: [
       'harness/**/*.test.ts',

@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 // check-layer's command: installs the layer-file loader (TypeScript without a build step, one
-// shared TensorFlow.js), then runs the CLI. Exit codes: 0 passed, 1 a check failed, 2 could not run.
+// shared TensorFlow.js), then runs the CLI. In a clone of the repository (the sources are there)
+// it runs the sources through tsx; in an installed package, the build in dist/.
+// Exit codes: 0 passed, 1 a check failed, 2 could not run.
+import { existsSync } from 'node:fs';
+
+const fromSource = existsSync(new URL('../entry/cli.ts', import.meta.url));
+const base = fromSource ? '../' : '../dist/';
 let code = 2;
 try {
-  await import('../harness/register-loader.mjs');
-  const { main } = await import('../entry/cli.ts');
+  await import(`${base}harness/register-loader.mjs`);
+  const { main } = await import(fromSource ? '../entry/cli.ts' : '../dist/entry/cli.js');
   code = await main(process.argv.slice(2));
 } catch (e) {
   const verbose = process.argv.includes('--verbose');
