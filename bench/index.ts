@@ -16,6 +16,7 @@ const BENCHMARKS: { name: string; file: string; args?: string[] }[] = [
   { name: 'fixture-verdicts', file: 'fixture-verdicts.ts' },
   { name: 'train-cpu', file: 'train-cpu.ts' },
   { name: 'check-layer-training', file: 'check-layer-training.ts' },
+  { name: 'check-layer-jobs', file: 'check-layer-jobs.ts' },
   // Dispatches per training iteration on WebGPU, on Mesa's software adapter where no GPU is (skipped without either).
   { name: 'train-gpu-dispatches', file: 'train-gpu.ts', args: ['--dispatches-only'] },
 ];

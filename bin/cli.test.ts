@@ -284,7 +284,9 @@ describe('check-layer CLI', () => {
       path.join(blocker, 'reports'),
     ]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/check-layer: --report-dir .*: cannot create it \(ENOTDIR\); choose a writable folder/);
+    expect(run.stderr).toMatch(
+      /check-layer: --report-dir .*: cannot create it, a file stands where a folder on its path should be \(ENOTDIR\); choose a writable folder/,
+    );
   });
 
   it('finds --report-dir unusable before the first check (an existing file)', () => {
@@ -292,7 +294,9 @@ describe('check-layer CLI', () => {
     writeFileSync(file, 'not a folder');
     const run = cli(['reference-layers/elu-layer.ts', '--suites', 'shape', '--report-dir', file]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/check-layer: --report-dir .*: cannot create it \(EEXIST\); choose a writable folder/);
+    expect(run.stderr).toMatch(
+      /check-layer: --report-dir .*: cannot create it, a file of that name is there \(EEXIST\); choose a writable folder/,
+    );
     expect(run.stdout).not.toMatch(/PASS|FAIL/);
   });
 

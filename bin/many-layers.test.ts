@@ -114,9 +114,13 @@ describe('many layer files: --jobs, --shard, merge-reports', () => {
     expect(junit).toContain('<testsuite name="check-layer.shape (fixtures/shape/predict-is-deterministic.ts)"');
     expect(junit).toContain('<testsuite name="check-layer.load (fixtures/loading/syntax-error.ts)"');
 
-    // The failing shard alone: exit code 1, as a run over its two files gives.
+    // One shard alone: its reports are merged, and the merge says the other shard's two are missing (exit 2).
     const alone = cli(['merge-reports', shards[0]!.dir, '--report-dir', newDir('alone')]);
-    expect(alone.code, alone.stdout + alone.stderr).toBe(1);
+    expect(alone.code, alone.stdout + alone.stderr).toBe(2);
+    expect(alone.stderr).toContain(
+      'shard 2/2 should have 2 reports (4 layer files over 2 shards), found 0: give its folder too, or rerun it',
+    );
+    expect(totalLine(alone.stdout)).toMatch(/^All 2 layers: \d+ Passed, 1 Failed, 2 Incomplete, 0 Skipped\.$/);
   });
 
   it('--jobs 2 gives the verdicts of --jobs 1, each file printed as one block', () => {
@@ -129,8 +133,10 @@ describe('many layer files: --jobs, --shard, merge-reports', () => {
     expect(totalLine(runs[1]!.stdout)).toBe(totalLine(runs[0]!.stdout));
     expect(runs[1]!.stderr).toContain('3 layer files, 2 at a time (--jobs 2)');
     expect(runs[1]!.stderr).toContain('3 of 3 files done');
+    // Each check process's peak resident memory, measured from outside (/proc), one per lane.
+    expect(runs[0]!.stdout).toMatch(/^Check processes: 1 at a time, peak resident [1-9]\d+ MB; wall time [\d.]+ s$/m);
     expect(runs[1]!.stdout).toMatch(
-      /^Check processes: 2 at a time, peak resident \d+ MB, \d+ MB; wall time [\d.]+ s$/m,
+      /^Check processes: 2 at a time, peak resident [1-9]\d+ MB, [1-9]\d+ MB; wall time [\d.]+ s$/m,
     );
     // A file's block, header to summary line, holds no line of another file.
     const lines = runs[1]!.stdout.split('\n');

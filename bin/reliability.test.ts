@@ -99,6 +99,8 @@ describe('check-layer with layers that end, hang, print, switch backends and hoa
     expect(err.length).toBe(out.length);
     // Every call's line, none lost: 1..N.
     expect(out.map((l) => Number(/(\d+)$/.exec(l)?.[1]))).toEqual(out.map((_, i) => i + 1));
+    // None of them arrives late, under the next file's name.
+    expect(stdout + stderr).not.toMatch(/\[(?!chatty\.ts\])[^\]\n]*\] chatty/);
   });
 
   it('fails a check during which the layer changed the backend, and sets it back', () => {
@@ -219,5 +221,39 @@ describe('check-layer with a check that cannot judge', () => {
     expect(readFileSync(path.join(reportDir, 'backward-does-not-error.junit.xml'), 'utf8')).toMatch(
       /<testcase name="functionSyntaxesAreCorrect"[^>]*>\s*<error message="not judged: backward threw/,
     );
+  }, 180_000);
+});
+
+describe('check-layer with a layer that prints more than a pipe holds', () => {
+  it("passes every line on under the layer's own file, before the next file starts", () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        fixture('loud.ts'),
+        path.join('fixtures', 'loading', 'plain-relu.mjs'),
+        '--checks',
+        'functionSyntaxesAreCorrect,predictDoesNotError',
+        '--report-dir',
+        mkdtempSync(path.join(tmpdir(), 'check-layer-loud-')),
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 170_000,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    const loud = lines.filter((l) => / loud \d+ \d+ x+$/.test(l));
+    // Each predict call printed 3,000 numbered lines; all arrive, none under plain-relu.mjs.
+    expect(loud.every((l) => l.startsWith('  [loud.ts] loud '))).toBe(true);
+    const calls = new Set(loud.map((l) => /loud (\d+) /.exec(l)![1]));
+    expect(calls.size).toBeGreaterThan(1);
+    expect(loud).toHaveLength(calls.size * 3000);
+    const nextHeader = lines.findIndex((l) => l.startsWith('check-layer fixtures/loading/plain-relu.mjs'));
+    expect(nextHeader).toBeGreaterThan(lines.lastIndexOf(loud.at(-1)!));
   }, 180_000);
 });

@@ -10,7 +10,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { STDERR_MARK, type MemorySample, type WorkerMessage, type WorkerRequest } from './worker-protocol.ts';
+import {
+  FLUSH_LINE,
+  STDERR_MARK,
+  type MemorySample,
+  type WorkerMessage,
+  type WorkerRequest,
+} from './worker-protocol.ts';
 
 const ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 const MB = 1024 * 1024;
@@ -65,6 +71,10 @@ export class CheckProcess {
   private tfBytes = 0;
   /** Highest resident size seen, in bytes (for the stress figures). */
   peakRss = 0;
+  /** Files sent, and flush lines seen on each stream (one per file done). */
+  private sent = 0;
+  private flushes = { stdout: 0, stderr: 0 };
+  private flushWaiters: (() => void)[] = [];
 
   constructor(readonly memoryLimitMb: number) {
     this.child = fork(ENTRY, [], {
@@ -85,11 +95,12 @@ export class CheckProcess {
       if (this.stopped) return;
       this.events.message?.(m);
     });
-    lines(this.child.stdout, (line) => this.events.output?.('stdout', line));
+    lines(this.child.stdout, (line) => this.onStdout(line));
     lines(this.child.stderr, (line) => this.onStderr(line));
     // 'close' comes after the pipes are drained, so the marker lines are in.
     this.child.on('close', (code, signal) => {
       clearInterval(this.watch);
+      this.wakeFlushWaiters();
       this.ended = { code, signal, said: this.said, heapExhausted: this.heapExhausted, stopped: this.stopped };
       this.events.end?.(this.ended);
     });
@@ -120,6 +131,7 @@ export class CheckProcess {
 
   send(request: WorkerRequest): void {
     if (this.ended || !this.child.connected) return;
+    this.sent++;
     this.child.send(request, (e) => {
       if (e) this.events.output?.('stderr', `check-layer: could not reach the check process: ${e.message}`);
     });
@@ -138,7 +150,53 @@ export class CheckProcess {
     return new Promise((resolve) => this.child.once('close', () => resolve(this.ended!)));
   }
 
+  /**
+   * Resolves once everything the process printed for the files sent so far has been passed on
+   * (the flush line of the last one seen on both streams), or it ended, or after `capMs`.
+   */
+  outputFlushed(capMs = 30_000): Promise<void> {
+    const done = () => this.ended !== null || Math.min(this.flushes.stdout, this.flushes.stderr) >= this.sent;
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const cap = setTimeout(finish, capMs);
+      const waiter = () => {
+        if (done()) finish();
+      };
+      function finish() {
+        clearTimeout(cap);
+        resolve();
+      }
+      this.flushWaiters.push(waiter);
+    });
+  }
+
+  private wakeFlushWaiters(): void {
+    for (const w of [...this.flushWaiters]) w();
+  }
+
+  private onFlush(stream: 'stdout' | 'stderr'): void {
+    this.flushes[stream]++;
+    this.wakeFlushWaiters();
+  }
+
+  private onStdout(line: string): void {
+    const at = line.indexOf(FLUSH_LINE);
+    if (at >= 0) {
+      // Text the layer wrote without a newline ends up in front of the flush line.
+      if (at > 0) this.events.output?.('stdout', line.slice(0, at));
+      this.onFlush('stdout');
+      return;
+    }
+    this.events.output?.('stdout', line);
+  }
+
   private onStderr(line: string): void {
+    const flush = line.indexOf(FLUSH_LINE);
+    if (flush >= 0 && line.slice(flush) === FLUSH_LINE) {
+      if (flush > 0) this.onStderr(line.slice(0, flush));
+      this.onFlush('stderr');
+      return;
+    }
     const at = line.indexOf(STDERR_MARK);
     if (at >= 0) {
       const rest = line.slice(at + STDERR_MARK.length);

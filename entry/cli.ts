@@ -31,7 +31,7 @@ import {
 } from './cli-options.ts';
 import { isTrainingOnly, SUITES, type RunResult } from '../harness/result.ts';
 import { closeWorker, layerOutputLine, runFileIsolated, type CheckProcessSlot } from './run-file.ts';
-import { runFilesInLanes } from './run-files.ts';
+import { runFilesInLanes, type LaneFigures } from './run-files.ts';
 import { shardFiles } from './shard.ts';
 import { CATALOG } from '../harness/catalog.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
@@ -173,6 +173,7 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
   const chosen = options.shard ? shardFiles(files, options.shard) : files;
   if (options.shard) {
     const { index, total } = options.shard;
+    options = { ...options, shard: { index, total, files: files.length } };
     if (chosen.length === 0) {
       io.out(
         `Shard ${index}/${total}: no layer file falls in it (${files.length} file${files.length === 1 ? '' : 's'} over ${total} shards); nothing to check.`,
@@ -191,11 +192,14 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
   return Math.max(...runs.map((r) => r.exitCode));
 }
 
+/** One file at a time, in one check process, its lines shown as they come. */
 async function checkOneByOne(files: string[], options: RunOptions, io: Out): Promise<RunResult[]> {
-  const runs: RunResult[] = [];
-  for (const file of files) runs.push(await checkFile(file, options, io));
-  closeWorker();
-  return runs;
+  const started = performance.now();
+  const { results, lanes } = await runFilesInLanes(files, 1, (file, _i, slot) =>
+    checkFile(file, options, io, { slot }),
+  );
+  if (files.length > 1) io.out(processesLine(lanes, started));
+  return results;
 }
 
 /**
@@ -226,13 +230,17 @@ async function checkInParallel(files: string[], options: RunOptions, jobs: numbe
     );
     return run;
   });
-  io.out(
-    `Check processes: ${lanes.length} at a time, peak resident ${lanes.map((l) => `${Math.round(l.peakRss / MB)} MB`).join(', ')}; wall time ${((performance.now() - started) / 1000).toFixed(2)} s`,
-  );
+  io.out(processesLine(lanes, started));
   return results;
 }
 
 const MB = 1024 * 1024;
+
+/** `Check processes: 2 at a time, peak resident 190 MB, 185 MB; wall time 5.20 s` */
+function processesLine(lanes: LaneFigures[], started: number): string {
+  const peaks = lanes.map((l) => `${Math.round(l.peakRss / MB)} MB`).join(', ');
+  return `Check processes: ${lanes.length} at a time, peak resident ${peaks}; wall time ${((performance.now() - started) / 1000).toFixed(2)} s`;
+}
 
 /** One layer file: its header, a line per check as it ends, its summary. */
 async function checkFile(

@@ -4,7 +4,7 @@
  * merge-reports does: each layer's HTML and JSON report, one index page, one JUnit file with every
  * layer's checks (`junit.xml`), and one summary on the console. The exit code is the one a
  * single run over all the files would give: 2 if a file could not run, else 1 if a check failed
- * or was incomplete, else 0.
+ * or was incomplete, else 0; and 2 when a shard's reports are missing (`missingShards`).
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -116,6 +116,8 @@ export async function mergeReports(dirs: string[], out: string, io: Out): Promis
   for (const d of perDir)
     if (d.reports.length === 0) io.err(`check-layer: merge-reports: ${d.dir} has no JSON report (an empty shard?)`);
   warnDuplicates(read, io);
+  const missing = missingShards(read);
+  for (const m of missing) io.err(`check-layer: merge-reports: ${m}`);
   const runs = sortRuns(read);
   prepareReportDir(out);
   const written = await writeReports(runs, out, ['html', 'json'], {
@@ -137,7 +139,52 @@ export async function mergeReports(dirs: string[], out: string, io: Out): Promis
   io.out(`Report: ${shownPath(written.index ?? out)}`);
   io.out(`JUnit: ${shownPath(path.join(out, MERGED_JUNIT))}`);
   io.out(allLayersLine(runs));
+  if (missing.length) {
+    io.out(
+      `Incomplete: ${missing.length} shard${missing.length === 1 ? '' : 's'} without all of their reports (see above); exit code 2`,
+    );
+    return 2;
+  }
   return Math.max(...runs.map((r) => r.exitCode));
+}
+
+/**
+ * Shards whose reports are not all there. Each report of a sharded run carries its shard
+ * (`options.shard`: index, total, and the whole run's file count), so the merge knows how many
+ * reports every shard owes (round-robin: shard i of n over F files has floor((F - i) / n) + 1
+ * when i <= F) and can say which are missing: a folder not given, an artifact not uploaded, a
+ * machine that did not finish. Without it a failing layer could drop out of the verdict unseen.
+ */
+export function missingShards(read: readonly ReadReport[]): string[] {
+  const owed = new Map<string, { index: number; total: number; files: number; found: number }>();
+  for (const r of read) {
+    const s = shardOf(r.run);
+    if (!s) continue;
+    const key = `${s.index}/${s.total}/${s.files}`;
+    const entry = owed.get(key) ?? { ...s, found: 0 };
+    entry.found++;
+    owed.set(key, entry);
+  }
+  const problems: string[] = [];
+  const runsOf = new Set([...owed.values()].map((e) => `${e.total}/${e.files}`));
+  for (const run of runsOf) {
+    const [total, files] = run.split('/').map(Number) as [number, number];
+    for (let index = 1; index <= total; index++) {
+      const expected = index <= files ? Math.floor((files - index) / total) + 1 : 0;
+      const found = owed.get(`${index}/${total}/${files}`)?.found ?? 0;
+      if (found < expected)
+        problems.push(
+          `shard ${index}/${total} should have ${expected} report${expected === 1 ? '' : 's'} (${files} layer files over ${total} shards), found ${found}: give its folder too, or rerun it`,
+        );
+    }
+  }
+  return problems;
+}
+
+function shardOf(run: RunResult): { index: number; total: number; files: number } | null {
+  const s = run.options?.['shard'] as { index?: unknown; total?: unknown; files?: unknown } | null | undefined;
+  if (!s || !Number.isInteger(s.index) || !Number.isInteger(s.total) || !Number.isInteger(s.files)) return null;
+  return { index: s.index as number, total: s.total as number, files: s.files as number };
 }
 
 /** By layer file (code-unit order, the shards' order), then by where they were read. */

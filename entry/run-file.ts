@@ -280,9 +280,12 @@ function runInProcess(
       settled = true;
       if (timer) clearTimeout(timer);
       if (o.kind === 'done' || o.kind === 'load-error') {
-        // A file that left the process holding much memory does not burden the next one.
-        if (p.peakRss > (options.memoryLimitMb * 1024 * 1024) / 2) slot.retireIf(p);
-        resolve(o);
+        // Everything the layer printed for this file is passed on before the next file (or the end).
+        void p.outputFlushed().then(() => {
+          // A file that left the process holding much memory does not burden the next one.
+          if (p.peakRss > (options.memoryLimitMb * 1024 * 1024) / 2) slot.retireIf(p);
+          resolve(o);
+        });
         return;
       }
       // Stopped or ended: make sure it is gone before a new one starts.

@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../harness/errors.ts';
 import { defaultJobs, effectiveJobs, parseShard, resolveRunOptions } from '../harness/options.ts';
 import { shardFiles, sortedForShards } from './shard.ts';
+import { missingShards } from './merge-reports.ts';
+import type { ReadReport } from './read-reports.ts';
+import type { RunResult } from '../harness/result.ts';
 
 const FILES = [
   'layers/Zeta.ts',
@@ -52,6 +55,38 @@ describe('shardFiles', () => {
 
   it('leaves a shard empty when there are more shards than files', () => {
     expect(shardFiles(['a.ts', 'b.ts'], { index: 3, total: 3 })).toEqual([]);
+  });
+});
+
+describe('missingShards (merge-reports)', () => {
+  /** The reports the shards of a run over `count` files would write: only what missingShards reads. */
+  const reportsOf = (count: number, total: number): ReadReport[] => {
+    const files = Array.from({ length: count }, (_x, i) => `layer-${i}.ts`);
+    return Array.from({ length: total }, (_x, i) => i + 1).flatMap((index) =>
+      shardFiles(files, { index, total }).map((file) => ({
+        path: `shard-${index}/${file}.json`,
+        run: { layer: { file }, options: { shard: { index, total, files: count } } } as unknown as RunResult,
+      })),
+    );
+  };
+
+  it('finds every shard complete when all reports are there, empty shards included', () => {
+    for (let count = 1; count <= 7; count++)
+      for (let total = 1; total <= 5; total++) expect(missingShards(reportsOf(count, total))).toEqual([]);
+  });
+
+  it('names a shard whose reports are missing, with how many it owes', () => {
+    const all = reportsOf(7, 3);
+    const withoutShard2 = all.filter((r) => !r.path.startsWith('shard-2/'));
+    expect(missingShards(withoutShard2)).toEqual([
+      'shard 2/3 should have 2 reports (7 layer files over 3 shards), found 0: give its folder too, or rerun it',
+    ]);
+    expect(missingShards(all.slice(1))).toHaveLength(1);
+  });
+
+  it('ignores reports of unsharded runs', () => {
+    const run = { layer: { file: 'a.ts' }, options: { shard: null } } as unknown as RunResult;
+    expect(missingShards([{ path: 'a.json', run }])).toEqual([]);
   });
 });
 

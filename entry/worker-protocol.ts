@@ -36,3 +36,10 @@ export type WorkerMessage =
 
 /** Marker lines the child writes on stderr (see worker-entry.mjs); never shown to the user. */
 export const STDERR_MARK = '\u0000check-layer:';
+
+/**
+ * The line the child writes on stdout and on stderr once a file is done, right before it says so
+ * (pipes are written synchronously on Linux, so it comes after everything the layer printed): the
+ * parent passes that file's output on in full before it goes to the next file or ends.
+ */
+export const FLUSH_LINE = `${STDERR_MARK}flush`;

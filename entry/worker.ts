@@ -12,11 +12,33 @@ import type { CheckResult, EnvironmentInfo } from '../harness/result.ts';
 import { runOneCheck } from '../harness/run-checks.ts';
 import { tf } from '../harness/tf.ts';
 import { describeLayer, enterBackend, makeSubject } from './run-layer.ts';
-import type { MemorySample, WorkerInput, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
+import {
+  FLUSH_LINE,
+  type MemorySample,
+  type WorkerInput,
+  type WorkerMessage,
+  type WorkerRequest,
+} from './worker-protocol.ts';
 import { ALL_CHECKS } from '../suites/index.ts';
 
 const post = (m: WorkerMessage) => {
   if (process.connected) process.send?.(m);
+};
+
+/**
+ * The file's last message, after the flush line on both streams (see FLUSH_LINE). Written through
+ * process.stdout and process.stderr, so it queues behind whatever the layer wrote there and has
+ * not gone out yet (a pipe the parent reads more slowly than the layer prints).
+ */
+const postLast = (m: WorkerMessage) => {
+  for (const stream of [process.stdout, process.stderr]) {
+    try {
+      stream.write(`${FLUSH_LINE}\n`);
+    } catch {
+      // the stream is gone; the parent stops waiting for it when the process ends
+    }
+  }
+  post(m);
 };
 /** Shared by every file this process runs (the digits, the reference training run). */
 const cache = new Map<string, unknown>();
@@ -81,12 +103,12 @@ async function runFile(input: WorkerInput): Promise<void> {
       earlier.set(id, result);
       post({ type: 'result', result, memory: memory() });
     }
-    post({ type: 'done', memory: memory() });
+    postLast({ type: 'done', memory: memory() });
   } catch (e) {
     if (e instanceof UsageError) {
-      post({ type: 'load-error', message: e.message, environment });
+      postLast({ type: 'load-error', message: e.message, environment });
     } else {
-      post({ type: 'load-error', message: `${input.file}: ${errorText(e)}`, environment });
+      postLast({ type: 'load-error', message: `${input.file}: ${errorText(e)}`, environment });
     }
   }
 }

@@ -50,6 +50,11 @@ export interface RunOptions extends CheckOptions {
 export interface Shard {
   index: number;
   total: number;
+  /**
+   * How many layer files the whole sharded run has (every shard's), set by the CLI once it has
+   * the files: kept in each report's options so that merge-reports can tell a missing shard.
+   */
+  files?: number;
 }
 
 /** At most this many check processes at once: each holds its own TensorFlow.js (about 300 MB). */

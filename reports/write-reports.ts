@@ -58,7 +58,14 @@ export function prepareReportDir(reportDir: string): void {
     accessSync(reportDir, constants.W_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    const what = code === 'EACCES' || code === 'EPERM' ? 'cannot write into it' : 'cannot create it';
+    const what =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'cannot write into it'
+        : code === 'EEXIST'
+          ? 'cannot create it, a file of that name is there'
+          : code === 'ENOTDIR'
+            ? 'cannot create it, a file stands where a folder on its path should be'
+            : 'cannot create it';
     throw new UsageError(`--report-dir ${reportDir}: ${what} (${code}); choose a writable folder`);
   }
 }

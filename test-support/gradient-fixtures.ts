@@ -30,6 +30,9 @@ import * as layerForAlpha from '../fixtures/gradient/elu-layer-for-alpha.ts';
 import * as negativeSign from '../fixtures/gradient/elu-negative-sign.ts';
 import * as onePlusZ from '../fixtures/gradient/elu-one-plus-z.ts';
 import * as swapped from '../fixtures/gradient/swapped-learnables.ts';
+import * as offsetSmallSlope from '../fixtures/gradient/correct/offset-small-slope-layer.ts';
+import * as offsetSmallSlopeWrong from '../fixtures/gradient/offset-small-slope-five-percent.ts';
+import * as logMeanExpPool from '../fixtures/gradient/correct/log-mean-exp-pool-layer.ts';
 import * as referenceBatchNorm from '../reference-layers/batch-norm-layer.ts';
 import * as referenceConv from '../reference-layers/conv2d-layer.ts';
 import * as referenceElu from '../reference-layers/elu-layer.ts';
@@ -90,6 +93,10 @@ export const BROKEN: BrokenLayer[] = [
   { ...layer('softplus whose slope forgets the bias (right at its initial 0)', softplusBiasAtZero), diagnosis: null },
   { ...layer('hard-swish whose backward is wrong above 3', hardSwishAbove3), diagnosis: null },
   { ...layer('clip(X, 0, 6) whose backward is wrong past 6', clipPastUpper), diagnosis: null },
+  {
+    ...layer('Z = 4 + 1.05e-5 X with a backward of 1e-5 (a slope below the output resolution)', offsetSmallSlopeWrong),
+    diagnosis: null,
+  },
   { ...layer('2x nearest upsampling whose backward takes one pixel per block', resizeOnePixel), diagnosis: null },
 ];
 
@@ -115,6 +122,8 @@ export const CORRECT: TestLayer[] = [
   layer('softplus with a learnable bias from zeros', softplusBias),
   layer('hard-swish (kinks declared at -3, 3)', hardSwish),
   layer('clip(X, 0, 6)', clipSix),
+  layer('Z = 4 + 1e-5 X (a slope below the output resolution at the nominal step)', offsetSmallSlope),
+  layer('2x2 log-mean-exp pooling (small slopes away from the window maximum)', logMeanExpPool),
   layer('2x nearest upsampling (tf.image.resizeNearestNeighbor, own backward)', resizeNearest),
 ];
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { f32 } from './float32.ts';
 import { makeLossBase } from './loss-difference.ts';
-import { runProbe, type ProbeTarget } from './probe.ts';
+import { RESOLVE_ULPS, runProbe, type ProbeTarget } from './probe.ts';
 import { coordinateStep } from './step.ts';
 
 const G = 1.3;
@@ -94,6 +94,31 @@ describe('runProbe', () => {
       expect((await judge(clip, y, G)).passed).toBe(true);
       expect((await judge(clip, y, G * wrong)).passed).toBe(false);
     }
+  });
+
+  it('grows the step where a small slope leaves the output unmoved, so 1e-5 passes and 1.05e-5 fails', async () => {
+    // Z = 4 + s X: float32's spacing at 4 is 4.8e-7; the nominal step (about 0.004) moves Z by 4e-8.
+    const offsetLine = (s: number) => (x: number) => f32(4 + f32(s * x));
+    for (const x of [-2.3, -0.7, 0.05, 0.9, 1.7, 9.5, -31]) {
+      const right = await judge(offsetLine(1e-5), x, G * 1e-5);
+      expect(right.passed, `x ${x}: ${JSON.stringify(right)}`).toBe(true);
+      expect(right.grown).toBeGreaterThan(0);
+      expect(right.resolution).toBeLessThan(RESOLVE_ULPS);
+      const wrong = await judge(offsetLine(1.05e-5), x, G * 1e-5);
+      expect(wrong.passed, `x ${x}: ${JSON.stringify(wrong)}`).toBe(false);
+      expect(wrong.numeric / G).toBeCloseTo(1.05e-5, 7);
+    }
+  });
+
+  it('keeps the nominal verdict where growing the step reaches a kink or saturates', async () => {
+    // tanh at 10 in float32 is 1: nothing moves at any step that stays on the plateau, and the
+    // stencil grown past it is not smooth. The output's resolution carries the tolerance.
+    const tanh = (x: number) => f32(Math.tanh(x));
+    const t = (x: number) => 1 - Math.tanh(x) ** 2;
+    expect((await judge(tanh, 10, G * t(10))).passed).toBe(true);
+    expect((await judge(tanh, 10, 0)).passed).toBe(true);
+    // A resolved probe never grows: 4 forward passes.
+    expect((await judge(softplus, 0.7, G / (1 + Math.exp(-0.7)))).grown).toBe(0);
   });
 
   it('never accepts a non-finite analytic value', async () => {

@@ -38,6 +38,17 @@ export const SAFETY = 5;
 export const REFINE_FACTOR = 8;
 /** Refinements at most (so the smallest step is h / 512). */
 export const MAX_REFINEMENTS = 3;
+/** Each growth multiplies the step by this (see growStep). */
+export const GROW_FACTOR = 8;
+/** Growths at most: the largest step is 8^5 = 32768 times the nominal one. */
+export const MAX_GROWTHS = 5;
+/**
+ * A verdict needs the output to move by this many ulps over the stencil (the largest |Z_i(+2h) -
+ * Z_i(-2h)| in ulps of max(|Z_i|, the output's floor)). At that resolution the rounding part of the
+ * tolerance is about 16 x (a few roundings) / 4096, 2 to 3% of the slope: enough to tell 1e-5 from
+ * 1.05e-5 (measured by the probe tests).
+ */
+export const RESOLVE_ULPS = 4096;
 
 export interface ProbeTarget {
   /** Z, flattened, at the point moved by `t` along the probe, and the offset reached after float32 rounding. */
@@ -49,6 +60,8 @@ export interface ProbeTarget {
    * float32 can move a difference quotient per unit of its |weights|. 0 for coordinates.
    */
   perturbationRounding: number;
+  /** Directions: the same for a grown step h (perturbationRounding holds for the nominal step and smaller ones). */
+  perturbationRoundingAt?: (step: number) => number;
   /** Nominal step h. */
   step: number;
   /** Floor of the rounding model: `output` for the input, `changed` for a learnable (see NoiseFloor). */
@@ -74,6 +87,10 @@ export interface ProbeResult {
   rule: ProbeRule;
   /** 0 for the first step, 1, 2, ... after refinements. */
   level: number;
+  /** The step was grown this many times (GROW_FACTOR each) to resolve a slope too small for the nominal step; 0 otherwise. */
+  grown: number;
+  /** How far the output moved over the nominal stencil, in ulps (see RESOLVE_ULPS). */
+  resolution: number;
   /** Forward passes spent. */
   evaluations: number;
   /** The numeric value with dLdZ restricted to the first observation (same estimate), for diagnoses. */
@@ -123,11 +140,105 @@ export function unresolvedSlope(base: LossBase, h: number): number {
   return worst / (2 * h);
 }
 
+/**
+ * The probe. At the nominal step first (refining it near kinks). When the output did not move by
+ * RESOLVE_ULPS over that stencil, the finite difference is below the output's float32 resolution
+ * (Z = 4 + 1e-5 X: a step of 0.004 moves Z by 4e-8, a tenth of an ulp of 4), and neither a pass nor a
+ * fail at that step is evidence: the step grows (growStep) until the output resolves the slope, and
+ * that step decides. Where growing cannot give a clean, resolved estimate (the stencil reaches a
+ * kink or a non-finite value, or the output never moves), the nominal step's verdict stands, with
+ * the output's resolution in its tolerance.
+ */
 export async function runProbe(base: LossBase, target: ProbeTarget): Promise<ProbeResult> {
+  const first = await refineProbe(base, target);
+  // Resolved; a kink near the point (refined, or decided one-sided: a grown stencil would cross it); or slope 0 where nothing moves.
+  if (
+    first.resolution >= RESOLVE_ULPS ||
+    first.kink ||
+    first.level > 0 ||
+    (first.analytic === 0 && first.resolution === 0)
+  )
+    return first;
+  const grown = await growStep(base, target);
+  const evaluations = first.evaluations + grown.evaluations;
+  return grown.result ? { ...grown.result, resolution: first.resolution, evaluations } : { ...first, evaluations };
+}
+
+/** Largest |Z_i(+2h) - Z_i(-2h)| in ulps of max(|Z_i|, the output's floor). */
+export function resolutionOf(base: LossBase, zMinus: Float32Array, zPlus: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < zPlus.length; i++) {
+    const d = Math.abs(zPlus[i]! - zMinus[i]!);
+    if (d === 0) continue;
+    const r = d / ulp32(Math.max(Math.abs(base.z0[i]!), base.zFloor));
+    if (!(r <= worst)) worst = r;
+  }
+  return worst;
+}
+
+/**
+ * The central estimate at steps GROW_FACTOR^k times the nominal one, k = 1..MAX_GROWTHS: the first
+ * whose output moves by RESOLVE_ULPS decides, provided no output element responds non-smoothly over
+ * it (no kink) and everything is finite. Null result: no such step (the nominal verdict stands).
+ */
+async function growStep(
+  base: LossBase,
+  target: ProbeTarget,
+): Promise<{ result: ProbeResult | null; evaluations: number }> {
+  const a = target.analytic;
+  let evaluations = 0;
+  for (let k = 1; k <= MAX_GROWTHS; k++) {
+    const h = target.step * GROW_FACTOR ** k;
+    const offsets: number[] = [];
+    const zs: Float32Array[] = [];
+    for (const t of [-2 * h, -h, h, 2 * h]) {
+      const r = await target.evaluate(t);
+      evaluations++;
+      offsets.push(r.offset);
+      zs.push(r.z);
+    }
+    if (zs.some((z) => z.some((v) => !Number.isFinite(v)))) break;
+    const diffs = lossDifferences(base, offsets, zs, [0, 1, 2, 3], null, target.floor);
+    if (diffs.kinked > 0) break;
+    const resolution = resolutionOf(base, zs[0]!, zs[3]!);
+    if (resolution < RESOLVE_ULPS) continue;
+    const D = estimate([0, 1, BASE, 2, 3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+    const D1 = estimate([1, 2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+    const D2 = estimate([0, 3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+    const errD = Math.abs(D1.value - D2.value) + D.noise;
+    const rounding = target.perturbationRoundingAt?.(h) ?? target.perturbationRounding;
+    const analyticRounding = EPS32 * (8 + 2 * Math.sqrt(diffs.changed)) * diffs.termMagnitude;
+    const tolerance = SAFETY * errD + analyticRounding + rounding * D.weightSum;
+    if (!Number.isFinite(D.value)) break;
+    return {
+      result: {
+        passed: Math.abs(a - D.value) <= tolerance,
+        analytic: a,
+        numeric: D.value,
+        tolerance,
+        errorEstimate: errD,
+        step: h,
+        kink: false,
+        rule: 'central',
+        level: 0,
+        grown: k,
+        resolution,
+        evaluations,
+        numericFirstObservation: D.first,
+      },
+      evaluations,
+    };
+  }
+  return { result: null, evaluations };
+}
+
+/** The probe at the nominal step, refined near kinks (see the file's comment). */
+async function refineProbe(base: LossBase, target: ProbeTarget): Promise<ProbeResult> {
   const a = target.analytic;
   let evaluations = 0;
   let failure: ProbeResult | null = null;
   let betweenBefore = false;
+  let resolution = 0;
   for (let level = 0; level <= MAX_REFINEMENTS; level++) {
     const lastLevel = level === MAX_REFINEMENTS;
     const h = target.step / REFINE_FACTOR ** level;
@@ -143,6 +254,7 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
     const central4 = [await add(-2 * h), await add(-h), await add(h), await add(2 * h)] as const;
     const [m2, m1, p1, p2] = central4;
     let diffs = lossDifferences(base, offsets, zs, central4, null, target.floor);
+    if (level === 0) resolution = resolutionOf(base, zs[m2]!, zs[p2]!);
     const analyticRounding = EPS32 * (8 + 2 * Math.sqrt(diffs.changed)) * diffs.termMagnitude;
     const extra = (e: Estimate) => analyticRounding + target.perturbationRounding * e.weightSum;
 
@@ -165,6 +277,8 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
       kink: !centralClean,
       rule: 'central',
       level,
+      grown: 0,
+      resolution,
       evaluations,
       numericFirstObservation: D.first,
     };
@@ -187,7 +301,7 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
     const tolR = SAFETY * errR + extra(R3);
     const tolBetween = SAFETY * (errL + errR) + Math.max(extra(L3), extra(R3));
     const disagree = Math.abs(R3.value - L3.value) > tolBetween;
-    const common = { analytic: a, step: h, kink: true, level, evaluations };
+    const common = { analytic: a, step: h, kink: true, level, grown: 0, resolution, evaluations };
     // (b) (c): when both sides match, report the closer one (relative to its tolerance).
     const left = leftClean && Math.abs(a - L3.value) <= tolL ? Math.abs(a - L3.value) / tolL : Infinity;
     const right = rightClean && Math.abs(a - R3.value) <= tolR ? Math.abs(a - R3.value) / tolR : Infinity;

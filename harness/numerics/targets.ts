@@ -58,15 +58,21 @@ export function directionTarget(
   const n = values.length;
   const v = new Float64Array(n);
   let dot = 0;
-  let rounding = 0;
   for (let j = 0; j < n; j++) {
     v[j] = hold(values[j]!) ? 0 : direction[j]! * Math.max(Math.abs(values[j]!), scale);
     dot += analytic[j]! * v[j]!;
-    rounding += (Math.abs(analytic[j]!) * ulp32(Math.abs(values[j]!) + 3 * DIRECTION_STEP * Math.abs(v[j]!))) / 2;
   }
+  /** Rounding of the moved values for offsets up to 3 steps of size `step`. */
+  const roundingAt = (step: number) => {
+    let rounding = 0;
+    for (let j = 0; j < n; j++)
+      rounding += (Math.abs(analytic[j]!) * ulp32(Math.abs(values[j]!) + 3 * step * Math.abs(v[j]!))) / 2;
+    return rounding;
+  };
   return {
     analytic: dot,
-    perturbationRounding: rounding,
+    perturbationRounding: roundingAt(DIRECTION_STEP),
+    perturbationRoundingAt: roundingAt,
     step: DIRECTION_STEP,
     floor,
     async evaluate(t) {

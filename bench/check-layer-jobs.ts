@@ -1,0 +1,72 @@
+/**
+ * Benchmark: several layer files in one `check-layer` run, one file at a time (`--jobs 1`) and two
+ * at a time (`--jobs 2`): wall time of each run, the speed-up, and each check process's peak
+ * resident memory as the CLI reports it (target: under 600 MB a process). The default suites
+ * (shape, gradient, stability, backend) on cpu, each layer at its own input size. The machine's
+ * load average is printed beside the figures: on a shared machine the speed-up says as much about
+ * the other processes as about check-layer.
+ * Run: npx tsx bench/check-layer-jobs.ts [--jobs 1,2] [--suites LIST]   (or npm run bench check-layer-jobs)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FILES = [
+  'reference-layers/elu-layer.ts',
+  'reference-layers/conv2d-layer.ts',
+  'reference-layers/batch-norm-layer.ts',
+  'fixtures/gradient/correct/conv2d-layer.ts',
+  'fixtures/gradient/correct/scale-shift-layer.ts',
+  'fixtures/gradient/correct/clip-kinks-layer.ts',
+];
+const RSS_TARGET_MB = 600;
+const arg = (flag: string, fallback: string) => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+};
+const jobsList = arg('--jobs', '1,2').split(',').map(Number);
+const suites = arg('--suites', 'shape,gradient,stability,backend');
+
+const seconds: Record<number, number> = {};
+let failed = false;
+for (const jobs of jobsList) {
+  const reports = mkdtempSync(path.join(tmpdir(), 'bench-jobs-'));
+  const load = loadavg()[0]!;
+  const started = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    ['bin/check-layer.mjs', ...FILES, '--suites', suites, '--jobs', String(jobs), '--report-dir', reports],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, CI: '1' } },
+  );
+  const wall = (performance.now() - started) / 1000;
+  rmSync(reports, { recursive: true, force: true });
+  seconds[jobs] = wall;
+  const line = /^Check processes: .*$/m.exec(r.stdout ?? '')?.[0] ?? '';
+  const peaks = [...(/peak resident (.*?);/.exec(line)?.[1] ?? '').matchAll(/(\d+) MB/g)].map((m) => Number(m[1]));
+  const met = peaks.length > 0 && peaks.every((p) => p < RSS_TARGET_MB);
+  failed ||= !met || r.status !== 0;
+  console.log(
+    JSON.stringify({
+      bench: `check-layer-jobs-${jobs}`,
+      files: FILES.length,
+      suites,
+      jobs,
+      seconds: Number(wall.toFixed(1)),
+      peakRssPerProcessMB: peaks,
+      rssTargetMB: RSS_TARGET_MB,
+      rssMet: met,
+      ...(jobs !== jobsList[0] && seconds[jobsList[0]!]
+        ? { speedup: Number((seconds[jobsList[0]!]! / wall).toFixed(2)) }
+        : {}),
+      exitCode: r.status,
+      summary: /^All \d+ layers: .*$/m.exec(r.stdout ?? '')?.[0] ?? '',
+      loadAverageAtStart: Number(load.toFixed(1)),
+      loadAverageAtEnd: Number(loadavg()[0]!.toFixed(1)),
+      machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`,
+    }),
+  );
+}
+process.exit(failed ? 1 : 0);
