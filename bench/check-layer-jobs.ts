@@ -3,8 +3,10 @@
  * at a time (`--jobs 2`): wall time of each run, the speed-up, and each check process's peak
  * resident memory as the CLI reports it (target: under 600 MB a process). The default suites
  * (shape, gradient, stability, backend) on cpu, each layer at its own input size. The machine's
- * load average is printed beside the figures: on a shared machine the speed-up says as much about
- * the other processes as about check-layer.
+ * load average and the CPU time the run got (`coresUsed`: CPU seconds of the CLI and its check
+ * processes over wall seconds) are printed beside the figures: on a shared machine the speed-up
+ * says as much about the other processes as about check-layer. Each extra check process also
+ * pays its own start (Node, tsx, TensorFlow.js), in CPU seconds.
  * Run: npx tsx bench/check-layer-jobs.ts [--jobs 1,2] [--suites LIST]   (or npm run bench check-layer-jobs)
  */
 import { spawnSync } from 'node:child_process';
@@ -30,43 +32,62 @@ const arg = (flag: string, fallback: string) => {
 const jobsList = arg('--jobs', '1,2').split(',').map(Number);
 const suites = arg('--suites', 'shape,gradient,stability,backend');
 
-const seconds: Record<number, number> = {};
+const results: Record<string, unknown>[] = [];
 let failed = false;
 for (const jobs of jobsList) {
   const reports = mkdtempSync(path.join(tmpdir(), 'bench-jobs-'));
   const load = loadavg()[0]!;
   const started = performance.now();
+  // GNU time: the CPU time of the CLI and its check processes (children are counted once reaped).
   const r = spawnSync(
-    process.execPath,
-    ['bin/check-layer.mjs', ...FILES, '--suites', suites, '--jobs', String(jobs), '--report-dir', reports],
+    '/usr/bin/time',
+    [
+      '-f',
+      'cpu=%U+%S',
+      process.execPath,
+      'bin/check-layer.mjs',
+      ...FILES,
+      '--suites',
+      suites,
+      '--jobs',
+      String(jobs),
+      '--report-dir',
+      reports,
+    ],
     { cwd: root, encoding: 'utf8', env: { ...process.env, CI: '1' } },
   );
   const wall = (performance.now() - started) / 1000;
   rmSync(reports, { recursive: true, force: true });
-  seconds[jobs] = wall;
+  const cpu = /cpu=([\d.]+)\+([\d.]+)/.exec(r.stderr ?? '');
+  const cpuSeconds = cpu ? Number((Number(cpu[1]) + Number(cpu[2])).toFixed(1)) : null;
   const line = /^Check processes: .*$/m.exec(r.stdout ?? '')?.[0] ?? '';
   const peaks = [...(/peak resident (.*?);/.exec(line)?.[1] ?? '').matchAll(/(\d+) MB/g)].map((m) => Number(m[1]));
   const met = peaks.length > 0 && peaks.every((p) => p < RSS_TARGET_MB);
   failed ||= !met || r.status !== 0;
-  console.log(
-    JSON.stringify({
-      bench: `check-layer-jobs-${jobs}`,
-      files: FILES.length,
-      suites,
-      jobs,
-      seconds: Number(wall.toFixed(1)),
-      peakRssPerProcessMB: peaks,
-      rssTargetMB: RSS_TARGET_MB,
-      rssMet: met,
-      ...(jobs !== jobsList[0] && seconds[jobsList[0]!]
-        ? { speedup: Number((seconds[jobsList[0]!]! / wall).toFixed(2)) }
-        : {}),
-      exitCode: r.status,
-      summary: /^All \d+ layers: .*$/m.exec(r.stdout ?? '')?.[0] ?? '',
-      loadAverageAtStart: Number(load.toFixed(1)),
-      loadAverageAtEnd: Number(loadavg()[0]!.toFixed(1)),
-      machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`,
-    }),
-  );
+  results.push({
+    bench: `check-layer-jobs-${jobs}`,
+    files: FILES.length,
+    suites,
+    jobs,
+    seconds: Number(wall.toFixed(1)),
+    // Cores' worth of CPU the run got: near 1 with --jobs 2 means the machine had no second core to give.
+    cpuSeconds,
+    coresUsed: cpuSeconds === null ? null : Number((cpuSeconds / wall).toFixed(2)),
+    peakRssPerProcessMB: peaks,
+    rssTargetMB: RSS_TARGET_MB,
+    rssMet: met,
+    exitCode: r.status,
+    summary: /^All \d+ layers: .*$/m.exec(r.stdout ?? '')?.[0] ?? '',
+    loadAverageAtStart: Number(load.toFixed(1)),
+    loadAverageAtEnd: Number(loadavg()[0]!.toFixed(1)),
+    machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`,
+  });
 }
+const one = results.find((x) => x['jobs'] === 1)?.['seconds'] as number | undefined;
+for (const x of results)
+  console.log(
+    JSON.stringify(
+      one && x['jobs'] !== 1 ? { ...x, speedupOverJobs1: Number((one / (x['seconds'] as number)).toFixed(2)) } : x,
+    ),
+  );
 process.exit(failed ? 1 : 0);

@@ -33,6 +33,8 @@ import * as swapped from '../fixtures/gradient/swapped-learnables.ts';
 import * as offsetSmallSlope from '../fixtures/gradient/correct/offset-small-slope-layer.ts';
 import * as offsetSmallSlopeWrong from '../fixtures/gradient/offset-small-slope-five-percent.ts';
 import * as logMeanExpPool from '../fixtures/gradient/correct/log-mean-exp-pool-layer.ts';
+import * as averagePool from '../fixtures/gradient/correct/average-pool-layer.ts';
+import * as averagePoolForgetsQuarter from '../fixtures/gradient/average-pool-forgets-quarter.ts';
 import * as referenceBatchNorm from '../reference-layers/batch-norm-layer.ts';
 import * as referenceConv from '../reference-layers/conv2d-layer.ts';
 import * as referenceElu from '../reference-layers/elu-layer.ts';
@@ -97,6 +99,10 @@ export const BROKEN: BrokenLayer[] = [
     ...layer('Z = 4 + 1.05e-5 X with a backward of 1e-5 (a slope below the output resolution)', offsetSmallSlopeWrong),
     diagnosis: null,
   },
+  {
+    ...layer('2x2 average pooling whose backward forgets to divide by 4', averagePoolForgetsQuarter),
+    diagnosis: { parameter: 'input', pattern: /^off by a constant factor: analytic = 4 x numeric/ },
+  },
   { ...layer('2x nearest upsampling whose backward takes one pixel per block', resizeOnePixel), diagnosis: null },
 ];
 
@@ -124,6 +130,7 @@ export const CORRECT: TestLayer[] = [
   layer('clip(X, 0, 6)', clipSix),
   layer('Z = 4 + 1e-5 X (a slope below the output resolution at the nominal step)', offsetSmallSlope),
   layer('2x2 log-mean-exp pooling (small slopes away from the window maximum)', logMeanExpPool),
+  layer('2x2 average pooling (own backward)', averagePool),
   layer('2x nearest upsampling (tf.image.resizeNearestNeighbor, own backward)', resizeNearest),
 ];
 

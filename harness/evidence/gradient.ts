@@ -168,6 +168,11 @@ export interface AutodiffComparisonEvidence {
   movedLearnables: MovedLearnable[] | null;
   /** Finite differences at the elements where the two disagree; null when they agree. */
   arbiter: ArbiterEvidence | null;
+  /**
+   * The whole case compared (not shrunk): X (of `inputShape`) and dLdZ (of `outputShape`), each
+   * float32 value as the shortest decimal that reads back to it, so a failure replays from the JSON.
+   */
+  case: { x: number[]; dLdZ: number[]; outputShape: number[] };
 }
 
 /**

@@ -17,6 +17,7 @@ import { arbitrate, countOf, sidesWithBackward } from './arbitrate.ts';
 import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
 import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
 import { describeCase, formatValues } from '../../harness/numerics/gradient-case.ts';
+import { shortestFloat32 } from '../../harness/numerics/float32.ts';
 import { withMovedLearnables } from '../../harness/numerics/move-learnables.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import { compareDerivatives } from './compare-derivatives.ts';
@@ -131,6 +132,11 @@ export const backwardMatchesAutodiff: Check = {
         parameters,
         movedLearnables: movedAt,
         arbiter,
+        case: {
+          x: inputs.case.x.map(shortestFloat32),
+          dLdZ: Array.from(inputs.g, shortestFloat32),
+          outputShape: inputs.outputShape,
+        },
       };
       const details = parameters.map(
         (p) =>

@@ -111,3 +111,22 @@ function constantFactor(input: DiagnosisInput, smooth: ProbePoint[]): string | n
     return `sum over observations missing: analytic = numeric / ${batch} at every probe (a mean over the ${batch} observations instead of a sum?)`;
   return `off by a constant factor: analytic = ${num(k)} x numeric at every probe`;
 }
+
+/**
+ * What a diagnosis says, without the counts and digits that differ from case to case: `sign`,
+ * `upstream`, `swapped scale shift`, `first observation`, `mean 2`, `factor 4` (k to 2 significant
+ * digits), or null. Two cases fail the same way when their kinds are equal.
+ */
+export function diagnosisKind(d: string | null): string | null {
+  if (d === null) return null;
+  if (d.startsWith('upstream gradient not applied')) return 'upstream';
+  const swapped = /^derivatives of (\S+) and (\S+) swapped/.exec(d);
+  if (swapped) return `swapped ${[swapped[1], swapped[2]].sort().join(' ')}`;
+  if (d.startsWith('sign flipped')) return 'sign';
+  if (d.includes('first observation alone')) return 'first observation';
+  const mean = /analytic = numeric \/ (\d+)/.exec(d);
+  if (mean) return `mean ${mean[1]}`;
+  const factor = /analytic = (\S+) x numeric/.exec(d);
+  if (factor) return `factor ${Number(Number(factor[1]).toPrecision(2))}`;
+  return d;
+}

@@ -9,6 +9,7 @@ import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import {
   analyticGradients,
+  compareGradients,
   PER_SCALE,
   type Comparison,
   type ParameterComparison,
@@ -19,6 +20,7 @@ import {
   drawCase,
   formatValues,
   scaleOf,
+  upstreamValues,
   type GradientCase,
 } from '../../harness/numerics/gradient-case.ts';
 import { declaredKinks } from '../../harness/declared-kinks.ts';
@@ -26,11 +28,11 @@ import { MOVE_MAX, MOVE_MIN, withMovedLearnables } from '../../harness/numerics/
 import { forwardRepeats, notRepeatableMessage, type Repeatability } from '../../harness/numerics/forward-repeats.ts';
 import { MAX_REFINEMENTS, REFINE_FACTOR, SAFETY } from '../../harness/numerics/probe.ts';
 import { ALL_UP_TO, COORDINATES, DIRECTIONS } from '../../harness/numerics/sampling.ts';
-import { BATCH, failedParameters, searchFailure } from '../../harness/numerics/search-failure.ts';
+import { BATCH, failedParameters, isEmptyOutput, searchFailure } from '../../harness/numerics/search-failure.ts';
 import { DIRECTION_STEP, STEP } from '../../harness/numerics/step.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
-import { diagnose } from './diagnose.ts';
+import { diagnose, diagnosisKind } from './diagnose.ts';
 import {
   excess,
   num,
@@ -150,15 +152,16 @@ async function checkAt(ctx: CheckContext, at: LearnablesAt, caseSeed: number): P
     summarizeParameter(p, diag.get(p.name) ?? null, at, p.role === 'input' ? inputScaleOf : null),
   );
   let counterexample: CounterexampleEvidence | null = null;
-  const shrunk = search.counterexample;
-  if (shrunk && shrunk !== search.drawn) {
-    const failed = failedParameters(shrunk.comparison)[0]!;
+  const shrunk = search.counterexample && search.counterexample !== search.drawn ? search.counterexample : null;
+  const confirmed = shrunk && (await sameFailure(ctx, shrunk.c, comparison, diag, kinks));
+  if (shrunk && confirmed) {
+    const failed = confirmed.parameter;
     const w = worstProbe(failed);
     counterexample = {
       learnablesAt: at,
       shrinks: search.shrinks,
       inputShape: caseShape(shrunk.c),
-      description: describeCase(shrunk.c, shrunk.comparison.outputShape),
+      description: describeCase(shrunk.c, confirmed.comparison.outputShape),
       parameter: failed.name,
       probe: probeName(failed.name, failed.shape, w.index, w.direction),
       index: w.index,
@@ -170,6 +173,43 @@ async function checkAt(ctx: CheckContext, at: LearnablesAt, caseSeed: number): P
     };
   }
   return { at, c, comparison, parameters, counterexample };
+}
+
+/**
+ * The shrunk case, compared again with the full sample of probes: it stands as the counterexample
+ * only if it fails for a parameter that failed on the drawn case, with the same diagnosis (the same
+ * kind: sign flipped, a factor of 4, ...), and its output is not empty. Otherwise (null) the drawn
+ * case is shown: a smaller case failing for another reason would mislead.
+ */
+async function sameFailure(
+  ctx: CheckContext,
+  c: GradientCase,
+  drawn: Comparison,
+  drawnDiagnoses: Map<string, string | null>,
+  kinks: readonly number[],
+): Promise<{ comparison: Comparison; parameter: ParameterComparison } | null> {
+  const failedBefore = failedParameters(drawn).map((p) => p.name);
+  let comparison: Comparison;
+  try {
+    comparison = await compareGradients({
+      subject: ctx.subject,
+      x: Float32Array.from(c.x),
+      xShape: caseShape(c),
+      upstream: (s: number[]) => upstreamValues(c, s),
+      seed: ctx.seed,
+      kinks,
+      exhaustive: false,
+      only: failedBefore,
+    });
+  } catch {
+    return null;
+  }
+  if (isEmptyOutput(comparison.outputShape)) return null;
+  const diag = await diagnoses(ctx, c, comparison);
+  const parameter = failedParameters(comparison).find(
+    (p) => diagnosisKind(diag.get(p.name) ?? null) === diagnosisKind(drawnDiagnoses.get(p.name) ?? null),
+  );
+  return parameter ? { comparison, parameter } : null;
 }
 
 /** `alpha = [0.31, 0.77, ...] (initially [0.25, 0.61, ...])`, for each moved learnable. */
