@@ -80,6 +80,8 @@ export async function runFileIsolated(
       onOutput: hooks.onOutput,
     });
     if (outcome.kind === 'done') break;
+    // Only a process that ran other files asks for this; the new one has run none.
+    if (outcome.kind === 'fresh-process') continue;
     if (outcome.kind === 'load-error') {
       return assembleRun({
         startedAt,
@@ -140,6 +142,7 @@ export async function runFileIsolated(
 
 type Outcome =
   | { kind: 'done' }
+  | { kind: 'fresh-process' }
   | { kind: 'load-error'; message: string; environment: EnvironmentInfo | null }
   | { kind: 'timeout'; current: string | null; elapsedMs: number; starting: boolean; deadline: boolean }
   | { kind: 'memory'; current: string | null; elapsedMs: number; overrun: MemoryOverrun }
@@ -147,7 +150,7 @@ type Outcome =
 
 /** What stopped the process, said for a check and for loading. */
 function describeStop(
-  o: Exclude<Outcome, { kind: 'done' } | { kind: 'load-error' }>,
+  o: Exclude<Outcome, { kind: 'done' } | { kind: 'load-error' } | { kind: 'fresh-process' }>,
   options: RunOptions,
   clock: RunClock,
 ): { inCheck: string; whileLoading: string; raiseTimeout: boolean } {
@@ -279,6 +282,12 @@ function runInProcess(
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      if (o.kind === 'fresh-process') {
+        // An earlier file's class holds this layer's className here: run the file again in a new process.
+        slot.retireIf(p);
+        resolve(o);
+        return;
+      }
       if (o.kind === 'done' || o.kind === 'load-error') {
         // Everything the layer printed for this file is passed on before the next file (or the end).
         void p.outputFlushed().then(() => {
@@ -339,6 +348,9 @@ function runInProcess(
             break;
           case 'done':
             finish({ kind: 'done' });
+            break;
+          case 'fresh-process':
+            finish({ kind: 'fresh-process' });
             break;
           case 'memory':
             break;
