@@ -29,7 +29,7 @@ import {
   renderParagraphs,
   valueFlags,
 } from './cli-options.ts';
-import { SUITES, type RunResult } from '../harness/result.ts';
+import { isTrainingOnly, SUITES, type RunResult } from '../harness/result.ts';
 import { closeWorker, layerOutputLine, runFileIsolated, type CheckProcessSlot } from './run-file.ts';
 import { runFilesInLanes, type LaneFigures } from './run-files.ts';
 import { shardFiles } from './shard.ts';
@@ -253,14 +253,16 @@ async function checkFile(
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && !process.env['CI'],
   };
   let headerShown = false;
-  const ids = selectChecks(CATALOG, options).map((c) => c.id);
+  const selected = selectChecks(CATALOG, options);
+  const ids = selected.map((c) => c.id);
+  const trainingOnly = isTrainingOnly(selected) ? { trainBackend: options.trainBackend } : undefined;
   const run = await runFileIsolated(
     file,
     options,
     ids,
     {
       onLoaded: (layer, environment) => {
-        io.out(formatHeader({ layer, environment, seed: options.seed }));
+        io.out(formatHeader({ layer, environment, seed: options.seed }, trainingOnly));
         headerShown = true;
       },
       onProgress: (_id, line) => (how.progress ?? io.err)(line),
@@ -274,7 +276,7 @@ async function checkFile(
     io.err(`check-layer: ${escapeControl(run.loadError.message)}`);
     return run;
   }
-  if (!headerShown) io.out(formatHeader(run));
+  if (!headerShown) io.out(formatHeader(run, trainingOnly));
   if (!options.suites.includes('training') && !options.checks.length)
     io.out(
       '  (training suite not run: add --suites all, or --suites training; it trains the seed network for minutes)',
