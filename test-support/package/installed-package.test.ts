@@ -38,7 +38,13 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs = 300_000): Pro
     execFile(
       cmd,
       args,
-      { cwd, env: { ...userEnv, NO_COLOR: '1' }, timeout: timeoutMs, maxBuffer: 64 << 20 },
+      // No reference-network cache: each training run trains both networks.
+      {
+        cwd,
+        env: { ...userEnv, NO_COLOR: '1', CHECK_LAYER_CACHE_DIR: 'off' },
+        timeout: timeoutMs,
+        maxBuffer: 64 << 20,
+      },
       (err, stdout, stderr) => {
         const code = err
           ? typeof (err as { code?: unknown }).code === 'number'
@@ -137,6 +143,20 @@ describe('the packed package, installed in a fresh project', () => {
     expect(report.exitCode).toBe(0);
     expect(report.layer.className).toBe('MyElu');
     expect(existsSync(path.join(project, 'check-layer-report/my-elu.junit.xml'))).toBe(true);
+  });
+
+  it('trains the seed network with the layer from the build (worker threads from dist/)', async () => {
+    const r = await run(
+      bin('check-layer'),
+      ['src/my-elu.ts', '--suites', 'training', '--epochs', '1', '--train-size', '512', '--test-size', '100'],
+      project,
+    );
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain('network input [28,28,1] (handwritten digits; the layer gets [24,24,20])');
+    expect(r.stdout).toMatch(/PASS\s+training\/trainsToAccuracy/);
+    const html = readFileSync(path.join(project, 'check-layer-report/my-elu.html'), 'utf8');
+    expect(html).toContain('<h1>check-layer report: MyElu (my-elu.ts)</h1>');
+    expect(html).toMatch(/trained on (wasm|webgpu) \(/);
   });
 
   it('runs a vitest file with describeLayer on the layer file and on a factory', async () => {
