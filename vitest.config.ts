@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { SOURCE_ALIASES } from './test-support/source-aliases.ts';
 
 export default defineConfig({
@@ -14,6 +14,8 @@ export default defineConfig({
       'fixtures/**/*.test.ts',
       'bin/**/*.test.ts',
     ],
+    // The installed-package test packs and installs (minutes): `npm run test:package`, a step of .ci/run.
+    exclude: [...configDefaults.exclude, 'test-support/package/**'],
     // TensorFlow.js work is CPU-bound; two cores here and in CI.
     pool: 'forks',
     maxWorkers: 2,

@@ -160,12 +160,12 @@ describe('check-layer with layers that throw odd things', () => {
 });
 
 describe('check-layer with two classes under one className', () => {
-  const cli = (file: string) =>
+  const cli = (...files: string[]) =>
     spawnSync(
       process.execPath,
       [
         bin,
-        fixture(file),
+        ...files.map(fixture),
         '--checks',
         'configRoundTrips',
         '--report-dir',
@@ -190,6 +190,15 @@ describe('check-layer with two classes under one className', () => {
     const r = cli(path.join('class-name-clash', 'scaled-relu-v1.ts'));
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/PASS {7}shape\/configRoundTrips .*'ScaledRelu' round-trips/);
+  }, 180_000);
+
+  it('judges a file on its own imports when an earlier file of the run registered its className', () => {
+    // v1's module is already loaded (by the clash file) when v1 comes: only a fresh process sees it as it is.
+    const r = cli('class-name-clash.ts', path.join('class-name-clash', 'scaled-relu-v1.ts'));
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    const [clash, alone] = r.stdout.split(/^check-layer fixtures\/reliability\/class-name-clash\/scaled-relu-v1\.ts/m);
+    expect(clash).toMatch(/FAIL {7}shape\/configRoundTrips .*two classes are registered/);
+    expect(alone).toMatch(/PASS {7}shape\/configRoundTrips .*'ScaledRelu' round-trips/);
   }, 180_000);
 });
 

@@ -29,8 +29,8 @@ import {
   renderParagraphs,
   valueFlags,
 } from './cli-options.ts';
-import { SUITES, type RunResult } from '../harness/result.ts';
-import { closeWorker, layerOutputLine, runFileIsolated, type CheckProcessSlot } from './run-file.ts';
+import { isTrainingOnly, SUITES, type RunResult } from '../harness/result.ts';
+import { layerOutputLine, runFileIsolated, type CheckProcessSlot } from './run-file.ts';
 import { runFilesInLanes, type LaneFigures } from './run-files.ts';
 import { shardFiles } from './shard.ts';
 import { CATALOG } from '../harness/catalog.ts';
@@ -106,7 +106,6 @@ export async function main(
     if (argv[0] === 'merge-reports') return await mergeCommand(argv.slice(1), io);
     return await checkCommand(argv, io);
   } catch (e) {
-    closeWorker();
     if (e instanceof UsageError) {
       io.err(`check-layer: ${e.message}`);
       if (e.hint) io.err(`  ${e.hint}`);
@@ -254,14 +253,16 @@ async function checkFile(
     verbose: options.verbose,
   };
   let headerShown = false;
-  const ids = selectChecks(CATALOG, options).map((c) => c.id);
+  const selected = selectChecks(CATALOG, options);
+  const ids = selected.map((c) => c.id);
+  const trainingOnly = isTrainingOnly(selected) ? { trainBackend: options.trainBackend } : undefined;
   const run = await runFileIsolated(
     file,
     options,
     ids,
     {
       onLoaded: (layer, environment) => {
-        io.out(formatHeader({ layer, environment, seed: options.seed }));
+        io.out(formatHeader({ layer, environment, seed: options.seed }, trainingOnly));
         headerShown = true;
       },
       onProgress: (_id, line) => (how.progress ?? io.err)(line),
@@ -275,7 +276,7 @@ async function checkFile(
     io.err(`check-layer: ${escapeControl(run.loadError.message)}`);
     return run;
   }
-  if (!headerShown) io.out(formatHeader(run));
+  if (!headerShown) io.out(formatHeader(run, trainingOnly));
   if (!options.suites.includes('training') && !options.checks.length)
     io.out(
       '  (training suite not run: add --suites all, or --suites training; it trains the seed network for minutes)',

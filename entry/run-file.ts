@@ -40,7 +40,7 @@ export interface RunDeadline {
 }
 
 export interface RunFileControl {
-  /** Where the check process lives; by default one shared by the whole CLI run (closeWorker ends it). */
+  /** Where the check process lives; by default one shared by every caller that names none (closeWorker ends it). */
   slot?: CheckProcessSlot;
   deadline?: RunDeadline;
 }
@@ -80,6 +80,8 @@ export async function runFileIsolated(
       onOutput: hooks.onOutput,
     });
     if (outcome.kind === 'done') break;
+    // Only a process that ran other files asks for this; the new one has run none.
+    if (outcome.kind === 'fresh-process') continue;
     if (outcome.kind === 'load-error') {
       return assembleRun({
         startedAt,
@@ -140,6 +142,7 @@ export async function runFileIsolated(
 
 type Outcome =
   | { kind: 'done' }
+  | { kind: 'fresh-process' }
   | { kind: 'load-error'; message: string; environment: EnvironmentInfo | null }
   | { kind: 'timeout'; current: string | null; elapsedMs: number; starting: boolean; deadline: boolean }
   | { kind: 'memory'; current: string | null; elapsedMs: number; overrun: MemoryOverrun }
@@ -147,7 +150,7 @@ type Outcome =
 
 /** What stopped the process, said for a check and for loading. */
 function describeStop(
-  o: Exclude<Outcome, { kind: 'done' } | { kind: 'load-error' }>,
+  o: Exclude<Outcome, { kind: 'done' } | { kind: 'load-error' } | { kind: 'fresh-process' }>,
   options: RunOptions,
   clock: RunClock,
 ): { inCheck: string; whileLoading: string; raiseTimeout: boolean } {
@@ -206,10 +209,11 @@ function describeStop(
 }
 
 /**
- * Where a run's check process lives. The CLI's slot holds one process for the whole run: it loads
- * TensorFlow.js once and takes the files one by one. It is replaced only when it is stopped (a
- * hang, memory) or ends (the layer ended it), and after a file that left it holding more than
- * half the memory limit. `checkLayer` gives each call a slot of its own (calls may overlap).
+ * Where a run's check process lives. A slot holds one process that loads TensorFlow.js once and
+ * takes files one by one. It is replaced only when it is stopped (a hang, memory) or ends (the
+ * layer ended it), and after a file that left it holding more than half the memory limit. The
+ * CLI has one slot per lane (`--jobs`, entry/run-files.ts); `checkLayer` gives each call a slot of
+ * its own (calls may overlap).
  */
 export class CheckProcessSlot {
   private process: CheckProcess | null = null;
@@ -241,14 +245,10 @@ export class CheckProcessSlot {
   }
 }
 
+/** The slot of callers that name none (test support's runs through the CLI's path). */
 const defaultSlot = new CheckProcessSlot();
 
-/** The highest resident size a check process of the CLI's run reached so far, in bytes. */
-export function checkProcessPeakRss(): number {
-  return defaultSlot.peakRss;
-}
-
-/** Ends the CLI's shared process (at the end of a run). */
+/** Ends the default slot's process. */
 export function closeWorker(): void {
   defaultSlot.retire();
 }
@@ -279,6 +279,12 @@ function runInProcess(
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      if (o.kind === 'fresh-process') {
+        // An earlier file's class holds this layer's className here: run the file again in a new process.
+        slot.retireIf(p);
+        resolve(o);
+        return;
+      }
       if (o.kind === 'done' || o.kind === 'load-error') {
         // Everything the layer printed for this file is passed on before the next file (or the end).
         void p.outputFlushed().then(() => {
@@ -339,6 +345,9 @@ function runInProcess(
             break;
           case 'done':
             finish({ kind: 'done' });
+            break;
+          case 'fresh-process':
+            finish({ kind: 'fresh-process' });
             break;
           case 'memory':
             break;

@@ -32,7 +32,13 @@ export type WorkerMessage =
   | { type: 'progress'; id: string; line: string }
   | { type: 'result'; result: CheckResult; memory: MemorySample }
   | { type: 'memory'; sample: MemorySample }
-  | { type: 'done'; memory: MemorySample };
+  | { type: 'done'; memory: MemorySample }
+  /**
+   * The file's layer class is not the one registered under its className, and that registration
+   * is an earlier file's (this process ran other files first): the file must run in a fresh
+   * process, where only its own imports register classes. Nothing of it was run yet.
+   */
+  | { type: 'fresh-process'; reason: string };
 
 /** Marker lines the child writes on stderr (see worker-entry.mjs); never shown to the user. */
 export const STDERR_MARK = '\u0000check-layer:';

@@ -57,6 +57,29 @@ function memory(): MemorySample {
   return { rss: m.rss, heapUsed: m.heapUsed, tfBytes };
 }
 
+/** Layer files this process has started on. */
+let filesStarted = 0;
+
+type Registry = Record<string, unknown>;
+const registry = (): Registry => tf.serialization.SerializationMap.getMap().classNameMap;
+
+/**
+ * The className under which an earlier file of this process registered another class than this
+ * layer's (a module cached from that file is not run again, so this file's own registration may
+ * never happen here); null when the registry entry is this layer's, absent, or made by this file.
+ */
+function classTakenEarlier(layer: tf.layers.Layer, before: Registry): string | null {
+  let name: string;
+  try {
+    name = layer.getClassName();
+  } catch {
+    return null;
+  }
+  const entry = registry()[name] as [unknown, unknown] | undefined;
+  if (!entry || entry[0] === layer.constructor || before[name] !== entry) return null;
+  return name;
+}
+
 async function runFile(input: WorkerInput): Promise<void> {
   const { options } = input;
   let environment: EnvironmentInfo | null = null;
@@ -64,6 +87,8 @@ async function runFile(input: WorkerInput): Promise<void> {
     environment = (await enterBackend(options.backend)).environment;
     backendReady = true;
     post({ type: 'loading', environment });
+    const registryBefore = { ...registry() };
+    const earlierFiles = filesStarted++;
     const loaded = await loadLayerFile(input.file, options.exportName);
     const inputSize = options.inputSize ?? loaded.inputSize;
     if (!inputSize) {
@@ -72,6 +97,11 @@ async function runFile(input: WorkerInput): Promise<void> {
       );
     }
     const subject = makeSubject(loaded.source, inputSize, options.seed, input.file, options.exportName);
+    const takenBy = earlierFiles > 0 ? classTakenEarlier(subject.layer, registryBefore) : null;
+    if (takenBy) {
+      postLast({ type: 'fresh-process', reason: takenBy });
+      return;
+    }
     const layerInfo = describeLayer(subject);
     const backendNow = tf.getBackend();
     if (backendNow !== environment.backend) {

@@ -31,6 +31,8 @@ export interface CheckOutcome {
 export interface CheckOptions {
   /** Gradient suite: every element instead of a sample. */
   exhaustive: boolean;
+  /** Stability suite: findings at extreme inputs (1e10 and up, the mixed tensor) fail instead of warning. */
+  strictStability: boolean;
   /** Training suite. */
   epochs: number;
   trainSize: number;
@@ -73,6 +75,7 @@ export interface Check extends CatalogEntry {
 
 export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   exhaustive: false,
+  strictStability: false,
   epochs: 30,
   trainSize: 5000,
   testSize: 5000,

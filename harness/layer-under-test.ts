@@ -220,6 +220,7 @@ export class LayerUnderTest {
       inputSize: this.inputSize,
       outputSize,
       learnables: this.learnableNames().map((name) => ({ name, shape: this.learnableVariable(name).shape })),
+      ...(this.custom ? { hasForward: typeof this.custom.forward === 'function' } : {}),
       hasBackward: this.hasBackward,
     };
   }

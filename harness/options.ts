@@ -198,6 +198,16 @@ export const OPTIONS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
     parse: parseBoolean,
     replay: (o) => o.exhaustive,
   },
+  strictStability: {
+    flag: 'strict',
+    type: 'boolean',
+    describe:
+      'Stability suite: NaN and dishonest Infinity at extreme inputs (1e10 and up, and the mixed tensor holding them) fail instead of warning',
+    default: DEFAULT_CHECK_OPTIONS.strictStability,
+    defaultText: '',
+    parse: parseBoolean,
+    replay: (o) => o.strictStability,
+  },
   epochs: {
     flag: 'epochs',
     type: 'number',
@@ -289,6 +299,8 @@ export interface ApiOptionValues {
   seed: number;
   backend: BackendChoice;
   exhaustive: boolean;
+  /** Stability suite: findings at extreme inputs fail instead of warning (default false). */
+  strictStability: boolean;
   epochs: number;
   trainSize: number;
   testSize: number;
@@ -315,6 +327,7 @@ export const API_OPTION_KEYS = [
   'seed',
   'backend',
   'exhaustive',
+  'strictStability',
   'epochs',
   'trainSize',
   'testSize',

@@ -73,6 +73,8 @@ export interface LayerInfo {
   inputSize: number[] | null;
   outputSize?: number[] | null;
   learnables: LearnableInfo[];
+  /** Form B: whether the layer defines its own forward (else predict serves at training time too). */
+  hasForward?: boolean;
   hasBackward?: boolean;
   /** True when every output element depends only on the same input element (for response plots). */
   elementwise?: boolean;
@@ -130,4 +132,40 @@ export function summarize(checks: readonly CheckResult[], durationMs: number): R
 /** MATLAB's summary line: `3 Passed, 1 Failed, 0 Incomplete, 2 Skipped. Time elapsed: 1.23 s`. */
 export function summaryLine(s: RunSummary): string {
   return `${s.passed} Passed, ${s.failed} Failed, ${s.incomplete} Incomplete, ${s.skipped} Skipped. Time elapsed: ${(s.durationMs / 1000).toFixed(2)} s`;
+}
+
+/** The seed network the training suite trains (reference-layers/training/seed-network.ts): its image input. */
+export const SEED_NETWORK_INPUT: readonly number[] = [28, 28, 1];
+/** What the layer under test gets in the seed network (after the 5x5 convolution with 20 filters). */
+export const SEED_NETWORK_LAYER_INPUT: readonly number[] = [24, 24, 20];
+
+/**
+ * How reports title a layer: its class and its file, `EluLayer (elu-layer.ts)` (not TensorFlow.js's
+ * generated layer name, `elu_layer_EluLayer1`); the file alone when the layer could not be made.
+ */
+export function layerTitle(l: Pick<LayerInfo, 'className' | 'file'> | null | undefined): string {
+  const file = (l?.file ?? '').split(/[\\/]/).pop() ?? '';
+  const cls = l?.className ?? '';
+  if (cls && file) return `${cls} (${file})`;
+  return cls || file || 'layer';
+}
+
+/** The form as reports describe it, true to what the layer defines. */
+export function formText(l: Pick<LayerInfo, 'form' | 'hasForward' | 'hasBackward'>): string {
+  if (l.form === 'A')
+    return 'A: a TensorFlow.js layer (tf.layers.Layer; gradients by automatic differentiation or tf.customGrad)';
+  if (l.form === 'B') {
+    const methods = ['predict', ...(l.hasForward ? ['forward'] : []), ...(l.hasBackward ? ['backward'] : [])];
+    const list = methods.length === 1 ? methods[0] : `${methods.slice(0, -1).join(', ')} and ${methods.at(-1)}`;
+    const grads = l.hasBackward
+      ? ''
+      : `; gradients by automatic differentiation of ${l.hasForward ? 'forward' : 'predict'}`;
+    return `B: a CustomLayer with ${list}${grads}`;
+  }
+  return 'unknown (the layer could not be made)';
+}
+
+/** Whether every check of the run is the training suite's (its report then shows the training network's input and backend). */
+export function isTrainingOnly(checks: readonly Pick<CheckResult, 'suite'>[]): boolean {
+  return checks.length > 0 && checks.every((c) => c.suite === 'training');
 }

@@ -2,7 +2,14 @@
  * The console report: one line per check as it ends, details under a failure, then MATLAB's
  * summary line. Colour only on a terminal (and never when NO_COLOR is set).
  */
-import { summarize, summaryLine, type CheckResult, type RunResult } from '../harness/result.ts';
+import {
+  SEED_NETWORK_INPUT,
+  SEED_NETWORK_LAYER_INPUT,
+  summarize,
+  summaryLine,
+  type CheckResult,
+  type RunResult,
+} from '../harness/result.ts';
 
 export interface ConsoleStyle {
   color: boolean;
@@ -43,7 +50,15 @@ export function formatCheckLine(r: CheckResult, style: ConsoleStyle): string {
   return lines.join('\n');
 }
 
-export function formatHeader(run: Pick<RunResult, 'layer' | 'environment' | 'seed'>): string {
+/**
+ * The layer's header. `trainingOnly` (a run of the training suite alone) names what that run
+ * uses instead of the checks' input size and backend: the seed network's digit input and where
+ * it trains (`--train-backend`).
+ */
+export function formatHeader(
+  run: Pick<RunResult, 'layer' | 'environment' | 'seed'>,
+  trainingOnly?: { trainBackend: string },
+): string {
   const l = run.layer;
   const what = [
     l.className,
@@ -52,8 +67,14 @@ export function formatHeader(run: Pick<RunResult, 'layer' | 'environment' | 'see
   ]
     .filter(Boolean)
     .join(', ');
+  const learnables = l.learnables.map((p) => `${p.name} [${p.shape.join(',')}]`).join(', ') || 'none';
+  if (trainingOnly) {
+    const backend =
+      trainingOnly.trainBackend === 'auto' ? 'auto (webgpu on a GPU, else wasm)' : trainingOnly.trainBackend;
+    return `check-layer ${l.file}${what ? `: ${what}` : ''}\n  network input [${SEED_NETWORK_INPUT.join(',')}] (handwritten digits; the layer gets [${SEED_NETWORK_LAYER_INPUT.join(',')}]), learnables: ${learnables}; trains on ${backend}; seed ${run.seed}`;
+  }
   const env = run.environment ? `${run.environment.backend} (${run.environment.device})` : 'no backend';
-  return `check-layer ${l.file}${what ? `: ${what}` : ''}\n  input size [${(l.inputSize ?? []).join(',')}], learnables: ${l.learnables.map((p) => `${p.name} [${p.shape.join(',')}]`).join(', ') || 'none'}; on ${env}; seed ${run.seed}`;
+  return `check-layer ${l.file}${what ? `: ${what}` : ''}\n  input size [${(l.inputSize ?? []).join(',')}], learnables: ${learnables}; on ${env}; seed ${run.seed}`;
 }
 
 export function formatSummary(run: RunResult): string {

@@ -190,7 +190,7 @@ describe('escaping: a layer whose name, type and description are HTML', () => {
     const run = await scriptRun();
     expect(run.layer.name).toBe(SCRIPT_NAME);
     const html = renderHtml(run);
-    expect(html).toContain(`<h1>check-layer report: ${escapeHtml(SCRIPT_NAME)}</h1>`);
+    expect(html).toContain(`<tr><th scope="row">name</th><td>${escapeHtml(SCRIPT_NAME)}</td></tr>`);
     expect(html).toContain(escapeHtml(IMG_TYPE));
     expect(html).toContain(escapeHtml(DESCRIPTION));
     expect(externalReferences(html)).toEqual([]);

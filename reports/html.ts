@@ -6,7 +6,16 @@
  * page's Content-Security-Policy forbids scripts as a second guard.
  */
 import { isEvidenceOf } from '../harness/evidence/index.ts';
-import type { CheckResult, RunResult, SuiteId } from '../harness/result.ts';
+import {
+  formText,
+  isTrainingOnly,
+  layerTitle,
+  SEED_NETWORK_INPUT,
+  SEED_NETWORK_LAYER_INPUT,
+  type CheckResult,
+  type RunResult,
+  type SuiteId,
+} from '../harness/result.ts';
 import { htmlDocument } from './html/document.ts';
 import { escapeHtml } from './html/escape.ts';
 import { renderEvidence, renderStabilityGridSection, type EvidenceOptions } from './html/evidence-views.ts';
@@ -25,7 +34,7 @@ const SUITE_TITLES: Record<SuiteId, string> = {
 };
 
 export function renderHtml(run: Readonly<RunResult>): string {
-  const layerName = run.layer?.name || run.layer?.className || run.layer?.file || 'layer';
+  const layerName = layerTitle(run.layer);
   const v = verdict(run);
   return htmlDocument(
     `${v.label}: ${layerName} (check-layer report)`,
@@ -62,8 +71,22 @@ function renderHeader(run: Readonly<RunResult>, layerName: string, v: Verdict): 
   return `<header>
 <h1>check-layer report: ${escapeHtml(layerName)}</h1>
 <p class="summary" id="summary"><span class="verdict ${v.cls}">${v.label}</span>${escapeHtml(line)}</p>
-<p class="muted">${escapeHtml(run.layer?.file ?? '')}${run.layer?.exportName && run.layer.exportName !== 'default' ? ` (export ${escapeHtml(run.layer.exportName)})` : ''} · seed ${escapeHtml(run.seed)} · ${escapeHtml(run.environment?.backend ?? 'no backend')} · ${escapeHtml(run.startedAt ?? '')}</p>
+<p class="muted">${escapeHtml(run.layer?.file ?? '')}${run.layer?.exportName && run.layer.exportName !== 'default' ? ` (export ${escapeHtml(run.layer.exportName)})` : ''} · seed ${escapeHtml(run.seed)} · ${escapeHtml(whereItRan(run))} · ${escapeHtml(run.startedAt ?? '')}</p>
 </header>`;
+}
+
+/** The training evidence of a run of the training suite alone, if it has one. */
+function trainingOnlyEvidence(run: Readonly<RunResult>) {
+  if (!isTrainingOnly(run.checks ?? [])) return null;
+  const e = run.checks.find((c) => isEvidenceOf(c.evidence, 'training'))?.evidence;
+  return isEvidenceOf(e, 'training') ? e : null;
+}
+
+/** The backend the run's checks ran on; for the training suite alone, where the network trained. */
+function whereItRan(run: Readonly<RunResult>): string {
+  const training = trainingOnlyEvidence(run);
+  if (training) return `trained on ${training.subject.backend} (${training.subject.device})`;
+  return run.environment?.backend ?? 'no backend';
 }
 
 /** Links to the failed and incomplete checks, right under the verdict. */
@@ -119,12 +142,6 @@ function renderCheckTable(checks: readonly CheckResult[]): string {
 <table class="checks" id="check-table"><thead><tr><th scope="col">status</th><th scope="col">check</th><th scope="col">message</th><th scope="col">time</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-const FORMS: Record<string, string> = {
-  A: 'A: a TensorFlow.js layer (tf.layers.Layer; gradients by automatic differentiation or tf.customGrad)',
-  B: 'B: a CustomLayer with predict, forward and backward',
-  unknown: 'unknown (the layer could not be made)',
-};
-
 function renderLayer(run: Readonly<RunResult>): string {
   const l = run.layer;
   if (!l) return '';
@@ -141,9 +158,16 @@ function renderLayer(run: Readonly<RunResult>): string {
       'file',
       `<code>${escapeHtml(l.file)}</code>${l.exportName ? ` · export <code>${escapeHtml(l.exportName)}</code>` : ''}`,
     ],
-    ['form', escapeHtml(FORMS[String(l.form)] ?? l.form)],
-    ['input size (one observation)', escapeHtml(l.inputSize ? formatShape(l.inputSize) : 'unknown')],
+    ['form', escapeHtml(formText(l))],
   ];
+  if (isTrainingOnly(run.checks ?? []))
+    rows.push([
+      'network input (one observation)',
+      escapeHtml(
+        `${SEED_NETWORK_INPUT.join('x')} handwritten digits; the layer gets ${SEED_NETWORK_LAYER_INPUT.join('x')} in the network`,
+      ),
+    ]);
+  else rows.push(['input size (one observation)', escapeHtml(l.inputSize ? formatShape(l.inputSize) : 'unknown')]);
   if (l.outputSize !== undefined)
     rows.push(['output size', escapeHtml(l.outputSize ? formatShape(l.outputSize) : 'unknown')]);
   rows.push(['learnables', learnables]);
@@ -155,7 +179,7 @@ function renderLayer(run: Readonly<RunResult>): string {
 function renderResponse(run: Readonly<RunResult>): string {
   const response = (run.layer as { response?: unknown } | undefined)?.response;
   if (!response) return '';
-  const plot = renderResponsePlot(response, run.layer.name || 'layer under test');
+  const plot = renderResponsePlot(response, run.layer.className || 'layer under test');
   if (!plot) return '';
   return `<h2 id="response">Activation response</h2>
 <div class="plots"><figure>${plot}<figcaption>The layer's output over x in [-10, 3] (first channel, with its current learnables), beside ELU (alpha 1), Leaky ReLU (slope 0.1) and ReLU.</figcaption></figure></div>`;
@@ -177,13 +201,15 @@ function renderDetails(checks: readonly CheckResult[]): string {
             },
           }
         : {};
-      return `<section class="suite" id="suite-${escapeHtml(suite)}"><h3>${escapeHtml(suiteTitle(suite))} <span class="muted">(${escapeHtml(suite)})</span></h3>${merged ? `<div class="merged-grid">${merged}</div>` : ''}${list.map((c) => renderCheck(c, options)).join('\n')}</section>`;
+      // The only check of a run is what the reader came for: its section is open.
+      const only = checks.length === 1;
+      return `<section class="suite" id="suite-${escapeHtml(suite)}"><h3>${escapeHtml(suiteTitle(suite))} <span class="muted">(${escapeHtml(suite)})</span></h3>${merged ? `<div class="merged-grid">${merged}</div>` : ''}${list.map((c) => renderCheck(c, options, only)).join('\n')}</section>`;
     })
     .join('\n')}`;
 }
 
-export function renderCheck(c: CheckResult, evidenceOptions: EvidenceOptions = {}): string {
-  const open = c.status === 'failed' || c.status === 'incomplete' ? ' open' : '';
+export function renderCheck(c: CheckResult, evidenceOptions: EvidenceOptions = {}, forceOpen = false): string {
+  const open = forceOpen || c.status === 'failed' || c.status === 'incomplete' ? ' open' : '';
   const title = (c as { title?: unknown }).title;
   const parts: string[] = [];
   if (typeof title === 'string' && title) parts.push(`<p class="muted">${escapeHtml(title)}</p>`);

@@ -45,7 +45,8 @@ export function renderIndex(entries: IndexEntry[]): string {
   const rows = entries.map((e, i) => {
     const v = verdicts[i]!;
     const s = e.run.summary;
-    const name = e.run.layer?.name || e.run.layer?.className || '';
+    // The file is in the same cell: the class names the layer (not TensorFlow.js's generated name).
+    const name = e.run.layer?.className || '';
     const first =
       e.run.loadError?.message ??
       e.run.checks?.find((c) => c.status === 'failed' || c.status === 'incomplete')?.message ??

@@ -10,7 +10,7 @@
  *   load error  one testsuite `check-layer.load` with an erroring testcase `loadLayer`, so a layer
  *               that cannot even be made turns CI red instead of showing zero tests.
  */
-import type { CheckResult, RunResult } from '../harness/result.ts';
+import { layerTitle, type CheckResult, type RunResult } from '../harness/result.ts';
 import { escapeXml, escapeXmlAttr } from './html/escape.ts';
 import { checkAsText } from './html/evidence-text.ts';
 import type { ReportWriter } from './writer.ts';
@@ -98,21 +98,15 @@ function runBlocks(run: Readonly<RunResult>, label = ''): { blocks: string[]; al
   return { blocks, all };
 }
 
-const layerNameOf = (run: Readonly<RunResult>): string =>
-  run.layer?.name || run.layer?.className || run.layer?.file || 'layer';
+const layerNameOf = (run: Readonly<RunResult>): string => layerTitle(run.layer);
 
 const document = (name: string, counts: Counts, blocks: string[]): string =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${attr(name)}" ${countAttrs(counts)}>\n${blocks.join('\n')}\n</testsuites>\n`;
 
 export function renderJunit(run: Readonly<RunResult>): string {
-  const file = run.layer?.file ?? '';
   const { blocks, all } = runBlocks(run);
   const total = count(all);
-  return document(
-    `check-layer: ${layerNameOf(run)}${file ? ` (${file})` : ''}`,
-    { ...total, ms: run.summary?.durationMs ?? total.ms },
-    blocks,
-  );
+  return document(`check-layer: ${layerNameOf(run)}`, { ...total, ms: run.summary?.durationMs ?? total.ms }, blocks);
 }
 
 /**

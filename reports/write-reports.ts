@@ -246,6 +246,9 @@ async function withSignalsHeld<T>(write: () => T): Promise<T> {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     for (const s of HELD_SIGNALS) process.off(s, hold);
-    if (caught.length) process.kill(process.pid, caught[0]);
+    // Raised again only where nothing else listens: a program with its own handler (checkLayer inside
+    // a user's process) has already been told, and its handler decides.
+    const signal = caught[0];
+    if (signal && process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, type TestContext } from 'vitest';
 import { prepareBackend, type BackendName, type BackendStatus } from '../harness/backends.ts';
-import { DEFAULT_CHECK_OPTIONS } from '../harness/check.ts';
+import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from '../harness/check.ts';
 import { LayerUnderTest } from '../harness/layer-under-test.ts';
 import type { CheckResult } from '../harness/result.ts';
 import { runChecks } from '../harness/run-checks.ts';
@@ -42,13 +42,18 @@ export interface StabilityRun {
   subject: LayerUnderTest;
 }
 
-export async function runStability(make: () => unknown, inputSize: number[], seed = 1): Promise<StabilityRun> {
+export async function runStability(
+  make: () => unknown,
+  inputSize: number[],
+  seed = 1,
+  options: Partial<CheckOptions> = {},
+): Promise<StabilityRun> {
   const subject = LayerUnderTest.create({ kind: 'factory', value: make }, inputSize, seed);
   const [predict, gradients] = await runChecks({
     subject,
     checks: stabilityChecks,
     seed,
-    options: DEFAULT_CHECK_OPTIONS,
+    options: { ...DEFAULT_CHECK_OPTIONS, ...options },
   });
   return { predict: predict!, gradients: gradients!, subject };
 }
@@ -61,5 +66,12 @@ export function gridOf(r: CheckResult): StabilityGrid {
 export function failingClasses(r: CheckResult): string[] {
   return gridOf(r)
     .rows.filter((row) => row.error || Object.values(row.cells).some((c) => c.state === 'nan' || c.state === 'inf'))
+    .map((row) => row.inputClass);
+}
+
+/** Classes whose cells hold a finding reported as a warning (an extreme class, not strict). */
+export function warnedFindings(r: CheckResult): string[] {
+  return gridOf(r)
+    .rows.filter((row) => Object.values(row.cells).some((c) => c.finding !== undefined))
     .map((row) => row.inputClass);
 }

@@ -18,13 +18,15 @@ export type InputFamily = 'moderate' | 'expOverflow' | 'large' | 'zero' | 'subno
 export type StabilityCellState = 'finite' | 'nan' | 'inf' | 'warning';
 
 /**
- * Why a non-finite value counts as honest overflow (judge-cell.ts): `float32Max`, it goes away
- * when the ±3.4e38 inputs are set to 0; `sqrtFloat32Max` (class `mixed`), it goes away when the
- * inputs past sqrt(float32 max) = 1.8e19, whose squares and products pass the float32 maximum,
- * are set to 0; `sumBound`, a
- * learnable's derivative whose bound max|X| * sum|dLdZ| passes the float32 maximum.
+ * Why a non-finite value counts as honest overflow (judge-cell.ts): `magnitude`, its exact value,
+ * estimated from the layer's own values at smaller inputs along the same direction
+ * (exact-magnitude.ts), is past the float32 maximum (within a stated margin); `sqrtFloat32Max`
+ * (class `mixed`), it goes away when the inputs past sqrt(float32 max) = 1.8e19, whose squares and
+ * products pass the float32 maximum, are set to 0; `sumBound`, a learnable's derivative whose
+ * bound max|X| * sum|dLdZ| passes the float32 maximum. (`float32Max`: reports of schema 2, where
+ * an Infinity that went away with the ±3.4e38 inputs set to 0 was honest.)
  */
-export type HonestReason = 'float32Max' | 'sqrtFloat32Max' | 'sumBound';
+export type HonestReason = 'magnitude' | 'float32Max' | 'sqrtFloat32Max' | 'sumBound';
 
 export interface OffendingElement {
   /** Flat index into the tensor (the output, dLdX or the learnable's derivative). */
@@ -47,6 +49,16 @@ export interface StabilityCell {
   first?: OffendingElement;
   /** For a `warning`: why its non-finite values are honest overflow. */
   honest?: HonestReason;
+  /**
+   * The estimated exact magnitude at the `first` element, where it is ±Infinity and was estimated
+   * (exact-magnitude.ts): past the float32 maximum for honest overflow, below it for a defect.
+   */
+  estimate?: number;
+  /**
+   * Set when an extreme input class (1e10 and up, `mixed`) would fail (`nan` or `inf`): the cell is
+   * then a `warning`, unless the strict stability option asks for failures.
+   */
+  finding?: 'nan' | 'inf';
 }
 
 /** A column: `output`, `input` (dLdX) or a learnable's name, as in `FailureLocation.parameter`. */
@@ -66,6 +78,12 @@ export interface StabilityRow {
   inputShape: number[];
   /** Set when the layer threw on this class; the cells are then absent. */
   error?: string;
+  /**
+   * `reachable`: inputs a network can reach (up to 1e4 in magnitude, zeros, subnormals, kinks, and
+   * a mixed tensor of those): NaN and dishonest Infinity fail. `extreme` (1e10 and up, and the
+   * mixed tensor holding them): the same findings are warnings unless the strict option is set.
+   */
+  severity: 'reachable' | 'extreme';
   /** One cell per column key. */
   cells: Record<string, StabilityCell>;
 }

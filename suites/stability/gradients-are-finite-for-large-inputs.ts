@@ -6,8 +6,9 @@
  *
  * Honest overflow against a defect (judge-cell.ts): NaN fails (in `mixed` too, unless it goes
  * away once the inputs past sqrt(float32 max) = 1.8e19 are set to 0: a batch variance of 1e30s
- * and 10s is past float32). Infinity is a warning when (a) the element is finite once the inputs
- * at the float32 maximum are set to 0 (the ±3.4e38 classes; in `mixed`, the inputs past 1.8e19),
+ * and 10s is past float32). Infinity is a warning when (a) its exact value, estimated from the
+ * derivatives at smaller inputs along the same direction (exact-magnitude.ts), is past the float32
+ * maximum (in `mixed`: it goes away once the inputs past 1.8e19 are set to 0),
  * or (b) for a learnable's derivative, when
  * max|X| * sum|dLdZ| reaches the float32 maximum: a learnable's derivative is a sum over the batch
  * and positions, and for the usual ones (a convolution's filter, dense weights, a per-channel
@@ -17,6 +18,8 @@
  * is an intermediate overflow (a square, an exp), a defect. ELU's dLdalpha for X = -1e30 is
  * sum((exp(-1e30) - 1) * dLdZ), finite. A layer whose exact gradient grows faster than its input
  * (a learnable multiplying X squared) is reported failing at 1e30, which is what it does in float32.
+ *
+ * Findings at the extreme classes (1e10 and up, `mixed`) are warnings unless `strictStability`.
  *
  * Training-time calls may update state (batch normalization's running statistics); every weight
  * of the layer is restored afterwards, so extreme inputs leave no trace for later checks.

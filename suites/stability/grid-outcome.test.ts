@@ -6,6 +6,7 @@ import { gridOutcome } from './grid-outcome.ts';
 const row = (inputClass: string, error: string): StabilityRow => ({
   inputClass,
   family: 'moderate',
+  severity: 'reachable',
   values: ['10'],
   inputShape: [2, 2, 2, 1],
   error,

@@ -6,6 +6,8 @@ import type { CheckOutcome } from '../../harness/check.ts';
 import type { StabilityGridEvidence } from '../../harness/evidence/index.ts';
 import { cellFails, type HonestReason, type StabilityCell, type StabilityColumn } from './grid.ts';
 import type { ClassRun } from './run-input-classes.ts';
+import { HONEST_MARGIN } from './exact-magnitude.ts';
+import { formatNumber } from '../../harness/format-number.ts';
 
 export function gridOutcome(
   run: ClassRun,
@@ -21,8 +23,11 @@ export function gridOutcome(
       const cell = row.cells[col.key];
       if (!cell) continue;
       if (cellFails(cell)) failures.push({ row: row.inputClass, col, cell });
-      else if (cell.state === 'warning')
-        warnings.push(`${row.inputClass}: ${seenAt(col, cell)}: ${HONEST[cell.honest ?? 'float32Max']}`);
+      else if (cell.state === 'warning' && cell.finding)
+        warnings.push(
+          `${row.inputClass}: ${seenAt(col, cell)}${estimated(cell)}: at an extreme input (1e10 and up, or the mixed tensor holding them) a finding is a warning; --strict makes it fail`,
+        );
+      else if (cell.state === 'warning') warnings.push(`${row.inputClass}: ${seenAt(col, cell)}: ${honestText(cell)}`);
     }
   }
   const failingClasses = [...new Set(failures.map((f) => f.row))];
@@ -64,7 +69,8 @@ export function gridOutcome(
       ...failures
         .filter((x) => !x.error)
         .map(
-          (x) => `${x.row}: ${seenAt(x.col!, x.cell!)}, ${x.cell!.nonFinite} of ${x.cell!.size} elements not finite`,
+          (x) =>
+            `${x.row}: ${seenAt(x.col!, x.cell!)}${estimated(x.cell!)}, ${x.cell!.nonFinite} of ${x.cell!.size} elements not finite`,
         ),
     ],
     where: {
@@ -76,7 +82,20 @@ export function gridOutcome(
   };
 }
 
+/** `; its exact value is about 100 (estimated ...)` for an Infinity judged by magnitude and found representable. */
+function estimated(cell: StabilityCell): string {
+  if (cell.estimate === undefined || cell.first?.seen === 'NaN') return '';
+  return `; its exact value is about ${formatNumber(cell.estimate, 2)} (estimated from smaller inputs along the same direction), within float32: an intermediate overflowed`;
+}
+
+function honestText(cell: StabilityCell): string {
+  if (cell.honest === 'magnitude' && cell.estimate !== undefined)
+    return `honest overflow: the exact value is about ${formatNumber(cell.estimate, 2)} (estimated from smaller inputs along the same direction), past the float32 maximum 3.4e38`;
+  return HONEST[cell.honest ?? 'float32Max'];
+}
+
 const HONEST: Record<HonestReason, string> = {
+  magnitude: `honest overflow: the exact value, estimated from smaller inputs along the same direction, is past the float32 maximum (within a factor ${HONEST_MARGIN})`,
   float32Max: 'honest overflow: finite once the inputs at the float32 maximum are set to 0',
   sqrtFloat32Max:
     'honest overflow: finite once the inputs past 1.8e19 (whose squares and products pass the float32 maximum) are set to 0',

@@ -48,8 +48,27 @@ describe('input classes', () => {
       'subnormal-1.4e-45',
       'tinyNormal+1.18e-38',
       'tinyNormal-1.18e-38',
+      'mixedReachable',
       'mixed',
     ]);
+  });
+
+  it('are extreme from 1e10 up and for mixed, reachable otherwise; mixedReachable holds the reachable values', () => {
+    const classes = inputClasses([2, 2, 3]);
+    const extreme = classes.filter((c) => c.severity === 'extreme').map((c) => c.id);
+    expect(extreme).toEqual([
+      'large+1e10',
+      'large+1e30',
+      'large+3.4e38',
+      'large-1e10',
+      'large-1e30',
+      'large-3.4e38',
+      'mixed',
+    ]);
+    const reachable = classes.find((c) => c.id === 'mixedReachable')!;
+    expect(reachable.severity).toBe('reachable');
+    expect(Math.max(...reachable.values.map(Math.abs))).toBe(1e4);
+    expect(reachable.values.length).toBe(classes.length - extreme.length - 1);
   });
 
   it('straddle float32 exp overflow and stay finite in float32 at the float32 maximum', () => {
@@ -88,7 +107,7 @@ describe('input classes', () => {
     expect(classes.every((c) => c.batch === 3)).toBe(true);
     expect([...data].every((v) => v === Math.fround(-1e30))).toBe(true);
     const mixed = classes.at(-1)!;
-    expect(mixed.values.length).toBe(classes.length - 1);
+    expect(mixed.values.length).toBe(classes.length - 2);
     expect(mixed.batch * 12).toBeGreaterThanOrEqual(mixed.values.length);
     const m = classData(mixed, size, 7);
     for (const v of mixed.values) expect([...m].some((x) => Object.is(x, v))).toBe(true);

@@ -10,8 +10,13 @@
  *                                                      subnormal; 1.4e-45 is the smallest subnormal)
  *   tinyNormal    ±1.18e-38                           (just above the smallest float32 normal)
  *   kink          the layer's declared kinks not already above (0 always is: zero+0)
+ *   mixedReachable  every value above of magnitude up to 1e4 in one tensor (seeded arrangement)
  *   mixed         all of the above in one tensor, in a seeded arrangement: catches an element
  *                 that poisons the others through a reduction (a sum, a mean, a max over channels)
+ *
+ * Severity: `extreme` for 1e10, 1e30, 3.4e38 (both signs) and `mixed` (which holds them): a network
+ * does not reach them, so what they find is a warning unless the strict option asks for failures;
+ * every other class is `reachable`, where NaN and dishonest Infinity fail.
  *
  * Kinks: a layer may declare where its function is not smooth with a `kinks: number[]` property
  * on the layer instance (relu6: `kinks = [0, 6]`); each finite value becomes a class of its own.
@@ -39,7 +44,11 @@ export interface InputClass {
    * value whose square does), and whether a NaN they cause is honest too (only in `mixed`).
    */
   honest: { from: number; nan: boolean };
+  severity: 'reachable' | 'extreme';
 }
+
+/** Magnitudes at or above this make a class extreme (1e10 and up). */
+export const EXTREME_FROM = 1e10;
 
 /** The largest finite float32, 3.4028235e38. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
@@ -78,6 +87,7 @@ export function inputClasses(inputSize: readonly number[], kinks: readonly numbe
       labels: [label],
       batch: 0,
       honest: { from: AT_FLOAT32_MAX, nan: false },
+      severity: Math.abs(value) >= EXTREME_FROM ? 'extreme' : 'reachable',
     });
   for (const { family, labels } of POSITIVE) {
     for (const l of labels) add(family, l, Number(l));
@@ -99,6 +109,16 @@ export function inputClasses(inputSize: readonly number[], kinks: readonly numbe
   const perObservation = inputSize.reduce((a, b) => a * b, 1);
   const batch = Math.max(MIN_BATCH, Math.ceil(values.length / Math.max(1, perObservation)));
   for (const c of single) c.batch = batch;
+  const reachable = single.filter((c) => c.severity === 'reachable');
+  const mixedReachable: InputClass = {
+    id: 'mixedReachable',
+    family: 'mixed',
+    values: reachable.map((c) => c.values[0]!),
+    labels: reachable.map((c) => c.labels[0]!),
+    batch,
+    honest: { from: AT_FLOAT32_MAX, nan: false },
+    severity: 'reachable',
+  };
   const mixed: InputClass = {
     id: 'mixed',
     family: 'mixed',
@@ -106,8 +126,9 @@ export function inputClasses(inputSize: readonly number[], kinks: readonly numbe
     labels,
     batch,
     honest: { from: SQRT_FLOAT32_MAX, nan: true },
+    severity: 'extreme',
   };
-  return [...single, mixed];
+  return [...single, mixedReachable, mixed];
 }
 
 /**

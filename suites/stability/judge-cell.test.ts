@@ -50,6 +50,22 @@ describe('judgeCell', () => {
     expect(judgeCell({ values: [Infinity, NaN], shape: [2], honestBound: true }).state).toBe('nan');
   });
 
+  it('judges Infinity by its estimated exact magnitude: past FLOAT32_MAX / 2 honest, below it a defect', () => {
+    const honest = judgeCell({ values: [Infinity], shape: [1], magnitudes: new Map([[0, 2.7e43]]) });
+    expect(honest).toMatchObject({ state: 'warning', honest: 'magnitude', estimate: 2.7e43 });
+    const dishonest = judgeCell({ values: [Infinity], shape: [1], magnitudes: new Map([[0, 100]]) });
+    expect(dishonest).toMatchObject({ state: 'inf', estimate: 100 });
+    expect(judgeCell({ values: [Infinity], shape: [1], magnitudes: new Map([[0, 1.8e38]]) }).state).toBe('warning');
+    expect(judgeCell({ values: [Infinity], shape: [1], magnitudes: new Map([[0, 1.6e38]]) }).state).toBe('inf');
+  });
+
+  it('turns a failure at an extreme input into a warning with its finding, unless strict', () => {
+    const cell = judgeCell({ values: [NaN], shape: [1], extreme: true });
+    expect(cell).toMatchObject({ state: 'warning', finding: 'nan' });
+    expect(judgeCell({ values: [NaN], shape: [1], extreme: true, strict: true }).state).toBe('nan');
+    expect(judgeCell({ values: [NaN], shape: [1], extreme: false }).state).toBe('nan');
+  });
+
   it('reports a failure before a warning in the same tensor', () => {
     const cell = judgeCell({ values: [Infinity, Infinity], shape: [2], counterfactual: [1, Infinity] });
     expect(cell.state).toBe('inf');
@@ -65,6 +81,7 @@ describe('mergeStabilityGrids', () => {
       family: 'moderate' as const,
       values: ['10'],
       inputShape: [2, 1],
+      severity: 'reachable' as const,
       cells: { [key]: cell },
     });
     const a: StabilityGrid = {

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import batchNorm from '../../reference-layers/batch-norm-layer.ts';
 import conv2d from '../../reference-layers/conv2d-layer.ts';
 import elu from '../../reference-layers/elu-layer.ts';
-import { tf } from '../../harness/tf.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
 import { runChecks } from '../../harness/run-checks.ts';
 import { DEFAULT_CHECK_OPTIONS } from '../../harness/check.ts';
 import type { CheckResult } from '../../harness/result.ts';
@@ -25,6 +25,21 @@ const warned = (r: CheckResult) =>
     .map((row) => row.inputClass);
 
 eachBackend((backend, ready) => {
+  const squareLayer = () =>
+    new (class extends tf.layers.Layer {
+      static className = 'TestSquare';
+      override call(x: Tensor | Tensor[]) {
+        return tf.square(Array.isArray(x) ? x[0]! : x);
+      }
+    })();
+  const expLayer = () =>
+    new (class extends tf.layers.Layer {
+      static className = 'TestExp';
+      override call(x: Tensor | Tensor[]) {
+        return tf.exp(Array.isArray(x) ? x[0]! : x);
+      }
+    })();
+
   it('the reference ELU passes, with no warning', async (ctx) => {
     ready(ctx);
     const { predict, gradients } = await runStability(elu, SMALL);
@@ -34,7 +49,7 @@ eachBackend((backend, ready) => {
     ]);
     expect(predict.warnings ?? []).toEqual([]);
     expect(gradients.warnings ?? []).toEqual([]);
-    expect(gradients.message).toBe(`derivatives finite for all 33 input classes on ${backend}`);
+    expect(gradients.message).toBe(`derivatives finite for all 34 input classes on ${backend}`);
   });
 
   it('the reference convolution passes; Infinity past the float32 maximum is only a warning', async (ctx) => {
@@ -46,9 +61,13 @@ eachBackend((backend, ready) => {
     ]);
     for (const id of warned(predict)) expect([...AT_MAX, 'mixed']).toContain(id);
     const row = gridOf(predict).rows.find((r) => r.inputClass === 'large+3.4e38')!;
-    expect(row.cells['output']).toMatchObject({ state: 'warning', honest: 'float32Max' });
-    expect(predict.warnings?.[0]).toMatch(
-      /^large\+3\.4e38: (-)?Infinity in output at element \d+ \[[\d,]+\] \(input 3\.4e38\): honest overflow/,
+    // At 3.4e38 some outputs' exact values (3.4e38 x the sum of their taps) pass the float32
+    // maximum (honest), others fit but a partial sum overflowed: a finding, a warning at this extreme class.
+    const cell = row.cells['output']!;
+    expect(cell.state, JSON.stringify(cell)).toBe('warning');
+    expect(cell.honest === 'magnitude' || cell.finding === 'inf', JSON.stringify(cell)).toBe(true);
+    expect(predict.warnings!.join('\n')).toMatch(
+      /^large\+3\.4e38: (-)?Infinity in output at element \d+ \[[\d,]+\] \(input 3\.4e38\)/m,
     );
   });
 
@@ -90,7 +109,30 @@ eachBackend((backend, ready) => {
     const { predict } = await runStability(() => tf.layers.activation({ activation: 'selu' }), SMALL);
     expect(predict.status, predict.message).toBe('passed');
     expect(warned(predict)).toContain('large+3.4e38');
-    expect(predict.message).toMatch(/^output finite for all 33 input classes on \w+ \(\d+ warnings?\)$/);
+    expect(predict.message).toMatch(/^output finite for all 34 input classes on \w+ \(\d+ warnings?\)$/);
+    const cell = gridOf(predict).rows.find((r) => r.inputClass === 'large+3.4e38')!.cells['output']!;
+    // Exact: 1.0507 x 3.4e38 = 3.57e38.
+    expect(cell.estimate! / 3.572e38).toBeGreaterThan(0.9);
+    expect(cell.estimate! / 3.572e38).toBeLessThan(1.1);
+  });
+
+  it('x^2 at 1e30 and exp(x) at 100 are honest overflow (exact 1e60, 2.7e43): warnings and no failure', async (ctx) => {
+    ready(ctx);
+    for (const make of [squareLayer, expLayer]) {
+      const { predict } = await runStability(make, SMALL);
+      expect(predict.status, predict.message).toBe('passed');
+      for (const row of gridOf(predict).rows.filter(
+        (r) => r.inputClass !== 'mixed' && r.cells['output']!.state === 'warning',
+      ))
+        expect(row.cells['output']!.honest).toBe('magnitude');
+    }
+    const square = gridOf((await runStability(squareLayer, SMALL)).predict).rows;
+    expect(square.find((r) => r.inputClass === 'large+1e30')!.cells['output']!.state).toBe('warning');
+    const exp = gridOf((await runStability(expLayer, SMALL)).predict).rows;
+    expect(exp.find((r) => r.inputClass === 'expOverflow+100')!.cells['output']).toMatchObject({
+      state: 'warning',
+      honest: 'magnitude',
+    });
   });
 
   it('declared kinks become classes of their own (relu6: 6)', async (ctx) => {

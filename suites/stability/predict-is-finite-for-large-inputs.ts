@@ -1,13 +1,11 @@
 /**
  * `predictIsFiniteForLargeInputs`: the layer's prediction-time output holds no NaN and no
- * Infinity for every input class of input-classes.ts (±10 to ±3.4e38, zeros, subnormals, the
- * layer's kinks, and all of them mixed in one tensor). Saturation is fine (tanh of 1e30 is 1).
- * NaN always fails; Infinity fails unless it is honest overflow caused by inputs at the float32
- * maximum (judge-cell.ts): `tf.selu(3.4e38)` is Infinity because 1.0507 x 3.4e38 is past the
- * float32 maximum, and that is a warning. In `mixed`, non-finite values that go away once the
- * inputs past sqrt(float32 max) = 1.8e19 are set to 0 are warnings too (NaN included: the
- * variance of a batch holding 1e30 and 10 is past float32). Each class is a row of the grid in
- * `evidence.grid`.
+ * dishonest Infinity for every input class of input-classes.ts (±10 to ±3.4e38, zeros,
+ * subnormals, the layer's kinks, and the mixed tensors). Saturation is fine (tanh of 1e30 is 1).
+ * Infinity is honest overflow, a warning, when the exact value (estimated from smaller inputs
+ * along the same direction, exact-magnitude.ts) is past the float32 maximum: `tf.selu(3.4e38)`
+ * is 3.57e38. Findings at the extreme classes (1e10 and up, `mixed`) are warnings unless
+ * `strictStability` is set (judge-cell.ts). Each class is a row of the grid in `evidence.grid`.
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check } from '../../harness/check.ts';

@@ -16,7 +16,20 @@ import {
   withoutHuge,
   type InputClass,
 } from './input-classes.ts';
+import { estimateMagnitudes } from './exact-magnitude.ts';
 import { hasNonFinite, judgeCell } from './judge-cell.ts';
+
+function hasInfinity(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] === Infinity || values[i] === -Infinity) return true;
+  return false;
+}
+
+/** Flat indices of the ±Infinity elements (estimated together: one forward pass serves every element). */
+function infinityIndices(values: ArrayLike<number>): number[] {
+  const all: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i] === Infinity || values[i] === -Infinity) all.push(i);
+  return all;
+}
 
 export interface Probe {
   columns: StabilityColumn[];
@@ -41,7 +54,14 @@ export async function runInputClasses(ctx: CheckContext, probe: Probe): Promise<
   for (const c of classes) {
     const shape = [c.batch, ...ctx.inputSize];
     const data = classData(c, ctx.inputSize, deriveSeed(ctx.seed, `stability:${c.id}`));
-    const row: StabilityRow = { inputClass: c.id, family: c.family, values: c.labels, inputShape: shape, cells: {} };
+    const row: StabilityRow = {
+      inputClass: c.id,
+      family: c.family,
+      values: c.labels,
+      inputShape: shape,
+      severity: c.severity,
+      cells: {},
+    };
     rows.push(row);
     let main: Computed;
     try {
@@ -50,9 +70,39 @@ export async function runInputClasses(ctx: CheckContext, probe: Probe): Promise<
       row.error = `${(e as Error)?.message ?? String(e)}`.split('\n')[0]!;
       continue;
     }
-    // Rule (a) of judge-cell.ts: with non-finite values somewhere and huge values in the input, run again without them.
+    // Rule (a) of judge-cell.ts: the exact magnitude of each ±Infinity, from the layer's own values
+    // with the input scaled down (every class but `mixed`, where values span 1e-45 to 3.4e38).
+    const magnitudes = new Map<string, Map<number, number>>();
+    if (c.id !== 'mixed' && Object.values(main.values).some((v) => hasInfinity(v))) {
+      const scaled = new Map<number, Promise<Computed>>();
+      const at = (s: number) => {
+        if (!scaled.has(s))
+          scaled.set(
+            s,
+            compute(
+              tf,
+              probe,
+              c,
+              data.map((v) => v * s),
+              shape,
+            ),
+          );
+        return scaled.get(s)!;
+      };
+      for (const col of probe.columns) {
+        const values = main.values[col.key];
+        if (!values || !hasInfinity(values)) continue;
+        const targets = infinityIndices(values);
+        try {
+          magnitudes.set(col.key, await estimateMagnitudes(async (s) => (await at(s)).values[col.key]!, targets));
+        } catch {
+          // The layer threw at a smaller input: no estimate, so its Infinity counts as a defect.
+        }
+      }
+    }
+    // Rule (a') of judge-cell.ts, `mixed` only: with non-finite values somewhere and huge values in the input, run again without them.
     let counterfactual: Computed | undefined;
-    if (holdsHuge(data, c.honest.from) && Object.values(main.values).some((v) => hasNonFinite(v))) {
+    if (c.id === 'mixed' && holdsHuge(data, c.honest.from) && Object.values(main.values).some((v) => hasNonFinite(v))) {
       try {
         counterfactual = await compute(tf, probe, c, withoutHuge(data, c.honest.from), shape);
       } catch {
@@ -71,6 +121,9 @@ export async function runInputClasses(ctx: CheckContext, probe: Probe): Promise<
         counterfactualReason: c.family === 'mixed' ? 'sqrtFloat32Max' : 'float32Max',
         nanMayBeHonest: c.honest.nan,
         honestBound: probe.honestBound?.(col.key, data, c) ?? false,
+        magnitudes: magnitudes.get(col.key),
+        extreme: c.severity === 'extreme',
+        strict: ctx.options.strictStability,
         inputAt: (i) => (sameShape ? labelOf(c, data[i]!) : c.values.length === 1 ? c.labels[0] : undefined),
       });
     }
