@@ -153,96 +153,129 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
     const analytic = await analyticGradients(subject, X, dLdZ);
     const base = makeLossBase(g, z0, batch);
     let forwardPasses = 1;
-
     const names = [INPUT, ...subject.learnableNames()].filter((n) => !args.only || args.only.includes(n));
     const parameters: ParameterComparison[] = [];
     for (const name of names) {
       const role: ParameterRole = name === INPUT ? 'input' : 'learnable';
-      let values: Float32Array;
-      let shape: number[];
-      let evaluateWith: EvaluateWith;
-      if (role === 'input') {
-        values = x;
-        shape = xShape;
-        evaluateWith = async (moved) => {
-          const Xm = tf.tensor(moved, xShape, 'float32');
-          try {
-            return (await forwardValues(subject, Xm)).z;
-          } finally {
-            Xm.dispose();
-          }
-        };
-      } else {
-        const variable = subject.learnableVariable(name);
-        values = await read(variable);
-        shape = variable.shape;
-        const original = values;
-        const put = (v: Float32Array) => {
-          const t = tf.tensor(v, shape, 'float32');
-          variable.assign(t);
-          t.dispose();
-        };
-        evaluateWith = async (moved) => {
-          put(moved);
-          try {
-            return (await forwardValues(subject, X)).z;
-          } finally {
-            put(original);
-          }
-        };
-      }
+      const access = await parameterAccess(args, X, name, role);
       const grad = analytic[name];
-      if (!grad || grad.length !== values.length) {
+      if (!grad || grad.length !== access.values.length) {
         throw new Error(
-          `the derivative for ${name} has ${grad?.length ?? 0} elements, the ${role === 'input' ? 'input' : 'learnable'} has ${values.length}`,
+          `the derivative for ${name} has ${grad?.length ?? 0} elements, the ${role === 'input' ? 'input' : 'learnable'} has ${access.values.length}`,
         );
       }
-      const kinks = args.kinks ?? [];
-      const scale = role === 'input' ? inputScale(values, INPUT_RANGE) : parameterScale(values);
-      const sampleSeed = deriveSeed(args.seed, `${role}:${shape.join('x')}`);
-      let coords = chooseCoordinates(values.length, role, args.exhaustive, sampleSeed);
-      if (role === 'input' && !args.focus)
-        coords = coverScales(coords, values, kinks, deriveSeed(sampleSeed, 'scales'));
-      let directionCount: number = DIRECTIONS;
-      if (args.focus) {
-        const prefer = (args.focus.prefer[name] ?? []).filter((i) => i < values.length);
-        coords = [...new Set([...prefer, ...coords])].slice(0, args.focus.maxCoordinates);
-        directionCount = args.focus.directions;
-      }
-      const directions = chooseDirections(values.length, directionCount, deriveSeed(sampleSeed, 'directions'));
-      const hold = role === 'input' ? (v: number) => isSpecialValue(v) || isNearKink(v, kinks) : undefined;
-      const floor = role === 'input' ? 'output' : 'changed';
-      const points: ProbePoint[] = [];
-      let passes = 0;
-      const run = async (point: () => Promise<ProbePoint>) => {
-        const p = await point();
-        passes += p.evaluations;
-        points.push(p);
-        return p.passed || !args.stopAtFirstFailure;
-      };
-      let going = true;
-      for (const index of coords) {
-        going = await run(async () => ({
-          ...(await runProbe(base, coordinateTarget(values, grad, index, scale, evaluateWith, floor))),
-          index,
-          direction: null,
-        }));
-        if (!going) break;
-      }
-      for (let d = 0; going && d < directions.length; d++) {
-        going = await run(async () => ({
-          ...(await runProbe(base, directionTarget(values, grad, directions[d]!, scale, evaluateWith, floor, hold))),
-          index: null,
-          direction: d,
-        }));
-      }
-      forwardPasses += passes;
-      parameters.push({ name, role, shape, points, forwardPasses: passes });
-      if (!going) break;
+      const probed = await probeParameter(args, base, name, role, access, grad);
+      forwardPasses += probed.passes;
+      parameters.push({ name, role, shape: access.shape, points: probed.points, forwardPasses: probed.passes });
+      if (probed.stopped) break;
     }
     return { parameters, outputShape, g, forwardPasses, analytic, base };
   } finally {
     X.dispose();
     dLdZ?.dispose();
   }
+}
+
+/** A parameter's values and shape, and the forward output with it moved (the input, or a learnable put back after). */
+interface ParameterAccess {
+  values: Float32Array;
+  shape: number[];
+  evaluateWith: EvaluateWith;
+}
+
+async function parameterAccess(
+  args: CompareArgs,
+  X: Tensor,
+  name: string,
+  role: ParameterRole,
+): Promise<ParameterAccess> {
+  const { subject, x, xShape } = args;
+  if (role === 'input') {
+    return {
+      values: x,
+      shape: xShape,
+      evaluateWith: async (moved) => {
+        const Xm = tf.tensor(moved, xShape, 'float32');
+        try {
+          return (await forwardValues(subject, Xm)).z;
+        } finally {
+          Xm.dispose();
+        }
+      },
+    };
+  }
+  const variable = subject.learnableVariable(name);
+  const values = await read(variable);
+  const shape = variable.shape;
+  const put = (v: Float32Array) => {
+    const t = tf.tensor(v, shape, 'float32');
+    variable.assign(t);
+    t.dispose();
+  };
+  return {
+    values,
+    shape,
+    evaluateWith: async (moved) => {
+      put(moved);
+      try {
+        return (await forwardValues(subject, X)).z;
+      } finally {
+        put(values);
+      }
+    },
+  };
+}
+
+/**
+ * Probes one parameter: its sampled coordinates (for the input also elements at every scale and
+ * near kinks, or the focus of a shrink), then random directions; stops at the first failure
+ * when asked to.
+ */
+async function probeParameter(
+  args: CompareArgs,
+  base: LossBase,
+  name: string,
+  role: ParameterRole,
+  { values, shape, evaluateWith }: ParameterAccess,
+  grad: Float32Array,
+): Promise<{ points: ProbePoint[]; passes: number; stopped: boolean }> {
+  const kinks = args.kinks ?? [];
+  const scale = role === 'input' ? inputScale(values, INPUT_RANGE) : parameterScale(values);
+  const sampleSeed = deriveSeed(args.seed, `${role}:${shape.join('x')}`);
+  let coords = chooseCoordinates(values.length, role, args.exhaustive, sampleSeed);
+  if (role === 'input' && !args.focus) coords = coverScales(coords, values, kinks, deriveSeed(sampleSeed, 'scales'));
+  let directionCount: number = DIRECTIONS;
+  if (args.focus) {
+    const prefer = (args.focus.prefer[name] ?? []).filter((i) => i < values.length);
+    coords = [...new Set([...prefer, ...coords])].slice(0, args.focus.maxCoordinates);
+    directionCount = args.focus.directions;
+  }
+  const directions = chooseDirections(values.length, directionCount, deriveSeed(sampleSeed, 'directions'));
+  const hold = role === 'input' ? (v: number) => isSpecialValue(v) || isNearKink(v, kinks) : undefined;
+  const floor = role === 'input' ? 'output' : 'changed';
+  const points: ProbePoint[] = [];
+  let passes = 0;
+  const run = async (point: () => Promise<ProbePoint>) => {
+    const p = await point();
+    passes += p.evaluations;
+    points.push(p);
+    return p.passed || !args.stopAtFirstFailure;
+  };
+  let going = true;
+  for (const index of coords) {
+    going = await run(async () => ({
+      ...(await runProbe(base, coordinateTarget(values, grad, index, scale, evaluateWith, floor))),
+      index,
+      direction: null,
+    }));
+    if (!going) break;
+  }
+  for (let d = 0; going && d < directions.length; d++) {
+    going = await run(async () => ({
+      ...(await runProbe(base, directionTarget(values, grad, directions[d]!, scale, evaluateWith, floor, hold))),
+      index: null,
+      direction: d,
+    }));
+  }
+  return { points, passes, stopped: !going };
 }

@@ -234,124 +234,152 @@ async function growStep(
 
 /** The probe at the nominal step, refined near kinks (see the file's comment). */
 async function refineProbe(base: LossBase, target: ProbeTarget): Promise<ProbeResult> {
-  const a = target.analytic;
-  let evaluations = 0;
+  const count = { evaluations: 0 };
   let failure: ProbeResult | null = null;
   let betweenBefore = false;
   let resolution = 0;
   for (let level = 0; level <= MAX_REFINEMENTS; level++) {
     const lastLevel = level === MAX_REFINEMENTS;
     const h = target.step / REFINE_FACTOR ** level;
-    const offsets: number[] = [];
-    const zs: Float32Array[] = [];
-    const add = async (t: number) => {
-      const r = await target.evaluate(t);
-      evaluations++;
-      offsets.push(r.offset);
-      zs.push(r.z);
-      return offsets.length - 1;
-    };
-    const central4 = [await add(-2 * h), await add(-h), await add(h), await add(2 * h)] as const;
-    const [m2, m1, p1, p2] = central4;
-    let diffs = lossDifferences(base, offsets, zs, central4, null, target.floor);
-    if (level === 0) resolution = resolutionOf(base, zs[m2]!, zs[p2]!);
-    const analyticRounding = EPS32 * (8 + 2 * Math.sqrt(diffs.changed)) * diffs.termMagnitude;
-    const extra = (e: Estimate) => analyticRounding + target.perturbationRounding * e.weightSum;
+    const stencil = new Stencil(target, count);
+    const c = await centralAt(base, target, stencil, h);
+    if (level === 0) resolution = c.resolution;
+    const central: ProbeResult = { ...c.result, level, resolution, evaluations: count.evaluations };
+    if (!Number.isFinite(target.analytic) || !Number.isFinite(central.numeric)) return { ...central, passed: false };
+    if (!central.kink || (lastLevel && central.passed)) return central;
 
-    // (a) central: decides alone when no kink lies within its stencil.
-    const D = estimate([m2, m1, BASE, p1, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-    const D1 = estimate([m1, p1], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-    const D2 = estimate([m2, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-    const errD = Math.abs(D1.value - D2.value) + D.noise;
-    // No output moved at all (tanh at 10, where float32 holds 1): the finite difference is 0 only
-    // to the output's resolution, and a slope below it is no evidence of an error.
-    const tolD = SAFETY * errD + extra(D) + (diffs.changed === 0 ? unresolvedSlope(base, h) : 0);
-    const centralClean = diffs.kinked === 0;
-    const central: ProbeResult = {
+    const sided = await oneSidedAt(base, target, stencil, c.central4, h, lastLevel, betweenBefore);
+    if (sided.result) return { ...sided.result, level, resolution, evaluations: count.evaluations };
+    betweenBefore = sided.between;
+    // Not decided at this step: a kink spoils it. Try a smaller step; at the smallest, report the central estimate.
+    failure = { ...central, kink: true, evaluations: count.evaluations };
+  }
+  return { ...failure!, evaluations: count.evaluations };
+}
+
+/** The points evaluated at one step size, by offset (evaluations counted across steps). */
+class Stencil {
+  readonly offsets: number[] = [];
+  readonly zs: Float32Array[] = [];
+
+  constructor(
+    private readonly target: ProbeTarget,
+    private readonly count: { evaluations: number },
+  ) {}
+
+  /** Evaluates the output with the parameter moved by t; the point's index. */
+  async add(t: number): Promise<number> {
+    const r = await this.target.evaluate(t);
+    this.count.evaluations++;
+    this.offsets.push(r.offset);
+    this.zs.push(r.z);
+    return this.offsets.length - 1;
+  }
+}
+
+type LevelResult = Omit<ProbeResult, 'level' | 'resolution' | 'evaluations'>;
+
+/** Rounding of the analytic side and of the perturbation, added to an estimate's tolerance. */
+function extraTolerance(diffs: ReturnType<typeof lossDifferences>, target: ProbeTarget): (e: Estimate) => number {
+  const analyticRounding = EPS32 * (8 + 2 * Math.sqrt(diffs.changed)) * diffs.termMagnitude;
+  return (e) => analyticRounding + target.perturbationRounding * e.weightSum;
+}
+
+/** (a) The central estimate at step h from -2h, -h, h, 2h; it decides alone when no kink lies within its stencil. */
+async function centralAt(
+  base: LossBase,
+  target: ProbeTarget,
+  stencil: Stencil,
+  h: number,
+): Promise<{ result: LevelResult; central4: readonly [number, number, number, number]; resolution: number }> {
+  const a = target.analytic;
+  const central4 = [
+    await stencil.add(-2 * h),
+    await stencil.add(-h),
+    await stencil.add(h),
+    await stencil.add(2 * h),
+  ] as const;
+  const [m2, m1, p1, p2] = central4;
+  const { offsets, zs } = stencil;
+  const diffs = lossDifferences(base, offsets, zs, central4, null, target.floor);
+  const extra = extraTolerance(diffs, target);
+  const D = estimate([m2, m1, BASE, p1, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+  const D1 = estimate([m1, p1], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+  const D2 = estimate([m2, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+  const errD = Math.abs(D1.value - D2.value) + D.noise;
+  // No output moved at all (tanh at 10, where float32 holds 1): the finite difference is 0 only
+  // to the output's resolution, and a slope below it is no evidence of an error.
+  const tolD = SAFETY * errD + extra(D) + (diffs.changed === 0 ? unresolvedSlope(base, h) : 0);
+  return {
+    result: {
       passed: Math.abs(a - D.value) <= tolD,
       analytic: a,
       numeric: D.value,
       tolerance: tolD,
       errorEstimate: errD,
       step: h,
-      kink: !centralClean,
+      kink: diffs.kinked !== 0,
       rule: 'central',
-      level,
       grown: 0,
-      resolution,
-      evaluations,
       numericFirstObservation: D.first,
-    };
-    if (!Number.isFinite(a) || !Number.isFinite(D.value)) return { ...central, passed: false };
-    if (centralClean || (lastLevel && central.passed)) return central;
+    },
+    central4,
+    resolution: resolutionOf(base, zs[m2]!, zs[p2]!),
+  };
+}
 
-    // A kink within 2h: one-sided estimates, with two more points.
-    const outer = [await add(-3 * h), await add(3 * h)] as const;
-    const [m3, p3] = outer;
-    diffs = lossDifferences(base, offsets, zs, central4, outer, target.floor);
-    const leftClean = diffs.kinkedLeft === 0 || lastLevel;
-    const rightClean = diffs.kinkedRight === 0 || lastLevel;
-    const L3 = estimate([BASE, m1, m2, m3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-    const L2 = estimate([BASE, m1, m2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-    const R3 = estimate([BASE, p1, p2, p3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-    const R2 = estimate([BASE, p1, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-    const errL = Math.abs(L3.value - L2.value) + L3.noise;
-    const errR = Math.abs(R3.value - R2.value) + R3.noise;
-    const tolL = SAFETY * errL + extra(L3);
-    const tolR = SAFETY * errR + extra(R3);
-    const tolBetween = SAFETY * (errL + errR) + Math.max(extra(L3), extra(R3));
-    const disagree = Math.abs(R3.value - L3.value) > tolBetween;
-    const common = { analytic: a, step: h, kink: true, level, grown: 0, resolution, evaluations };
-    // (b) (c): when both sides match, report the closer one (relative to its tolerance).
-    const left = leftClean && Math.abs(a - L3.value) <= tolL ? Math.abs(a - L3.value) / tolL : Infinity;
-    const right = rightClean && Math.abs(a - R3.value) <= tolR ? Math.abs(a - R3.value) / tolR : Infinity;
-    if (left < Infinity && left <= right) {
-      return {
-        ...common,
-        passed: true,
-        numeric: L3.value,
-        tolerance: tolL,
-        errorEstimate: errL,
-        rule: 'left',
-        numericFirstObservation: L3.first,
-      };
-    }
-    if (right < Infinity) {
-      return {
-        ...common,
-        passed: true,
-        numeric: R3.value,
-        tolerance: tolR,
-        errorEstimate: errR,
-        rule: 'right',
-        numericFirstObservation: R3.first,
-      };
-    }
-    // (d) between, at a kink at the point itself. Third differences miss a kink sitting exactly
-    // 1.5 steps away, so "at the point" is only believed when it holds at two steps in a row
-    // (a kink that is merely near leaves the stencil after one refinement).
-    let between = false;
-    if (disagree && leftClean && rightClean) {
-      const lo = Math.min(L3.value, R3.value);
-      const hi = Math.max(L3.value, R3.value);
-      between = a >= lo - tolBetween && a <= hi + tolBetween;
-      if (between && (betweenBefore || lastLevel)) {
-        const nearest = a < lo ? lo : a > hi ? hi : a;
-        const first = nearest === L3.value ? L3.first : nearest === R3.value ? R3.first : (L3.first + R3.first) / 2;
-        return {
-          ...common,
-          passed: true,
-          numeric: nearest,
-          tolerance: tolBetween,
-          errorEstimate: errL + errR,
-          rule: 'between',
-          numericFirstObservation: first,
-        };
-      }
-    }
-    betweenBefore = between;
-    // Not decided at this step: a kink spoils it. Try a smaller step; at the smallest, report the central estimate.
-    failure = { ...central, kink: true, evaluations };
+/**
+ * A kink within 2h: one-sided estimates with two more points, -3h and 3h. (b) (c) a side that
+ * matches (the closer one, relative to its tolerance, when both do); (d) between the sides, for
+ * a kink at the point itself, believed only when it holds at two steps in a row (third
+ * differences miss a kink sitting exactly 1.5 steps away; a kink merely near leaves the stencil
+ * after one refinement). `between` says whether (d) held at this step.
+ */
+async function oneSidedAt(
+  base: LossBase,
+  target: ProbeTarget,
+  stencil: Stencil,
+  central4: readonly [number, number, number, number],
+  h: number,
+  lastLevel: boolean,
+  betweenBefore: boolean,
+): Promise<{ result: LevelResult | null; between: boolean }> {
+  const a = target.analytic;
+  const [m2, m1, p1, p2] = central4;
+  const outer = [await stencil.add(-3 * h), await stencil.add(3 * h)] as const;
+  const [m3, p3] = outer;
+  const { offsets, zs } = stencil;
+  const diffs = lossDifferences(base, offsets, zs, central4, outer, target.floor);
+  const extra = extraTolerance(diffs, target);
+  const leftClean = diffs.kinkedLeft === 0 || lastLevel;
+  const rightClean = diffs.kinkedRight === 0 || lastLevel;
+  const L3 = estimate([BASE, m1, m2, m3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+  const L2 = estimate([BASE, m1, m2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+  const R3 = estimate([BASE, p1, p2, p3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+  const R2 = estimate([BASE, p1, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+  const errL = Math.abs(L3.value - L2.value) + L3.noise;
+  const errR = Math.abs(R3.value - R2.value) + R3.noise;
+  const tolL = SAFETY * errL + extra(L3);
+  const tolR = SAFETY * errR + extra(R3);
+  const tolBetween = SAFETY * (errL + errR) + Math.max(extra(L3), extra(R3));
+  const common = { analytic: a, step: h, kink: true, grown: 0, passed: true };
+  const left = leftClean && Math.abs(a - L3.value) <= tolL ? Math.abs(a - L3.value) / tolL : Infinity;
+  const right = rightClean && Math.abs(a - R3.value) <= tolR ? Math.abs(a - R3.value) / tolR : Infinity;
+  if (left < Infinity && left <= right) {
+    const r = { numeric: L3.value, tolerance: tolL, errorEstimate: errL, numericFirstObservation: L3.first };
+    return { result: { ...common, ...r, rule: 'left' }, between: false };
   }
-  return { ...failure!, evaluations };
+  if (right < Infinity) {
+    const r = { numeric: R3.value, tolerance: tolR, errorEstimate: errR, numericFirstObservation: R3.first };
+    return { result: { ...common, ...r, rule: 'right' }, between: false };
+  }
+  if (!(Math.abs(R3.value - L3.value) > tolBetween && leftClean && rightClean)) return { result: null, between: false };
+  const lo = Math.min(L3.value, R3.value);
+  const hi = Math.max(L3.value, R3.value);
+  const between = a >= lo - tolBetween && a <= hi + tolBetween;
+  if (!between || !(betweenBefore || lastLevel)) return { result: null, between };
+  const nearest = a < lo ? lo : a > hi ? hi : a;
+  const first = nearest === L3.value ? L3.first : nearest === R3.value ? R3.first : (L3.first + R3.first) / 2;
+  const r = { numeric: nearest, tolerance: tolBetween, errorEstimate: errL + errR, numericFirstObservation: first };
+  return { result: { ...common, ...r, rule: 'between' }, between };
 }
