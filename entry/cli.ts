@@ -30,7 +30,7 @@ import {
   valueFlags,
 } from './cli-options.ts';
 import { isTrainingOnly, SUITES, type RunResult } from '../harness/result.ts';
-import { closeWorker, layerOutputLine, runFileIsolated, type CheckProcessSlot } from './run-file.ts';
+import { layerOutputLine, runFileIsolated, type CheckProcessSlot } from './run-file.ts';
 import { runFilesInLanes, type LaneFigures } from './run-files.ts';
 import { shardFiles } from './shard.ts';
 import { CATALOG } from '../harness/catalog.ts';
@@ -106,7 +106,6 @@ export async function main(
     if (argv[0] === 'merge-reports') return await mergeCommand(argv.slice(1), io);
     return await checkCommand(argv, io);
   } catch (e) {
-    closeWorker();
     if (e instanceof UsageError) {
       io.err(`check-layer: ${e.message}`);
       if (e.hint) io.err(`  ${e.hint}`);

@@ -40,7 +40,7 @@ export interface RunDeadline {
 }
 
 export interface RunFileControl {
-  /** Where the check process lives; by default one shared by the whole CLI run (closeWorker ends it). */
+  /** Where the check process lives; by default one shared by every caller that names none (closeWorker ends it). */
   slot?: CheckProcessSlot;
   deadline?: RunDeadline;
 }
@@ -209,10 +209,11 @@ function describeStop(
 }
 
 /**
- * Where a run's check process lives. The CLI's slot holds one process for the whole run: it loads
- * TensorFlow.js once and takes the files one by one. It is replaced only when it is stopped (a
- * hang, memory) or ends (the layer ended it), and after a file that left it holding more than
- * half the memory limit. `checkLayer` gives each call a slot of its own (calls may overlap).
+ * Where a run's check process lives. A slot holds one process that loads TensorFlow.js once and
+ * takes files one by one. It is replaced only when it is stopped (a hang, memory) or ends (the
+ * layer ended it), and after a file that left it holding more than half the memory limit. The
+ * CLI has one slot per lane (`--jobs`, entry/run-files.ts); `checkLayer` gives each call a slot of
+ * its own (calls may overlap).
  */
 export class CheckProcessSlot {
   private process: CheckProcess | null = null;
@@ -244,14 +245,10 @@ export class CheckProcessSlot {
   }
 }
 
+/** The slot of callers that name none (test support's runs through the CLI's path). */
 const defaultSlot = new CheckProcessSlot();
 
-/** The highest resident size a check process of the CLI's run reached so far, in bytes. */
-export function checkProcessPeakRss(): number {
-  return defaultSlot.peakRss;
-}
-
-/** Ends the CLI's shared process (at the end of a run). */
+/** Ends the default slot's process. */
 export function closeWorker(): void {
   defaultSlot.retire();
 }
