@@ -111,6 +111,10 @@ describe('many layer files: --jobs, --shard, merge-reports', () => {
       .map((f) => junitTotals(readFileSync(path.join(whole, f), 'utf8'))!.map(Number));
     const summed = perFile.reduce((a, t) => a.map((x, i) => x + t[i]!), [0, 0, 0, 0]);
     expect(junitTotals(junit)!.map(Number)).toEqual(summed);
+    // Every check of every file is one testcase, and the markup is escaped (every & starts a reference).
+    expect(junit.match(/<testcase /g)).toHaveLength(summed[0]!);
+    expect(junit.match(/&(?!(amp|lt|gt|quot|#39|#10|#13|#9);)/g)).toBeNull();
+    expect(junit.trimEnd().endsWith('</testsuites>')).toBe(true);
     expect(junit).toContain('<testsuite name="check-layer.shape (fixtures/shape/predict-is-deterministic.ts)"');
     expect(junit).toContain('<testsuite name="check-layer.load (fixtures/loading/syntax-error.ts)"');
 
