@@ -72,4 +72,14 @@ describe('one cause, one failure', () => {
     expect(statSync(html).size).toBeLessThan(200 * 1024);
     expect(statSync(junit).size).toBeLessThan(100 * 1024);
   }, 120_000);
+
+  it('a 1 MB error while importing the file: the load error is capped, and whole in the JSON once', async () => {
+    const r = await run('megabyte-import-error');
+    expect(r.exitCode).toBe(2);
+    expect(r.loadError!.message.length).toBeLessThanOrEqual(MESSAGE_CAP);
+    expect(r.loadError!.message).toMatch(
+      /more characters; the whole message is in the JSON report's loadError\.fullMessage\]$/,
+    );
+    expect(r.loadError!.fullMessage!.length).toBeGreaterThan(1024 * 1024);
+  }, 120_000);
 });

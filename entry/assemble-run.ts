@@ -9,6 +9,7 @@ import {
   type RunResult,
 } from '../harness/result.ts';
 import { TOOL_VERSION } from '../harness/version.ts';
+import { capText } from '../harness/cap-text.ts';
 
 export function unknownLayer(file: string, exportName: string, inputSize: number[] | null): LayerInfo {
   return {
@@ -44,9 +45,19 @@ export function assembleRun(args: {
     options: shown,
     layer: args.layer,
     environment: args.environment,
-    ...(args.loadError ? { loadError: args.loadError } : {}),
+    ...(args.loadError ? { loadError: cappedLoadError(args.loadError) } : {}),
     checks: args.checks,
     summary,
     exitCode,
   };
+}
+
+/** A load error's message cut at MESSAGE_CAP characters (a module that throws a megabyte of text), the whole kept in fullMessage. */
+function cappedLoadError(e: { message: string; hint?: string }): {
+  message: string;
+  hint?: string;
+  fullMessage?: string;
+} {
+  const message = capText(e.message, "; the whole message is in the JSON report's loadError.fullMessage");
+  return message === e.message ? e : { ...e, message, fullMessage: e.message };
 }

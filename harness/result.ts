@@ -110,8 +110,11 @@ export interface RunResult {
   options: Record<string, unknown>;
   layer: LayerInfo;
   environment: EnvironmentInfo | null;
-  /** Set when the layer could not be run at all (file missing, syntax error, no layer export). */
-  loadError?: { message: string; hint?: string };
+  /**
+   * Set when the layer could not be run at all (file missing, syntax error, no layer export):
+   * `message` cut at MESSAGE_CAP characters, `fullMessage` the whole text when it was cut.
+   */
+  loadError?: { message: string; hint?: string; fullMessage?: string };
   checks: CheckResult[];
   summary: RunSummary;
   /** 0 nothing failed, 1 a check failed or was incomplete, 2 could not run. */
