@@ -250,6 +250,7 @@ async function checkFile(
 ): Promise<RunResult> {
   const style: ConsoleStyle = {
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'] && !process.env['CI'],
+    verbose: options.verbose,
   };
   let headerShown = false;
   const selected = selectChecks(CATALOG, options);

@@ -128,19 +128,19 @@ export const CATALOG = [
     suite: 'gradient',
     title:
       'The derivatives with respect to the input and every learnable match float32 finite differences (error-estimated, kink-aware).',
-    dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
+    dependsOn: ['forwardDoesNotError', 'backwardDoesNotError', 'backwardIsConsistentInSize'],
   },
   {
     id: 'backwardMatchesAutodiff',
     suite: 'gradient',
     title: 'The hand-written backward equals automatic differentiation of forward (Form B with a backward).',
-    dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
+    dependsOn: ['forwardDoesNotError', 'backwardDoesNotError', 'backwardIsConsistentInSize'],
   },
   {
     id: 'backwardIsLinearInUpstreamGradient',
     suite: 'gradient',
     title: 'Scaling the upstream gradient dLdZ scales every derivative by the same factor; dLdZ = 0 gives zero.',
-    dependsOn: ['forwardDoesNotError', 'backwardDoesNotError'],
+    dependsOn: ['forwardDoesNotError', 'backwardDoesNotError', 'backwardIsConsistentInSize'],
   },
   {
     id: 'predictIsFiniteForLargeInputs',
@@ -154,7 +154,7 @@ export const CATALOG = [
     suite: 'stability',
     title:
       'Derivatives with respect to the input and every learnable are finite for inputs up to the float32 maximum, zeros, subnormals and kinks.',
-    dependsOn: ['backwardDoesNotError'],
+    dependsOn: ['backwardDoesNotError', 'backwardIsConsistentInSize'],
   },
   {
     id: 'trainsToAccuracy',
@@ -168,7 +168,7 @@ export const CATALOG = [
     suite: 'backend',
     title:
       'Prediction and gradients on every available backend (wasm, webgpu) agree with cpu within stated float32 tolerances.',
-    dependsOn: ['predictDoesNotError', 'backwardDoesNotError'],
+    dependsOn: ['predictDoesNotError', 'backwardDoesNotError', 'backwardIsConsistentInSize'],
   },
 ] as const satisfies readonly CatalogEntry[];
 

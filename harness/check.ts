@@ -23,6 +23,8 @@ export interface CheckOutcome {
   warnings?: string[];
   where?: FailureLocation;
   evidence?: Evidence;
+  /** Stack frames of an error the layer threw (shown on the console only with --verbose). */
+  stack?: string[];
 }
 
 /** Options every check may read; resolved once by the CLI or the vitest helper. */

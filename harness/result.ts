@@ -46,6 +46,13 @@ export interface CheckResult {
   evidence?: Evidence;
   /** A command that runs this check again with the same seed. */
   replay?: string;
+  /**
+   * The whole message, when `message` was cut at MESSAGE_CAP characters (a layer that throws a
+   * megabyte of text): kept once, here, in the JSON report; every writer shows `message`.
+   */
+  fullMessage?: string;
+  /** Stack frames of an error the layer threw; the console shows them only with --verbose. */
+  stack?: string[];
 }
 
 export interface LearnableInfo {

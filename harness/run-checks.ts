@@ -9,6 +9,7 @@ import { deriveSeed, makeRng } from './random.ts';
 import type { CheckResult } from './result.ts';
 import { tf } from './tf.ts';
 import { errorText } from './error-text.ts';
+import { capStrings, capText, MESSAGE_CAP } from './cap-text.ts';
 
 export interface RunChecksArgs {
   subject: LayerUnderTest;
@@ -55,12 +56,12 @@ export async function runOneCheck(
       (r) => r && (r.status === 'failed' || (r.status === 'incomplete' && rootCause(r, earlier).status === 'failed')),
     );
   if (blocker) {
+    // One cause, one failure: a pointer to the check that failed, not its message again.
     const root = rootCause(blocker, earlier);
     return {
       ...base,
       status: 'incomplete',
-      message: `not judged: ${root.id} failed (${root.message})`,
-      where: root.where,
+      message: `not judged: ${root.id} failed${root.id === blocker.id ? '' : ` (through ${blocker.id})`}; its message says why`,
       durationMs: 0,
     };
   }
@@ -86,16 +87,48 @@ export async function runOneCheck(
       ...base,
       status: 'failed',
       message: `${check.id} threw: ${errorText(e)}`,
-      details: err?.stack
+      stack: err?.stack
         ? err.stack
             .split('\n')
-            .slice(1, 6)
+            .filter((l) => /^\s+at /.test(l))
+            .slice(0, 5)
             .map((l) => l.trim())
         : undefined,
       durationMs: performance.now() - started,
     };
   }
-  return restoreBackend(ctx.backend, result);
+  return capResult(await restoreBackend(ctx.backend, result), earlier);
+}
+
+/** Characters past the cap of a long message that identify the text it carries (a layer's error). */
+const SAME_TEXT = 1024;
+
+/**
+ * Every text of a result capped at MESSAGE_CAP characters. A cut message is kept whole in
+ * fullMessage, once: when an earlier check already keeps the same long text (the same error,
+ * thrown again), this one points there.
+ */
+function capResult(r: CheckResult, earlier: ReadonlyMap<string, CheckResult>): CheckResult {
+  const keeper =
+    r.message.length > MESSAGE_CAP
+      ? [...earlier.values()].find((e) =>
+          e.fullMessage?.includes(r.message.slice(MESSAGE_CAP, MESSAGE_CAP + SAME_TEXT)),
+        )
+      : undefined;
+  const message = capText(
+    r.message,
+    keeper
+      ? `; the whole text is in ${keeper.id}'s fullMessage in the JSON report`
+      : "; the whole message is in the JSON report's fullMessage",
+  );
+  return {
+    ...r,
+    message,
+    ...(message !== r.message && !keeper ? { fullMessage: r.message } : {}),
+    ...(r.details ? { details: r.details.map((d) => capText(d)) } : {}),
+    ...(r.warnings ? { warnings: r.warnings.map((w) => capText(w)) } : {}),
+    ...(r.evidence ? { evidence: capStrings(r.evidence) } : {}),
+  };
 }
 
 /**

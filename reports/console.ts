@@ -13,6 +13,8 @@ import {
 
 export interface ConsoleStyle {
   color: boolean;
+  /** --verbose: the stack frames of an error the layer threw (raw paths into TensorFlow.js), under its check. */
+  verbose?: boolean;
 }
 
 const MARK: Record<CheckResult['status'], string> = {
@@ -40,6 +42,7 @@ export function formatCheckLine(r: CheckResult, style: ConsoleStyle): string {
         `             where: ${where.map(([k, v]) => `${k} ${Array.isArray(v) ? `[${v.join(',')}]` : v}`).join(', ')}`,
       );
     for (const d of r.details ?? []) lines.push(`             ${d}`);
+    if (style.verbose) for (const f of r.stack ?? []) lines.push(`             ${f}`);
     if (r.replay && r.status === 'failed') lines.push(`             replay: ${r.replay}`);
   }
   if (r.status === 'skipped' && r.details?.length) for (const d of r.details) lines.push(`             ${d}`);

@@ -104,14 +104,29 @@ export function lossDifferences(
   outer: readonly [number, number] | null = null,
   floor: NoiseFloor = 'output',
 ): LossDifferences {
+  const d = differences(base, zs);
+  const zFloor = floor === 'changed' ? changedFloor(d.changedMagnitude) : base.zFloor;
+  const n = noiseAndKinks(base, offsets, zs, central, outer, d, zFloor);
+  return { dL: d.dL, dLFirst: d.dLFirst, changed: d.changedIndex.length, ...n };
+}
+
+interface Differences {
+  /** L(point k) - L(0), over the whole batch and over the first observation. */
+  dL: number[];
+  dLFirst: number[];
+  /** The output elements that changed, and the largest magnitude each took. */
+  changedIndex: number[];
+  changedMagnitude: number[];
+}
+
+/** Pass 1: the differences of L, and which elements changed (with their largest magnitude). */
+function differences(base: LossBase, zs: readonly Float32Array[]): Differences {
   const { g, z0, firstObservationSize } = base;
-  const n = z0.length;
   const dL = new Array<number>(zs.length).fill(0);
   const dLFirst = new Array<number>(zs.length).fill(0);
-  // Pass 1: the differences, and which elements changed (with their largest magnitude).
   const changedIndex: number[] = [];
   const changedMagnitude: number[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < z0.length; i++) {
     const base0 = z0[i]!;
     let differs = false;
     let mag = Math.abs(base0);
@@ -131,13 +146,27 @@ export function lossDifferences(
       changedMagnitude.push(mag);
     }
   }
-  let zFloor = base.zFloor;
-  if (floor === 'changed') {
-    let ss = 0;
-    for (const m of changedMagnitude) ss += m * m;
-    zFloor = changedMagnitude.length ? 0.25 * Math.sqrt(ss / changedMagnitude.length) : 0;
-  }
-  // Pass 2: rounding noise (model and measured), kinks, and the size of the analytic sum's terms.
+  return { dL, dLFirst, changedIndex, changedMagnitude };
+}
+
+/** The `changed` noise floor: a quarter of the RMS of the outputs this probe changes. */
+function changedFloor(changedMagnitude: readonly number[]): number {
+  let ss = 0;
+  for (const m of changedMagnitude) ss += m * m;
+  return changedMagnitude.length ? 0.25 * Math.sqrt(ss / changedMagnitude.length) : 0;
+}
+
+/** Pass 2: rounding noise (model and measured), kinks, and the size of the analytic sum's terms. */
+function noiseAndKinks(
+  base: LossBase,
+  offsets: readonly number[],
+  zs: readonly Float32Array[],
+  central: readonly [number, number, number, number],
+  outer: readonly [number, number] | null,
+  d: Differences,
+  zFloor: number,
+): Pick<LossDifferences, 'sigma' | 'kinked' | 'kinkedLeft' | 'kinkedRight' | 'termMagnitude'> {
+  const { g, z0 } = base;
   let model = 0;
   let measured = 0;
   let kinked = 0;
@@ -148,10 +177,10 @@ export function lossDifferences(
   const zm3 = outer ? zs[outer[0]]! : null;
   const zp3 = outer ? zs[outer[1]]! : null;
   const width = offsets[central[2]]! - offsets[central[1]]!;
-  changedIndex.forEach((i, j) => {
+  d.changedIndex.forEach((i, j) => {
     const base0 = z0[i]!;
     const gi = g[i]!;
-    const unit = Math.max(changedMagnitude[j]!, zFloor);
+    const unit = Math.max(d.changedMagnitude[j]!, zFloor);
     model += unit * gi * unit * gi;
     const ceiling = NOISE_CEILING * EPS32 * unit;
     const d4 = zm2[i]! - 4 * zm1[i]! + 6 * base0 - 4 * zp1[i]! + zp2[i]!;
@@ -166,14 +195,5 @@ export function lossDifferences(
   const sigmaModel = ROUNDINGS_PER_OUTPUT * EPS32 * Math.sqrt(model);
   // A fourth difference of independent noise has variance 1 + 16 + 36 + 16 + 1 = 70 times one value's.
   const sigmaMeasured = Math.sqrt(measured / 70);
-  return {
-    dL,
-    dLFirst,
-    sigma: Math.max(sigmaModel, sigmaMeasured),
-    changed: changedIndex.length,
-    kinked,
-    kinkedLeft,
-    kinkedRight,
-    termMagnitude,
-  };
+  return { sigma: Math.max(sigmaModel, sigmaMeasured), kinked, kinkedLeft, kinkedRight, termMagnitude };
 }

@@ -3,7 +3,7 @@
  * evidence. Used by `trainsToAccuracy`, `check-layer train` and the benchmarks. Runs on the
  * current tf backend.
  */
-import { applyAsModels, LayerUnderTest } from '../../harness/layer-under-test.ts';
+import { applyAsModels, applyBare, LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
 import { EluLayer } from '../elu-layer.ts';
 import { loadDigits } from './digits.ts';
@@ -66,10 +66,22 @@ export function buildLayer(make: () => unknown, seed: number): tf.layers.Layer {
       applyAsModels(layer, tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false });
     });
   } catch (e) {
+    const message = (e as Error)?.message ?? String(e);
+    // Runs when called directly with a bare tensor: the input fits, the layer breaks in models.
+    const bareRuns = (() => {
+      try {
+        tf.tidy(() => void applyBare(layer, tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false }));
+        return true;
+      } catch {
+        return false;
+      }
+    })();
     disposeLayer(layer);
-    throw new LayerBuildError(
-      `calling it on [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${(e as Error)?.message ?? String(e)}`,
-    );
+    if (bareRuns)
+      throw new Error(
+        `the layer breaks in every model: called as tf.sequential and tf.model call it (call receives [x]) it threw: ${message}; a direct layer.apply(x) with a bare tensor runs`,
+      );
+    throw new LayerBuildError(`calling it on [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${message}`);
   }
   return layer;
 }

@@ -20,6 +20,7 @@ import { describeCase, formatValues } from '../../harness/numerics/gradient-case
 import { shortestFloat32 } from '../../harness/numerics/float32.ts';
 import { withMovedLearnables } from '../../harness/numerics/move-learnables.ts';
 import { deriveSeed } from '../../harness/random.ts';
+import { errorText } from '../../harness/error-text.ts';
 import { compareDerivatives } from './compare-derivatives.ts';
 import { num, probeName } from './gradient-evidence.ts';
 import { drawInputs, parameterShapes, readGradients } from './gradient-inputs.ts';
@@ -76,109 +77,125 @@ export const backwardMatchesAutodiff: Check = {
     try {
       const repeat = await forwardRepeats(subject, inputs.X);
       if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
-      type Compared = { parameters: AutodiffComparisonEvidence['parameters']; arbiter: ArbiterEvidence | null };
-      const compare = async (): Promise<Compared | string> => {
-        let auto: Record<string, Float32Array>;
-        try {
-          auto = await readGradients(tidyGradients(() => subject.autodiffGradients(inputs.X, inputs.dLdZ)));
-        } catch (e) {
-          return (e as Error).message.split('\n')[0]!;
-        }
-        const hand = await readGradients(tidyGradients(() => subject.backward(inputs.X, inputs.dLdZ)));
-        const shapes = parameterShapes(ctx, inputs.X);
-        const parameters = Object.keys(shapes).map((name) => {
-          const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
-          return {
-            parameter: name,
-            shape: shapes[name]!,
-            elements: auto[name]!.length,
-            passed: c.mismatches === 0,
-            ...c,
-          };
-        });
-        // Where they disagree, finite differences decide (with the learnables where they are now).
-        const arbiter = parameters.every((p) => p.passed)
-          ? null
-          : await arbitrate(ctx, inputs, shapes, auto, hand, AUTODIFF_TOLERANCE);
-        return { parameters, arbiter };
-      };
-      const atInitial = await compare();
+      const atInitial = await compareBoth(ctx, inputs);
       if (typeof atInitial === 'string') {
         return {
           status: 'skipped',
           message: `forward is not differentiable by automatic differentiation (${atInitial}); gradientsAreNumericallyCorrect judges the backward`,
         };
       }
-      let { parameters, arbiter } = atInitial;
-      let moved: MovedLearnable[] | null = null;
-      // A backward right only where the learnables start (beta at 1, a bias at 0): compare again with them moved.
-      if (parameters.every((p) => p.passed) && subject.learnableNames().length > 0) {
-        const seed = deriveSeed(ctx.seed, 'movedLearnables');
-        const again = await withMovedLearnables(subject, seed, async (values) => {
-          moved = values.map((v) => ({
-            parameter: v.name,
-            initial: formatValues(v.initial, 6),
-            moved: formatValues(v.moved, 6),
-          }));
-          return compare();
-        });
-        if (typeof again !== 'string') ({ parameters, arbiter } = again);
-      }
-      const movedAt = moved as MovedLearnable[] | null;
+      const { compared, moved } = await compareAtMovedLearnables(ctx, inputs, atInitial);
       const evidence: AutodiffComparisonEvidence = {
         kind: 'autodiffComparison',
         tolerance: AUTODIFF_TOLERANCE,
         inputShape: inputs.X.shape,
-        parameters,
-        movedLearnables: movedAt,
-        arbiter,
+        parameters: compared.parameters,
+        movedLearnables: moved,
+        arbiter: compared.arbiter,
         case: {
           x: inputs.case.x.map(shortestFloat32),
           dLdZ: Array.from(inputs.g, shortestFloat32),
           outputShape: inputs.outputShape,
         },
       };
-      const details = parameters.map(
-        (p) =>
-          `${p.parameter}: ${p.passed ? 'matches' : `DIFFERS at ${p.mismatches} of ${p.elements} elements`} (max abs difference ${num(p.maxAbsError)}, max rel difference ${num(p.maxRelError)})`,
-      );
-      const movedText = movedAt
-        ? movedAt.map((l) => `${l.parameter} = ${l.moved} (initially ${l.initial})`).join('; ')
-        : '';
-      if (movedAt) details.push(`compared at the initial learnables, then with them moved: ${movedText}`);
-      const failed = parameters.filter((p) => !p.passed);
-      if (failed.length === 0) {
-        return {
-          status: 'passed',
-          message: `backward equals autodiff of forward for ${parameters.map((p) => p.parameter).join(', ')}${movedAt ? ' at the initial and at moved learnables' : ''}`,
-          details,
-          evidence,
-        };
-      }
-      const w = failed[0]!;
-      if (arbiter) details.push(...arbiterLines(arbiter));
-      if (arbiter && sidesWithBackward(arbiter)) {
-        const elements = arbiter.parameters.map((p) => `${p.disagreeing} of ${p.parameter}`).join(', ');
-        return {
-          status: 'passed',
-          message: `backward equals finite differences where autodiff of forward differs (${elements} elements; ${countOf(arbiter, 'backward')} checked): TensorFlow.js's own gradient is wrong there, not the backward`,
-          details,
-          warnings: [
-            `TensorFlow.js's gradient of forward on the ${arbiter.backend} backend disagrees with finite differences at ${elements} elements, where the backward agrees with them: a TensorFlow.js bug in the gradient of ${arbiter.forwardOps.join(', ')} (the ops of forward), not in this layer; training uses the backward`,
-          ],
-          evidence,
-        };
-      }
-      details.push(`case: ${describeCase(inputs.case, inputs.outputShape)}`);
-      return {
-        status: 'failed',
-        message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)}${movedAt ? ` with the learnables moved (${movedText})` : ''} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})${arbiter ? `; ${arbiterSummary(arbiter)}` : ''}`,
-        details,
-        where: { parameter: w.parameter, index: w.worstIndex, position: positionOf(w.worstIndex, w.shape) },
-        evidence,
-      };
+      return outcome(compared, moved, describeCase(inputs.case, inputs.outputShape), evidence);
     } finally {
       inputs.dispose();
     }
   },
 };
+
+type Inputs = ReturnType<typeof drawInputs>;
+type Compared = { parameters: AutodiffComparisonEvidence['parameters']; arbiter: ArbiterEvidence | null };
+
+/**
+ * Autodiff and the backward on one case, element by element; where they disagree, finite
+ * differences decide (with the learnables where they are now). A string: autodiff threw.
+ */
+async function compareBoth(ctx: CheckContext, inputs: Inputs): Promise<Compared | string> {
+  const { subject } = ctx;
+  let auto: Record<string, Float32Array>;
+  try {
+    auto = await readGradients(tidyGradients(() => subject.autodiffGradients(inputs.X, inputs.dLdZ)));
+  } catch (e) {
+    return errorText(e);
+  }
+  const hand = await readGradients(tidyGradients(() => subject.backward(inputs.X, inputs.dLdZ)));
+  const shapes = parameterShapes(ctx, inputs.X);
+  const parameters = Object.keys(shapes).map((name) => {
+    const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
+    return { parameter: name, shape: shapes[name]!, elements: auto[name]!.length, passed: c.mismatches === 0, ...c };
+  });
+  const arbiter = parameters.every((p) => p.passed)
+    ? null
+    : await arbitrate(ctx, inputs, shapes, auto, hand, AUTODIFF_TOLERANCE);
+  return { parameters, arbiter };
+}
+
+/** A backward right only where the learnables start (beta at 1, a bias at 0): compared again with them moved. */
+async function compareAtMovedLearnables(
+  ctx: CheckContext,
+  inputs: Inputs,
+  atInitial: Compared,
+): Promise<{ compared: Compared; moved: MovedLearnable[] | null }> {
+  const { subject } = ctx;
+  if (!atInitial.parameters.every((p) => p.passed) || subject.learnableNames().length === 0)
+    return { compared: atInitial, moved: null };
+  let moved: MovedLearnable[] | null = null;
+  const again = await withMovedLearnables(subject, deriveSeed(ctx.seed, 'movedLearnables'), async (values) => {
+    moved = values.map((v) => ({
+      parameter: v.name,
+      initial: formatValues(v.initial, 6),
+      moved: formatValues(v.moved, 6),
+    }));
+    return compareBoth(ctx, inputs);
+  });
+  return { compared: typeof again === 'string' ? atInitial : again, moved };
+}
+
+function outcome(
+  { parameters, arbiter }: Compared,
+  movedAt: MovedLearnable[] | null,
+  caseText: string,
+  evidence: AutodiffComparisonEvidence,
+): CheckOutcome {
+  const details = parameters.map(
+    (p) =>
+      `${p.parameter}: ${p.passed ? 'matches' : `DIFFERS at ${p.mismatches} of ${p.elements} elements`} (max abs difference ${num(p.maxAbsError)}, max rel difference ${num(p.maxRelError)})`,
+  );
+  const movedText = movedAt
+    ? movedAt.map((l) => `${l.parameter} = ${l.moved} (initially ${l.initial})`).join('; ')
+    : '';
+  if (movedAt) details.push(`compared at the initial learnables, then with them moved: ${movedText}`);
+  const failed = parameters.filter((p) => !p.passed);
+  if (failed.length === 0) {
+    return {
+      status: 'passed',
+      message: `backward equals autodiff of forward for ${parameters.map((p) => p.parameter).join(', ')}${movedAt ? ' at the initial and at moved learnables' : ''}`,
+      details,
+      evidence,
+    };
+  }
+  const w = failed[0]!;
+  if (arbiter) details.push(...arbiterLines(arbiter));
+  if (arbiter && sidesWithBackward(arbiter)) {
+    const elements = arbiter.parameters.map((p) => `${p.disagreeing} of ${p.parameter}`).join(', ');
+    return {
+      status: 'passed',
+      message: `backward equals finite differences where autodiff of forward differs (${elements} elements; ${countOf(arbiter, 'backward')} checked): TensorFlow.js's own gradient is wrong there, not the backward`,
+      details,
+      warnings: [
+        `TensorFlow.js's gradient of forward on the ${arbiter.backend} backend disagrees with finite differences at ${elements} elements, where the backward agrees with them: a TensorFlow.js bug in the gradient of ${arbiter.forwardOps.join(', ')} (the ops of forward), not in this layer; training uses the backward`,
+      ],
+      evidence,
+    };
+  }
+  details.push(`case: ${caseText}`);
+  return {
+    status: 'failed',
+    message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)}${movedAt ? ` with the learnables moved (${movedText})` : ''} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})${arbiter ? `; ${arbiterSummary(arbiter)}` : ''}`,
+    details,
+    where: { parameter: w.parameter, index: w.worstIndex, position: positionOf(w.worstIndex, w.shape) },
+    evidence,
+  };
+}

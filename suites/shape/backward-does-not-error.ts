@@ -33,7 +33,7 @@ export const backwardDoesNotError: Check = {
       return {
         status: 'failed',
         message: `${name} threw for X ${shapeText(X.shape)} and dLdZ ${shapeText(dLdZ.shape)}: ${errorText(e)}`,
-        details: stackLines(e),
+        stack: stackLines(e),
         evidence: shapes,
       };
     } finally {

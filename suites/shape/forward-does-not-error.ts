@@ -22,16 +22,32 @@ export const forwardDoesNotError: Check = {
       try {
         result = ctx.subject.forward(X);
       } catch (e) {
+        // One cause, one failure: predict already failed with this very error (forward is predict, or
+        // the same call at training time): point there.
+        const predict = ctx.earlier.get('predictDoesNotError');
+        if (predict?.status === 'failed' && predict.message.includes(`: ${errorText(e).slice(0, 200)}`))
+          return {
+            status: 'incomplete',
+            message: `not judged: predictDoesNotError failed; ${name} throws the same error`,
+            evidence: { kind: 'call', inputShape },
+          };
         return {
           status: 'failed',
           message: `${name} threw for an input of shape ${shapeText(inputShape)}: ${errorText(e)}`,
-          details: stackLines(e),
+          stack: stackLines(e),
           evidence: { kind: 'call', inputShape },
         };
       }
       const { Z, memory } = result;
       try {
         if (!(Z instanceof tf.Tensor)) {
+          const predict = ctx.earlier.get('predictDoesNotError');
+          if (predict?.status === 'failed' && predict.message.includes(`returned ${describeReturned(Z)} `))
+            return {
+              status: 'incomplete',
+              message: `not judged: predictDoesNotError failed; ${name} returns the same`,
+              evidence: { kind: 'call', inputShape },
+            };
           return {
             status: 'failed',
             message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`,

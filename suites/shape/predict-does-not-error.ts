@@ -23,7 +23,7 @@ export const predictDoesNotError: Check = {
         return {
           status: 'failed',
           message: `${name} threw for an input of shape ${shapeText(inputShape)}: ${errorText(e)}`,
-          details: stackLines(e),
+          stack: stackLines(e),
           evidence: { kind: 'call', inputShape },
         };
       }

@@ -45,16 +45,34 @@ export function gridOutcome(
     };
   }
   const f = failures[0]!;
+  const sameError = f.error !== undefined && failures.every((x) => x.error === f.error);
   const seen = f.error ? `the layer threw "${f.error}"` : `saw ${seenAt(f.col!, f.cell!)}`;
+  if (sameError && failingClasses.length > 1)
+    return {
+      status: 'failed',
+      message: `expected ${what} finite for every input class; the layer threw "${f.error}" for ${failingClasses.length === grid.rows.length ? 'all' : `${failingClasses.length} of`} ${grid.rows.length} input classes on ${grid.backend}`,
+      details: [`input classes: ${failingClasses.join(', ')}`],
+      where: { inputClass: f.row },
+      ...base,
+    };
   const list = failingClasses.length > 6 ? `${failingClasses.slice(0, 6).join(', ')}, ...` : failingClasses.join(', ');
   return {
     status: 'failed',
     message: `expected ${what} finite for every input class; ${seen} for input class ${f.row} on ${grid.backend} (${failingClasses.length} of ${grid.rows.length} classes fail: ${list})`,
-    details: failures.map((x) =>
-      x.error
-        ? `${x.row}: threw ${x.error}`
-        : `${x.row}: ${seenAt(x.col!, x.cell!)}${estimated(x.cell!)}, ${x.cell!.nonFinite} of ${x.cell!.size} elements not finite`,
-    ),
+    details: [
+      // One line per distinct error (a layer that throws the same way for every class: one line, not 33).
+      ...[...groupErrors(failures)].map(([error, rows]) =>
+        rows.length === 1
+          ? `${rows[0]}: threw ${error}`
+          : `threw ${error} for ${rows.length} input classes: ${rows.join(', ')}`,
+      ),
+      ...failures
+        .filter((x) => !x.error)
+        .map(
+          (x) =>
+            `${x.row}: ${seenAt(x.col!, x.cell!)}${estimated(x.cell!)}, ${x.cell!.nonFinite} of ${x.cell!.size} elements not finite`,
+        ),
+    ],
     where: {
       inputClass: f.row,
       ...(f.col ? { parameter: f.col.key } : {}),
@@ -89,4 +107,11 @@ function seenAt(col: StabilityColumn, cell: StabilityCell): string {
   const e = cell.first;
   if (!e) return `non-finite ${col.label}`;
   return `${e.seen} in ${col.label} at element ${e.index} [${e.position.join(',')}]${e.input !== undefined ? ` (input ${e.input})` : ''}`;
+}
+
+/** Input classes by the error the layer threw for them, in order. */
+function groupErrors(failures: readonly { row: string; error?: string }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const f of failures) if (f.error !== undefined) out.set(f.error, [...(out.get(f.error) ?? []), f.row]);
+  return out;
 }

@@ -8,6 +8,7 @@ import { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { runChecks } from '../../harness/run-checks.ts';
 import { tf } from '../../harness/tf.ts';
 import deadLayer, { inputSize as deadInputSize } from '../../fixtures/training/dead-layer.ts';
+import hardSwishToFloat from '../../fixtures/shape/works-as-models-call-it.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import { trainsToAccuracy } from './trains-to-accuracy.ts';
 
@@ -90,5 +91,13 @@ describe('trainsToAccuracy', () => {
       process.env['CHECK_LAYER_CACHE_DIR'] = 'off';
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('fails a layer that breaks in models (call receives [x] there), naming the convention', async () => {
+    const r = await check(hardSwishToFloat, [24, 24, 20]);
+    expect(r.status, r.message).toBe('failed');
+    expect(r.message).toMatch(
+      /the layer breaks in every model: called as tf\.sequential and tf\.model call it \(call receives \[x\]\) it threw: .*toFloat is not a function/,
+    );
   });
 });
