@@ -70,6 +70,12 @@ export interface CompareArgs {
   seed: number;
   /** The layer's declared kinks (input elements near them are held still along directions). */
   kinks?: readonly number[];
+  /**
+   * A lighter sample of the input (at the learnables' second point, where the full input sample
+   * was already probed at the first): at most `coordinates` of the sampled elements, evenly
+   * spread, and `directions` directions. Ignored with `exhaustive`.
+   */
+  inputSample?: { coordinates: number; directions: number };
   exhaustive: boolean;
   /** Only these parameters (default: input and every learnable). */
   only?: readonly string[];
@@ -243,8 +249,15 @@ async function probeParameter(
   const scale = role === 'input' ? inputScale(values, INPUT_RANGE) : parameterScale(values);
   const sampleSeed = deriveSeed(args.seed, `${role}:${shape.join('x')}`);
   let coords = chooseCoordinates(values.length, role, args.exhaustive, sampleSeed);
-  if (role === 'input' && !args.focus) coords = coverScales(coords, values, kinks, deriveSeed(sampleSeed, 'scales'));
+  const light = role === 'input' && !args.exhaustive ? args.inputSample : undefined;
+  if (role === 'input' && !args.focus && !light)
+    coords = coverScales(coords, values, kinks, deriveSeed(sampleSeed, 'scales'));
   let directionCount: number = DIRECTIONS;
+  if (light) {
+    const every = Math.ceil(coords.length / light.coordinates);
+    coords = coords.filter((_, i) => i % every === 0);
+    directionCount = light.directions;
+  }
   if (args.focus) {
     const prefer = (args.focus.prefer[name] ?? []).filter((i) => i < values.length);
     coords = [...new Set([...prefer, ...coords])].slice(0, args.focus.maxCoordinates);

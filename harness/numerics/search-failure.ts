@@ -52,6 +52,8 @@ export async function searchFailure(
   exhaustive: boolean,
   /** The layer's declared kinks: some input elements are drawn a few steps from them. */
   kinks: readonly number[] = [],
+  /** A lighter sample of the input for the drawn case (see CompareArgs.inputSample). */
+  inputSample?: { coordinates: number; directions: number },
 ): Promise<SearchResult> {
   const arbitrary = fc.limitShrink(new GradientCaseArbitrary(BATCH, inputSize, true, kinks), MAX_SHRINK_CANDIDATES);
   let drawn: CaseComparison | null = null;
@@ -71,7 +73,7 @@ export async function searchFailure(
     };
     if (!drawn) {
       try {
-        drawn = { c, comparison: await compareGradients({ ...common, exhaustive }) };
+        drawn = { c, comparison: await compareGradients({ ...common, exhaustive, inputSample }) };
       } catch (e) {
         drawnError = e;
         return true;

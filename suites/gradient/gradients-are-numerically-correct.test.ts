@@ -74,6 +74,10 @@ describe('gradientsAreNumericallyCorrect evidence', () => {
     expect(ev.parameters[1]!.coordinates).toBe(36);
     expect(ev.parameters[2]!.coordinates).toBe(2);
     expect(ev.parameters[0]!.coordinates).toBeGreaterThanOrEqual(50);
+    // At the moved learnables, a lighter sample of the input (16 elements, 2 directions); the learnables in full.
+    expect(ev.parameters[3]!.coordinates).toBeLessThanOrEqual(16);
+    expect(ev.parameters[3]!.directions).toBe(2);
+    expect(ev.parameters[4]!.coordinates).toBe(36);
     expect(ev.parameters[0]!.coordinates).toBeLessThanOrEqual(50 + 4 * 5);
     // One unperturbed pass per point.
     expect(ev.forwardPasses).toBe(2 + ev.parameters.reduce((s, p) => s + p.forwardPasses, 0));
