@@ -12,7 +12,7 @@ import { assembleRun, unknownLayer } from './assemble-run.ts';
 import { catalogEntry, isCheckId } from '../harness/catalog.ts';
 import { raisedTimeout, replayCommand } from '../harness/replay.ts';
 import { CheckProcess, type MemoryOverrun, type ProcessEnd } from './check-process.ts';
-import type { WorkerInput } from './worker-protocol.ts';
+import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
 
 export interface RunFileHooks {
   onLoaded?: (layer: LayerInfo, environment: EnvironmentInfo) => void;
@@ -104,9 +104,30 @@ export async function runFileIsolated(
         loadError: { message: `${file}: ${cause.whileLoading}` },
       });
     }
-    if (!isCheckId(id)) throw new Error(`the check process ran "${id}", which is not in the catalog`);
-    const entry = catalogEntry(id);
-    record({
+    for (const r of stoppedCheck(file, options, clock, outcome, id, cause, remaining)) record(r);
+    if (remaining.length === 0) break;
+  }
+  return assembleRun({ startedAt, options, layer, environment, checks: results });
+}
+
+/**
+ * The check a stopped process was running fails with the cause (its replay with a raised
+ * timeout where time was the cause); when the run's own time is spent, the checks not reached
+ * are incomplete.
+ */
+function stoppedCheck(
+  file: string,
+  options: RunOptions,
+  clock: RunClock,
+  outcome: Extract<Outcome, { current: string | null }>,
+  id: string,
+  cause: ReturnType<typeof describeStop>,
+  remaining: readonly string[],
+): CheckResult[] {
+  if (!isCheckId(id)) throw new Error(`the check process ran "${id}", which is not in the catalog`);
+  const entry = catalogEntry(id);
+  const out: CheckResult[] = [
+    {
       id,
       suite: entry.suite,
       status: 'failed',
@@ -118,26 +139,25 @@ export async function runFileIsolated(
         entry,
         cause.raiseTimeout ? { ...options, timeoutSeconds: raisedTimeout(options) } : options,
       ),
-    });
-    if (outcome.kind === 'timeout' && outcome.deadline) {
-      // The run's own time is spent: the checks not reached are not judged.
-      for (const rest of remaining) {
-        if (!isCheckId(rest)) continue;
-        const e = catalogEntry(rest);
-        record({
-          id: rest,
-          suite: e.suite,
-          status: 'incomplete',
-          message: `${rest}: not run: ${clock.deadline?.label ?? "the run's time limit"} ran out during ${id}`,
-          durationMs: 0,
-          where: {},
-          replay: replayCommand(file, e, options),
-        });
-      }
+    },
+  ];
+  if (outcome.kind === 'timeout' && outcome.deadline) {
+    // The run's own time is spent: the checks not reached are not judged.
+    for (const rest of remaining) {
+      if (rest === id || !isCheckId(rest)) continue;
+      const e = catalogEntry(rest);
+      out.push({
+        id: rest,
+        suite: e.suite,
+        status: 'incomplete',
+        message: `${rest}: not run: ${clock.deadline?.label ?? "the run's time limit"} ran out during ${id}`,
+        durationMs: 0,
+        where: {},
+        replay: replayCommand(file, e, options),
+      });
     }
-    if (remaining.length === 0) break;
   }
-  return assembleRun({ startedAt, options, layer, environment, checks: results });
+  return out;
 }
 
 type Outcome =
@@ -259,105 +279,135 @@ interface RunClock {
   endsAt: number | null;
 }
 
+type ProcessHooks = Required<Pick<RunFileHooks, 'onLoaded' | 'onResult'>> & RunFileHooks;
+
 function runInProcess(
   slot: CheckProcessSlot,
   clock: RunClock,
   input: WorkerInput,
   options: RunOptions,
-  hooks: Required<Pick<RunFileHooks, 'onLoaded' | 'onResult'>> & RunFileHooks,
+  hooks: ProcessHooks,
 ): Promise<Outcome> {
-  const timeoutMs = options.timeoutSeconds * 1000;
   const p = slot.get(options.memoryLimitMb);
   return new Promise((resolve) => {
-    let current: string | null = null;
-    /** Until 'loading', our own code runs (start, backend): a fixed allowance, not the layer's timeout. */
-    let starting = true;
-    let startedAt = Date.now();
-    let timer: NodeJS.Timeout | null = null;
-    let settled = false;
-    const finish = (o: Outcome) => {
-      if (settled) return;
-      settled = true;
-      if (timer) clearTimeout(timer);
-      if (o.kind === 'fresh-process') {
-        // An earlier file's class holds this layer's className here: run the file again in a new process.
-        slot.retireIf(p);
-        resolve(o);
-        return;
-      }
-      if (o.kind === 'done' || o.kind === 'load-error') {
-        // Everything the layer printed for this file is passed on before the next file (or the end).
-        void p.outputFlushed().then(() => {
-          // A file that left the process holding much memory does not burden the next one.
-          if (p.peakRss > (options.memoryLimitMb * 1024 * 1024) / 2) slot.retireIf(p);
-          resolve(o);
-        });
-        return;
-      }
-      // Stopped or ended: make sure it is gone before a new one starts.
-      if (o.kind === 'timeout') p.stop('timeout');
-      const keepAlive = setInterval(() => {}, 1000);
-      void p.whenEnded().then(() => {
-        clearInterval(keepAlive);
-        slot.retireIf(p);
-        resolve(o);
-      });
-    };
-    const arm = () => {
-      if (timer) clearTimeout(timer);
-      const left = starting || clock.endsAt === null ? Infinity : Math.max(0, clock.endsAt - Date.now());
-      const ms = starting ? Math.max(START_ALLOWANCE_MS, timeoutMs) : Math.min(timeoutMs, left);
-      const deadline = ms === left && left < timeoutMs;
-      timer = setTimeout(
-        () => finish({ kind: 'timeout', current, elapsedMs: Date.now() - startedAt, starting, deadline }),
-        ms,
-      );
-    };
+    const run = new ProcessRun(slot, p, clock, options, hooks, resolve);
     p.on({
-      message: (m) => {
-        switch (m.type) {
-          case 'loading':
-            starting = false;
-            startedAt = Date.now();
-            if (clock.deadline && clock.endsAt === null) clock.endsAt = startedAt + clock.deadline.ms;
-            arm();
-            break;
-          case 'loaded':
-            hooks.onLoaded(m.layer, m.environment);
-            break;
-          case 'load-error':
-            finish({ kind: 'load-error', message: m.message, environment: m.environment });
-            break;
-          case 'start':
-            current = m.id;
-            startedAt = Date.now();
-            arm();
-            hooks.onStart?.(m.id);
-            break;
-          case 'progress':
-            arm();
-            hooks.onProgress?.(m.id, m.line);
-            break;
-          case 'result':
-            current = null;
-            hooks.onResult(m.result);
-            arm();
-            break;
-          case 'done':
-            finish({ kind: 'done' });
-            break;
-          case 'fresh-process':
-            finish({ kind: 'fresh-process' });
-            break;
-          case 'memory':
-            break;
-        }
-      },
+      message: (m) => run.onMessage(m),
       output: (stream, line) => hooks.onOutput?.(stream, line),
-      memory: (overrun) => finish({ kind: 'memory', current, elapsedMs: Date.now() - startedAt, overrun }),
-      end: (end) => finish({ kind: 'ended', current, elapsedMs: Date.now() - startedAt, end }),
+      memory: (overrun) => run.finish({ kind: 'memory', current: run.current, elapsedMs: run.elapsed(), overrun }),
+      end: (end) => run.finish({ kind: 'ended', current: run.current, elapsedMs: run.elapsed(), end }),
     });
-    arm();
+    run.arm();
     p.send({ type: 'run', input });
   });
+}
+
+/** One run in a check process: the check it is in, its timer, and how the run ends (once). */
+class ProcessRun {
+  current: string | null = null;
+  /** Until 'loading', our own code runs (start, backend): a fixed allowance, not the layer's timeout. */
+  private starting = true;
+  private startedAt = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private settled = false;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly slot: CheckProcessSlot,
+    private readonly p: CheckProcess,
+    private readonly clock: RunClock,
+    private readonly options: RunOptions,
+    private readonly hooks: ProcessHooks,
+    private readonly resolve: (o: Outcome) => void,
+  ) {
+    this.timeoutMs = options.timeoutSeconds * 1000;
+  }
+
+  elapsed(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  finish(o: Outcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    const { p, slot } = this;
+    if (o.kind === 'fresh-process') {
+      // An earlier file's class holds this layer's className here: run the file again in a new process.
+      slot.retireIf(p);
+      this.resolve(o);
+      return;
+    }
+    if (o.kind === 'done' || o.kind === 'load-error') {
+      // Everything the layer printed for this file is passed on before the next file (or the end).
+      void p.outputFlushed().then(() => {
+        // A file that left the process holding much memory does not burden the next one.
+        if (p.peakRss > (this.options.memoryLimitMb * 1024 * 1024) / 2) slot.retireIf(p);
+        this.resolve(o);
+      });
+      return;
+    }
+    // Stopped or ended: make sure it is gone before a new one starts.
+    if (o.kind === 'timeout') p.stop('timeout');
+    const keepAlive = setInterval(() => {}, 1000);
+    void p.whenEnded().then(() => {
+      clearInterval(keepAlive);
+      slot.retireIf(p);
+      this.resolve(o);
+    });
+  }
+
+  /** (Re)starts the timer: the start allowance, then the timeout per check, cut by the run's deadline. */
+  arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const { starting, clock, timeoutMs } = this;
+    const left = starting || clock.endsAt === null ? Infinity : Math.max(0, clock.endsAt - Date.now());
+    const ms = starting ? Math.max(START_ALLOWANCE_MS, timeoutMs) : Math.min(timeoutMs, left);
+    const deadline = ms === left && left < timeoutMs;
+    this.timer = setTimeout(
+      () => this.finish({ kind: 'timeout', current: this.current, elapsedMs: this.elapsed(), starting, deadline }),
+      ms,
+    );
+  }
+
+  onMessage(m: WorkerMessage): void {
+    const { hooks, clock } = this;
+    switch (m.type) {
+      case 'loading':
+        this.starting = false;
+        this.startedAt = Date.now();
+        if (clock.deadline && clock.endsAt === null) clock.endsAt = this.startedAt + clock.deadline.ms;
+        this.arm();
+        break;
+      case 'loaded':
+        hooks.onLoaded(m.layer, m.environment);
+        break;
+      case 'load-error':
+        this.finish({ kind: 'load-error', message: m.message, environment: m.environment });
+        break;
+      case 'start':
+        this.current = m.id;
+        this.startedAt = Date.now();
+        this.arm();
+        hooks.onStart?.(m.id);
+        break;
+      case 'progress':
+        this.arm();
+        hooks.onProgress?.(m.id, m.line);
+        break;
+      case 'result':
+        this.current = null;
+        hooks.onResult(m.result);
+        this.arm();
+        break;
+      case 'done':
+        this.finish({ kind: 'done' });
+        break;
+      case 'fresh-process':
+        this.finish({ kind: 'fresh-process' });
+        break;
+      case 'memory':
+        break;
+    }
+  }
 }

@@ -111,28 +111,7 @@ async function runFile(input: WorkerInput): Promise<void> {
       );
     }
     post({ type: 'loaded', layer: layerInfo, environment });
-    const earlier = new Map<string, CheckResult>(input.earlier.map((r) => [r.id, r]));
-    for (const id of input.checkIds) {
-      const check = ALL_CHECKS.find((c) => c.id === id);
-      if (!check) throw new Error(`unknown check ${id}`);
-      post({ type: 'start', id });
-      const result = await runOneCheck(
-        check,
-        {
-          subject,
-          checks: [check],
-          backend: environment.backend,
-          seed: options.seed,
-          options,
-          cache,
-          replay: (cid) => (isCheckId(cid) ? replayCommand(input.file, catalogEntry(cid), options) : ''),
-          progress: (line) => post({ type: 'progress', id, line }),
-        },
-        earlier,
-      );
-      earlier.set(id, result);
-      post({ type: 'result', result, memory: memory() });
-    }
+    await runChecks(input, subject, environment.backend);
     postLast({ type: 'done', memory: memory() });
   } catch (e) {
     if (e instanceof UsageError) {
@@ -140,6 +119,33 @@ async function runFile(input: WorkerInput): Promise<void> {
     } else {
       postLast({ type: 'load-error', message: `${input.file}: ${errorText(e)}`, environment });
     }
+  }
+}
+
+/** The checks of one file, one after the other, each reported as it starts, progresses and ends. */
+async function runChecks(input: WorkerInput, subject: ReturnType<typeof makeSubject>, backend: string): Promise<void> {
+  const { options } = input;
+  const earlier = new Map<string, CheckResult>(input.earlier.map((r) => [r.id, r]));
+  for (const id of input.checkIds) {
+    const check = ALL_CHECKS.find((c) => c.id === id);
+    if (!check) throw new Error(`unknown check ${id}`);
+    post({ type: 'start', id });
+    const result = await runOneCheck(
+      check,
+      {
+        subject,
+        checks: [check],
+        backend,
+        seed: options.seed,
+        options,
+        cache,
+        replay: (cid) => (isCheckId(cid) ? replayCommand(input.file, catalogEntry(cid), options) : ''),
+        progress: (line) => post({ type: 'progress', id, line }),
+      },
+      earlier,
+    );
+    earlier.set(id, result);
+    post({ type: 'result', result, memory: memory() });
   }
 }
 
