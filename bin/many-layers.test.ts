@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -134,6 +134,11 @@ describe('many layer files: --jobs, --shard, merge-reports', () => {
     expect(runs[0]!.code, runs[0]!.stdout + runs[0]!.stderr).toBe(1);
     expect(runs[1]!.code, runs[1]!.stdout + runs[1]!.stderr).toBe(1);
     expect(verdicts(reportsIn(dirs[1]!))).toEqual(verdicts(reportsIn(dirs[0]!)));
+    // Each of the two check processes gets half the default training workers (the cores, at most 8).
+    const workers = Math.min(8, availableParallelism());
+    expect(reportsIn(dirs[0]!).map((r) => r.options['trainWorkers'])).toEqual([workers, workers, workers]);
+    const half = Math.max(1, Math.floor(workers / 2));
+    expect(reportsIn(dirs[1]!).map((r) => r.options['trainWorkers'])).toEqual([half, half, half]);
     expect(totalLine(runs[1]!.stdout)).toBe(totalLine(runs[0]!.stdout));
     expect(runs[1]!.stderr).toContain('3 layer files, 2 at a time (--jobs 2)');
     expect(runs[1]!.stderr).toContain('3 of 3 files done');

@@ -182,9 +182,13 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
     io.err(`check-layer: shard ${index}/${total}: ${chosen.length} of ${files.length} layer files`);
   }
   const jobs = effectiveJobs(options, chosen.length);
-  // Each check process gets its share of the default memory limit (half the machine's memory).
+  // Each check process gets its share of the default memory limit (half the machine's memory) and
+  // of the default training workers (the cores), so N processes training at once do not ask for N
+  // times the machine.
   if (jobs > 1 && args[flagOf('memoryLimitMb')] === undefined)
     options = { ...options, memoryLimitMb: defaultMemoryLimitMb(totalmem() / jobs) };
+  if (jobs > 1 && args[flagOf('trainWorkers')] === undefined)
+    options = { ...options, trainWorkers: Math.max(1, Math.floor(options.trainWorkers / jobs)) };
   prepareReportDir(options.reportDir);
   const runs = jobs === 1 ? await checkOneByOne(chosen, options, io) : await checkInParallel(chosen, options, jobs, io);
   await writeAndSummarize(runs, options, io);

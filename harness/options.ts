@@ -244,7 +244,7 @@ export const OPTIONS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
     flag: 'workers',
     type: 'number',
     describe:
-      'Training suite: worker threads training on the CPU (data-parallel; shared by the layer and reference networks)',
+      'Training suite: worker threads training on the CPU (data-parallel; shared by the layer and reference networks; the default is divided by --jobs)',
     default: DEFAULT_CHECK_OPTIONS.trainWorkers,
     defaultText: 'the cores, at most 8',
     parse: (v, name) => parseWhole(v, name, 1),
