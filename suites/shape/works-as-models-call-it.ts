@@ -43,11 +43,50 @@ export const worksAsModelsCallIt: Check = {
   },
 };
 
+type Call = (convention: '[x]' | 'x', training: boolean) => Called;
+
 async function judge(ctx: CheckContext): Promise<CheckOutcome> {
-  const layer = ctx.subject.layer;
   const X = randomInput(ctx);
   const made: Tensor[] = [X];
-  const call = (convention: '[x]' | 'x', training: boolean): Called => {
+  const call = caller(ctx, X, made);
+  try {
+    const model = call('[x]', false);
+    const bare = call('x', false);
+    const modelTraining = call('[x]', true);
+    const bareTraining = call('x', true);
+    const evidence: CallConventionsEvidence = {
+      kind: 'callConventions',
+      inputShape: X.shape,
+      calls: [model, bare, modelTraining, bareTraining].map((c) => c.record),
+    };
+    const shape = shapeText(X.shape);
+    const broken = brokenInModels(model, bare, modelTraining, bareTraining, shape);
+    if (broken) return { ...broken, evidence };
+    const warnings = bareWarnings(bare, bareTraining);
+    if (model.output && bare.output)
+      return await compareConventions(call, { model, bare }, [model.output, bare.output], shape, warnings, evidence);
+    if (model.record.returned !== undefined && bare.output)
+      return {
+        status: 'failed',
+        message: `the layer computes something else in a model: ${AS_MODELS} returned ${model.record.returned}, ${BARE} ${describeReturned(bare.output)}`,
+        where: { parameter: 'output' },
+        evidence,
+      };
+    return {
+      status: 'passed',
+      message: `the layer runs when called as models call it (call([x])) at prediction and training time, for input ${shape}${model.record.returned !== undefined ? ` (what it returns is predictDoesNotError's to judge)` : ''}`,
+      warnings,
+      evidence,
+    };
+  } finally {
+    tf.dispose(made);
+  }
+}
+
+/** Calls the layer on X under one convention, recording what happened; outputs go to `made` for disposal. */
+function caller(ctx: CheckContext, X: Tensor, made: Tensor[]): Call {
+  const layer = ctx.subject.layer;
+  return (convention, training) => {
     const record: ConventionCall = { convention, training };
     try {
       // The same Math.random seed for both conventions: a layer drawing from it gives the same output.
@@ -68,91 +107,83 @@ async function judge(ctx: CheckContext): Promise<CheckOutcome> {
       return { record, threw: record.error };
     }
   };
-  try {
-    const model = call('[x]', false);
-    const bare = call('x', false);
-    const modelTraining = call('[x]', true);
-    const bareTraining = call('x', true);
-    const calls = [model, bare, modelTraining, bareTraining];
-    const evidence: CallConventionsEvidence = {
-      kind: 'callConventions',
-      inputShape: X.shape,
-      calls: calls.map((c) => c.record),
-    };
-    const shape = shapeText(X.shape);
-    for (const [m, b, when] of [
-      [model, bare, 'prediction time (training: false)'],
-      [modelTraining, bareTraining, 'training time (training: true, as model.fit calls it)'],
-    ] as const) {
-      if (m.threw !== undefined && b.threw === undefined)
-        return {
-          status: 'failed',
-          message: `the layer breaks in every model: ${AS_MODELS} threw at ${when} for an input of shape ${shape}: ${m.threw}; ${BARE} runs, so call expects a Tensor where models pass an array: ${FIX}`,
-          evidence,
-        };
-    }
-    if (model.threw !== undefined && bare.threw !== undefined)
-      return {
-        status: 'skipped',
-        message: `not judged: the layer throws under both conventions (${model.threw}); predictDoesNotError reports it`,
-        evidence,
-      };
-    const warnings: string[] = [];
-    const bareThrew = [bare, bareTraining].filter((b) => b.threw !== undefined);
-    if (bareThrew.length) {
-      const when = bareThrew.map((b) => (b.record.training ? 'training' : 'prediction')).join(' and ');
-      warnings.push(
-        `${BARE} throws at ${when} time (${bareThrew[0]!.threw}); models pass [x], so the layer works in tf.sequential and tf.model, but not called directly: ${FIX}`,
-      );
-    }
-    if (model.output && bare.output) {
-      // Before blaming the convention: does the layer give the same output twice the same way?
-      if (!(await sameOutputs(model.output, bare.output)) && !(await repeatable(call, bare, model)))
-        return {
-          status: 'passed',
-          message: `the layer runs when called as models call it (call([x])) at prediction and training time, for input ${shape}; its outputs vary from call to call under either convention, so they are not compared here (predictIsDeterministic judges that)`,
-          warnings,
-          evidence,
-        };
-      if (model.output.shape.join() !== bare.output.shape.join())
-        return {
-          status: 'failed',
-          message: `the layer computes something else in a model: ${AS_MODELS} returned shape ${shapeText(model.output.shape)}, ${BARE} ${shapeText(bare.output.shape)}, for the same input ${shape}`,
-          where: { parameter: 'output' },
-          evidence,
-        };
-      const c = await compareOutputs(model.output, bare.output);
-      Object.assign(evidence, comparisonEvidence(c));
-      if (!c.same)
-        return {
-          status: 'failed',
-          message: `the layer computes something else in a model: ${AS_MODELS} gave ${num(c.a)}, ${BARE} ${num(c.b)} at output ${shapeText(c.position)}; ${c.differing} of ${model.output.size} elements differ, max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)})`,
-          where: { parameter: 'output', index: c.index, position: c.position },
-          evidence,
-        };
-      return {
-        status: 'passed',
-        message: `called as models call it (call([x])) and directly (layer.apply(x)), the layer runs at prediction and training time and gives the same output for input ${shape} (max |diff| ${num(c.maxAbsDiff)})`,
-        warnings,
-        evidence,
-      };
-    }
-    if (model.record.returned !== undefined && bare.output)
+}
+
+/** [x] throws where a bare tensor runs (failed), or both throw (not this check's to judge). */
+function brokenInModels(
+  model: Called,
+  bare: Called,
+  modelTraining: Called,
+  bareTraining: Called,
+  shape: string,
+): Omit<CheckOutcome, 'evidence'> | null {
+  for (const [m, b, when] of [
+    [model, bare, 'prediction time (training: false)'],
+    [modelTraining, bareTraining, 'training time (training: true, as model.fit calls it)'],
+  ] as const) {
+    if (m.threw !== undefined && b.threw === undefined)
       return {
         status: 'failed',
-        message: `the layer computes something else in a model: ${AS_MODELS} returned ${model.record.returned}, ${BARE} ${describeReturned(bare.output)}`,
-        where: { parameter: 'output' },
-        evidence,
+        message: `the layer breaks in every model: ${AS_MODELS} threw at ${when} for an input of shape ${shape}: ${m.threw}; ${BARE} runs, so call expects a Tensor where models pass an array: ${FIX}`,
       };
+  }
+  if (model.threw !== undefined && bare.threw !== undefined)
+    return {
+      status: 'skipped',
+      message: `not judged: the layer throws under both conventions (${model.threw}); predictDoesNotError reports it`,
+    };
+  return null;
+}
+
+/** A bare tensor throws where [x] runs: the layer works in models, not called directly. */
+function bareWarnings(bare: Called, bareTraining: Called): string[] {
+  const bareThrew = [bare, bareTraining].filter((b) => b.threw !== undefined);
+  if (!bareThrew.length) return [];
+  const when = bareThrew.map((b) => (b.record.training ? 'training' : 'prediction')).join(' and ');
+  return [
+    `${BARE} throws at ${when} time (${bareThrew[0]!.threw}); models pass [x], so the layer works in tf.sequential and tf.model, but not called directly: ${FIX}`,
+  ];
+}
+
+/** Both conventions ran at prediction time: the same output, or a layer that computes something else in a model. */
+async function compareConventions(
+  call: Call,
+  { model, bare }: { model: Called; bare: Called },
+  [modelOut, bareOut]: [Tensor, Tensor],
+  shape: string,
+  warnings: string[],
+  evidence: CallConventionsEvidence,
+): Promise<CheckOutcome> {
+  // Before blaming the convention: does the layer give the same output twice the same way?
+  if (!(await sameOutputs(modelOut, bareOut)) && !(await repeatable(call, bare, model)))
     return {
       status: 'passed',
-      message: `the layer runs when called as models call it (call([x])) at prediction and training time, for input ${shape}${model.record.returned !== undefined ? ` (what it returns is predictDoesNotError's to judge)` : ''}`,
+      message: `the layer runs when called as models call it (call([x])) at prediction and training time, for input ${shape}; its outputs vary from call to call under either convention, so they are not compared here (predictIsDeterministic judges that)`,
       warnings,
       evidence,
     };
-  } finally {
-    tf.dispose(made);
-  }
+  if (modelOut.shape.join() !== bareOut.shape.join())
+    return {
+      status: 'failed',
+      message: `the layer computes something else in a model: ${AS_MODELS} returned shape ${shapeText(modelOut.shape)}, ${BARE} ${shapeText(bareOut.shape)}, for the same input ${shape}`,
+      where: { parameter: 'output' },
+      evidence,
+    };
+  const c = await compareOutputs(modelOut, bareOut);
+  Object.assign(evidence, comparisonEvidence(c));
+  if (!c.same)
+    return {
+      status: 'failed',
+      message: `the layer computes something else in a model: ${AS_MODELS} gave ${num(c.a)}, ${BARE} ${num(c.b)} at output ${shapeText(c.position)}; ${c.differing} of ${modelOut.size} elements differ, max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)})`,
+      where: { parameter: 'output', index: c.index, position: c.position },
+      evidence,
+    };
+  return {
+    status: 'passed',
+    message: `called as models call it (call([x])) and directly (layer.apply(x)), the layer runs at prediction and training time and gives the same output for input ${shape} (max |diff| ${num(c.maxAbsDiff)})`,
+    warnings,
+    evidence,
+  };
 }
 
 async function sameOutputs(a: Tensor, b: Tensor): Promise<boolean> {
@@ -160,11 +191,7 @@ async function sameOutputs(a: Tensor, b: Tensor): Promise<boolean> {
 }
 
 /** Whether calling again, bare then as models, gives the same outputs as the first calls. */
-async function repeatable(
-  call: (convention: '[x]' | 'x', training: boolean) => Called,
-  bare: Called,
-  model: Called,
-): Promise<boolean> {
+async function repeatable(call: Call, bare: Called, model: Called): Promise<boolean> {
   for (const first of [bare, model]) {
     const again = call(first.record.convention, false);
     if (!again.output || !(await sameOutputs(first.output!, again.output))) return false;
