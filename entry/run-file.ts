@@ -66,44 +66,37 @@ export async function runFileIsolated(
     hooks.onResult?.(r);
   };
 
+  const processHooks: ProcessHooks = {
+    onLoaded: (l, env) => {
+      layer = l;
+      environment = env;
+      if (firstLoad) hooks.onLoaded?.(l, env);
+      firstLoad = false;
+    },
+    onStart: hooks.onStart,
+    onProgress: hooks.onProgress,
+    onResult: record,
+    onOutput: hooks.onOutput,
+  };
   while (true) {
-    const outcome = await runInProcess(slot, clock, { file, options, checkIds: remaining, earlier: results }, options, {
-      onLoaded: (l, env) => {
-        layer = l;
-        environment = env;
-        if (firstLoad) hooks.onLoaded?.(l, env);
-        firstLoad = false;
-      },
-      onStart: hooks.onStart,
-      onProgress: hooks.onProgress,
-      onResult: record,
-      onOutput: hooks.onOutput,
-    });
+    const input = { file, options, checkIds: remaining, earlier: results };
+    const outcome = await runInProcess(slot, clock, input, options, processHooks);
     if (outcome.kind === 'done') break;
     // Only a process that ran other files asks for this; the new one has run none.
     if (outcome.kind === 'fresh-process') continue;
-    if (outcome.kind === 'load-error') {
-      return assembleRun({
+    const run = (loadError?: { message: string }, env = environment) =>
+      assembleRun({
         startedAt,
         options,
         layer,
-        environment: outcome.environment ?? environment,
+        environment: env,
         checks: results,
-        loadError: { message: outcome.message },
+        ...(loadError ? { loadError } : {}),
       });
-    }
+    if (outcome.kind === 'load-error') return run({ message: outcome.message }, outcome.environment ?? environment);
     const id = outcome.current;
     const cause = describeStop(outcome, options, clock);
-    if (!id) {
-      return assembleRun({
-        startedAt,
-        options,
-        layer,
-        environment,
-        checks: results,
-        loadError: { message: `${file}: ${cause.whileLoading}` },
-      });
-    }
+    if (!id) return run({ message: `${file}: ${cause.whileLoading}` });
     for (const r of stoppedCheck(file, options, clock, outcome, id, cause, remaining)) record(r);
     if (remaining.length === 0) break;
   }

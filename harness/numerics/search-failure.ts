@@ -7,7 +7,7 @@
 import { errorText } from '../error-text.ts';
 import fc from 'fast-check';
 import type { LayerUnderTest } from '../layer-under-test.ts';
-import { compareGradients, type Comparison, type ParameterComparison } from './compare-gradients.ts';
+import { compareGradients, type CompareArgs, type Comparison, type ParameterComparison } from './compare-gradients.ts';
 import { caseShape, GradientCaseArbitrary, upstreamValues, type GradientCase } from './gradient-case.ts';
 import { withWeightsRestored } from './preserve-weights.ts';
 
@@ -83,31 +83,10 @@ export async function searchFailure(
       last = drawn;
       return false;
     }
-    // Shrinking: does this smaller case still fail for a parameter that failed? A size the layer
-    // does not accept is not a counterexample. Cheap probes (a missed failure only means a missed
-    // shrink): the elements that failed last time first, no directions unless only one failed.
+    // Shrinking: does this smaller case still fail for a parameter that failed? (compareShrunk)
     if (shrinkPasses > SHRINK_PASS_BUDGET * drawn.comparison.forwardPasses) return true;
-    const previous = last!;
-    const sameShape = caseShape(previous.c).join() === caseShape(c).join();
-    const prefer: Record<string, number[]> = {};
-    let onlyDirections = true;
-    for (const p of previous.comparison.parameters) {
-      const bad = p.points.filter((q) => !q.passed && q.index !== null).map((q) => q.index!);
-      if (bad.length) onlyDirections = false;
-      if (p.role === 'learnable' || sameShape) prefer[p.name] = bad;
-    }
-    let comparison: Comparison;
-    try {
-      comparison = await compareGradients({
-        ...common,
-        exhaustive: false,
-        only: failing,
-        stopAtFirstFailure: true,
-        focus: { prefer, maxCoordinates: SHRINK_COORDINATES, directions: onlyDirections ? 1 : 0 },
-      });
-    } catch {
-      return true;
-    }
+    const comparison = await compareShrunk(common, last!, c, failing);
+    if (!comparison) return true;
     shrinkPasses += comparison.forwardPasses;
     // An input too small for the layer (a 1x1 image into a 2x2 pooling) gives an empty output:
     // whatever its "derivatives" are, it is not a case the layer is meant for.
@@ -123,4 +102,36 @@ export async function searchFailure(
   if (drawnError) throw drawnError instanceof Error ? drawnError : new Error(errorText(drawnError));
   if (!drawn) throw new Error('fast-check drew no case');
   return { drawn, counterexample: last, shrinks: details.numShrinks, caseSeed };
+}
+
+/**
+ * The gradients of a smaller case, probed cheaply (a missed failure only means a missed shrink):
+ * only the parameters that failed, the elements that failed last time first, no directions
+ * unless only directions failed; null when the layer does not take the case.
+ */
+async function compareShrunk(
+  common: Omit<CompareArgs, 'exhaustive'>,
+  previous: CaseComparison,
+  c: GradientCase,
+  failing: string[],
+): Promise<Comparison | null> {
+  const sameShape = caseShape(previous.c).join() === caseShape(c).join();
+  const prefer: Record<string, number[]> = {};
+  let onlyDirections = true;
+  for (const p of previous.comparison.parameters) {
+    const bad = p.points.filter((q) => !q.passed && q.index !== null).map((q) => q.index!);
+    if (bad.length) onlyDirections = false;
+    if (p.role === 'learnable' || sameShape) prefer[p.name] = bad;
+  }
+  try {
+    return await compareGradients({
+      ...common,
+      exhaustive: false,
+      only: failing,
+      stopAtFirstFailure: true,
+      focus: { prefer, maxCoordinates: SHRINK_COORDINATES, directions: onlyDirections ? 1 : 0 },
+    });
+  } catch {
+    return null;
+  }
 }

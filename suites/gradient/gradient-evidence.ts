@@ -27,6 +27,23 @@ export function excess(p: ProbePoint): number {
   return p.tolerance > 0 ? e / p.tolerance : e > 0 ? Infinity : 0;
 }
 
+/** Probes and failures per input scale (`about 1`, `about +10`, ...), in scale order. */
+function probesByScale(
+  pts: readonly ProbePoint[],
+  scaleOfIndex: (index: number) => string,
+): { scale: string; probes: number; failures: number }[] {
+  const scales = new Map<string, { scale: string; probes: number; failures: number }>();
+  for (const p of pts) {
+    if (p.index === null) continue;
+    const scale = scaleOfIndex(p.index);
+    const s = scales.get(scale) ?? { scale, probes: 0, failures: 0 };
+    s.probes++;
+    if (!p.passed) s.failures++;
+    scales.set(scale, s);
+  }
+  return [...scales.values()].sort((a, b) => scaleOrder(a.scale) - scaleOrder(b.scale));
+}
+
 export function summarizeParameter(
   c: ParameterComparison,
   diagnosis: string | null,
@@ -48,17 +65,6 @@ export function summarizeParameter(
     if (!worst || excess(p) > excess(worst)) worst = p;
   }
   const failing = pts.filter((p) => !p.passed);
-  const scales = new Map<string, { scale: string; probes: number; failures: number }>();
-  if (scaleOfIndex) {
-    for (const p of pts) {
-      if (p.index === null) continue;
-      const scale = scaleOfIndex(p.index);
-      const s = scales.get(scale) ?? { scale, probes: 0, failures: 0 };
-      s.probes++;
-      if (!p.passed) s.failures++;
-      scales.set(scale, s);
-    }
-  }
   const ordered = [...failing, ...pts.filter((p) => p.passed)];
   return {
     parameter: c.name,
@@ -69,7 +75,7 @@ export function summarizeParameter(
     directions: pts.filter((p) => p.direction !== null).length,
     failures: failing.length,
     kinks: pts.filter((p) => p.kink).length,
-    scales: [...scales.values()].sort((a, b) => scaleOrder(a.scale) - scaleOrder(b.scale)),
+    scales: scaleOfIndex ? probesByScale(pts, scaleOfIndex) : [],
     forwardPasses: c.forwardPasses,
     maxAbsError: maxAbs,
     maxRelError: maxRel,

@@ -241,26 +241,10 @@ export const gradientsAreNumericallyCorrect: Check = {
     const initial = await checkAt(ctx, 'initial', caseSeed);
     const points = [initial];
     let movedLearnables: MovedLearnablesEvidence | null = null;
-    const initialPassed = initial.parameters.every((p) => p.passed);
-    if (initialPassed && ctx.subject.learnableNames().length > 0) {
-      const moveSeed = deriveSeed(ctx.seed, 'movedLearnables');
-      const movedCaseSeed = deriveSeed(ctx.seed, 'gradientsAreNumericallyCorrect:moved') | 0;
-      const moved = await withMovedLearnables(ctx.subject, moveSeed, async (values) => ({
-        values,
-        result: await checkAt(ctx, 'moved', movedCaseSeed),
-      }));
+    if (initial.parameters.every((p) => p.passed) && ctx.subject.learnableNames().length > 0) {
+      const moved = await checkAtMovedLearnables(ctx);
       points.push(moved.result);
-      movedLearnables = {
-        seed: moveSeed,
-        caseSeed: movedCaseSeed,
-        learnables: moved.values.map((v) => ({
-          parameter: v.name,
-          initial: formatValues(v.initial, MOVED_SHOWN),
-          moved: formatValues(v.moved, MOVED_SHOWN),
-        })),
-        passed: moved.result.parameters.every((p) => p.passed),
-        forwardPasses: moved.result.comparison.forwardPasses,
-      };
+      movedLearnables = moved.evidence;
     }
     const parameters = points.flatMap((p) => p.parameters);
     const deciding = points.find((p) => p.parameters.some((q) => !q.passed)) ?? initial;
@@ -284,8 +268,7 @@ export const gradientsAreNumericallyCorrect: Check = {
     };
     const lines = parameters.map(parameterLine);
     if (movedLearnables) lines.push(`learnables moved to: ${movedLine(movedLearnables.learnables)}`);
-    const failedParams = deciding.parameters.filter((p) => !p.passed);
-    if (failedParams.length === 0) {
+    if (deciding.parameters.every((p) => p.passed)) {
       const names = initial.parameters.map((p) => p.parameter).join(', ');
       const where = movedLearnables ? ' at the initial and at moved learnables' : '';
       return {
@@ -295,43 +278,83 @@ export const gradientsAreNumericallyCorrect: Check = {
         evidence,
       };
     }
-    const first = failedParams.reduce((a, b) => (worstExcess(b) > worstExcess(a) ? b : a));
-    const w = first.worst!;
-    const where = probeName(first.parameter, first.shape, w.index, w.direction);
-    const summary = failedParams
-      .map(
-        (p) =>
-          `${p.parameter} (${p.failures}/${p.coordinates + p.directions} probes${failingScales(p)}${p.diagnosis ? `; ${p.diagnosis}` : ''})`,
-      )
-      .join(', ');
-    const atMoved =
-      deciding.at === 'moved'
-        ? ` with the learnables moved from their initial values (${movedLine(movedLearnables!.learnables)})`
-        : '';
-    const message = `wrong derivative${failedParams.length > 1 ? 's' : ''} for ${summary}: at ${where}${atMoved} expected ${num(w.numeric)} +/- ${num(w.tolerance)} (finite differences), got ${num(w.analytic)}`;
-    if (counterexample) {
-      const cx = counterexample;
-      lines.push(
-        `counterexample after ${cx.shrinks} shrinks: ${cx.probe}: analytic ${num(cx.analytic)}, numeric ${num(cx.numeric)} +/- ${num(cx.tolerance)}`,
-        `  ${cx.description}`,
-      );
-    } else {
-      lines.push(`case: ${describeCase(c, comparison.outputShape)}`);
-    }
-    lines.push(
-      deciding.at === 'initial'
-        ? `the case is drawn by fast-check (seed ${caseSeed}) from --seed ${ctx.seed}: the same --seed replays it and its shrinking`
-        : `the moves (seed ${movedLearnables!.seed}) and the case (fast-check seed ${movedLearnables!.caseSeed}) are drawn from --seed ${ctx.seed}: the same --seed replays them and the shrinking`,
-    );
-    return {
-      status: 'failed',
-      message,
-      details: lines,
-      where: { parameter: first.parameter, ...(w.index !== null ? { index: w.index, position: w.position! } : {}) },
-      evidence,
-    };
+    return failure(ctx, deciding, caseSeed, movedLearnables, lines, evidence);
   },
 };
+
+/** The gradients again with every learnable moved (seeded from --seed), on a case of their own. */
+async function checkAtMovedLearnables(
+  ctx: CheckContext,
+): Promise<{ result: PointResult; evidence: MovedLearnablesEvidence }> {
+  const moveSeed = deriveSeed(ctx.seed, 'movedLearnables');
+  const movedCaseSeed = deriveSeed(ctx.seed, 'gradientsAreNumericallyCorrect:moved') | 0;
+  const moved = await withMovedLearnables(ctx.subject, moveSeed, async (values) => ({
+    values,
+    result: await checkAt(ctx, 'moved', movedCaseSeed),
+  }));
+  return {
+    result: moved.result,
+    evidence: {
+      seed: moveSeed,
+      caseSeed: movedCaseSeed,
+      learnables: moved.values.map((v) => ({
+        parameter: v.name,
+        initial: formatValues(v.initial, MOVED_SHOWN),
+        moved: formatValues(v.moved, MOVED_SHOWN),
+      })),
+      passed: moved.result.parameters.every((p) => p.passed),
+      forwardPasses: moved.result.comparison.forwardPasses,
+    },
+  };
+}
+
+/** The failure: the worst probe of the worst parameter, the counterexample (or the case) and how to replay it. */
+function failure(
+  ctx: CheckContext,
+  deciding: PointResult,
+  caseSeed: number,
+  movedLearnables: MovedLearnablesEvidence | null,
+  lines: string[],
+  evidence: GradientCheckEvidence,
+): CheckOutcome {
+  const { c, comparison, counterexample } = deciding;
+  const failedParams = deciding.parameters.filter((p) => !p.passed);
+  const first = failedParams.reduce((a, b) => (worstExcess(b) > worstExcess(a) ? b : a));
+  const w = first.worst!;
+  const where = probeName(first.parameter, first.shape, w.index, w.direction);
+  const summary = failedParams
+    .map(
+      (p) =>
+        `${p.parameter} (${p.failures}/${p.coordinates + p.directions} probes${failingScales(p)}${p.diagnosis ? `; ${p.diagnosis}` : ''})`,
+    )
+    .join(', ');
+  const atMoved =
+    deciding.at === 'moved'
+      ? ` with the learnables moved from their initial values (${movedLine(movedLearnables!.learnables)})`
+      : '';
+  const message = `wrong derivative${failedParams.length > 1 ? 's' : ''} for ${summary}: at ${where}${atMoved} expected ${num(w.numeric)} +/- ${num(w.tolerance)} (finite differences), got ${num(w.analytic)}`;
+  if (counterexample) {
+    const cx = counterexample;
+    lines.push(
+      `counterexample after ${cx.shrinks} shrinks: ${cx.probe}: analytic ${num(cx.analytic)}, numeric ${num(cx.numeric)} +/- ${num(cx.tolerance)}`,
+      `  ${cx.description}`,
+    );
+  } else {
+    lines.push(`case: ${describeCase(c, comparison.outputShape)}`);
+  }
+  lines.push(
+    deciding.at === 'initial'
+      ? `the case is drawn by fast-check (seed ${caseSeed}) from --seed ${ctx.seed}: the same --seed replays it and its shrinking`
+      : `the moves (seed ${movedLearnables!.seed}) and the case (fast-check seed ${movedLearnables!.caseSeed}) are drawn from --seed ${ctx.seed}: the same --seed replays them and the shrinking`,
+  );
+  return {
+    status: 'failed',
+    message,
+    details: lines,
+    where: { parameter: first.parameter, ...(w.index !== null ? { index: w.index, position: w.position! } : {}) },
+    evidence,
+  };
+}
 
 /** `; failing at inputs about +10 (3 of 6 elements), about +30 (2 of 5)`, or '' when no element probe failed. */
 function failingScales(p: ParameterGradientEvidence): string {

@@ -9,13 +9,17 @@ import type { ClassRun } from './run-input-classes.ts';
 import { HONEST_MARGIN } from './exact-magnitude.ts';
 import { formatNumber } from '../../harness/format-number.ts';
 
-export function gridOutcome(
-  run: ClassRun,
-  what: string,
-  extra: Omit<StabilityGridEvidence, 'kind' | 'grid'> = {},
-): CheckOutcome {
+interface Failure {
+  row: string;
+  col?: StabilityColumn;
+  cell?: StabilityCell;
+  error?: string;
+}
+
+/** Every failing cell or class that threw, and the warnings (honest Infinity, findings at extreme inputs). */
+function findings(run: ClassRun): { failures: Failure[]; warnings: string[] } {
   const { grid } = run;
-  const failures: { row: string; col?: StabilityColumn; cell?: StabilityCell; error?: string }[] = [];
+  const failures: Failure[] = [];
   const warnings = [...run.notes];
   for (const row of grid.rows) {
     if (row.error) failures.push({ row: row.inputClass, error: row.error });
@@ -30,6 +34,16 @@ export function gridOutcome(
       else if (cell.state === 'warning') warnings.push(`${row.inputClass}: ${seenAt(col, cell)}: ${honestText(cell)}`);
     }
   }
+  return { failures, warnings };
+}
+
+export function gridOutcome(
+  run: ClassRun,
+  what: string,
+  extra: Omit<StabilityGridEvidence, 'kind' | 'grid'> = {},
+): CheckOutcome {
+  const { grid } = run;
+  const { failures, warnings } = findings(run);
   const failingClasses = [...new Set(failures.map((f) => f.row))];
   const base = {
     warnings: warnings.length ? warnings : undefined,

@@ -70,45 +70,11 @@ export async function runInputClasses(ctx: CheckContext, probe: Probe): Promise<
       row.error = `${(e as Error)?.message ?? String(e)}`.split('\n')[0]!;
       continue;
     }
-    // Rule (a) of judge-cell.ts: the exact magnitude of each ±Infinity, from the layer's own values
-    // with the input scaled down (every class but `mixed`, where values span 1e-45 to 3.4e38).
-    const magnitudes = new Map<string, Map<number, number>>();
-    if (c.id !== 'mixed' && Object.values(main.values).some((v) => hasInfinity(v))) {
-      const scaled = new Map<number, Promise<Computed>>();
-      const at = (s: number) => {
-        if (!scaled.has(s))
-          scaled.set(
-            s,
-            compute(
-              tf,
-              probe,
-              c,
-              data.map((v) => v * s),
-              shape,
-            ),
-          );
-        return scaled.get(s)!;
-      };
-      for (const col of probe.columns) {
-        const values = main.values[col.key];
-        if (!values || !hasInfinity(values)) continue;
-        const targets = infinityIndices(values);
-        try {
-          magnitudes.set(col.key, await estimateMagnitudes(async (s) => (await at(s)).values[col.key]!, targets));
-        } catch {
-          // The layer threw at a smaller input: no estimate, so its Infinity counts as a defect.
-        }
-      }
-    }
-    // Rule (a') of judge-cell.ts, `mixed` only: with non-finite values somewhere and huge values in the input, run again without them.
-    let counterfactual: Computed | undefined;
-    if (c.id === 'mixed' && holdsHuge(data, c.honest.from) && Object.values(main.values).some((v) => hasNonFinite(v))) {
-      try {
-        counterfactual = await compute(tf, probe, c, withoutHuge(data, c.honest.from), shape);
-      } catch {
-        counterfactual = undefined;
-      }
-    }
+    const magnitudes =
+      c.id === 'mixed'
+        ? new Map<string, Map<number, number>>()
+        : await infinityMagnitudes(tf, probe, c, data, shape, main);
+    const counterfactual = c.id === 'mixed' ? await withoutHugeValues(tf, probe, c, data, shape, main) : undefined;
     for (const col of probe.columns) {
       const values = main.values[col.key];
       const colShape = main.shapes[col.key];
@@ -129,6 +95,65 @@ export async function runInputClasses(ctx: CheckContext, probe: Probe): Promise<
     }
   }
   return { grid: { backend: ctx.backend, columns: probe.columns, rows }, notes };
+}
+
+/**
+ * Rule (a) of judge-cell.ts: the exact magnitude of each ±Infinity, from the layer's own values
+ * with the input scaled down (every class but `mixed`, where values span 1e-45 to 3.4e38).
+ */
+async function infinityMagnitudes(
+  tf: CheckContext['tf'],
+  probe: Probe,
+  c: InputClass,
+  data: Float32Array,
+  shape: number[],
+  main: Computed,
+): Promise<Map<string, Map<number, number>>> {
+  const magnitudes = new Map<string, Map<number, number>>();
+  if (!Object.values(main.values).some((v) => hasInfinity(v))) return magnitudes;
+  const scaled = new Map<number, Promise<Computed>>();
+  const at = (s: number) => {
+    if (!scaled.has(s))
+      scaled.set(
+        s,
+        compute(
+          tf,
+          probe,
+          c,
+          data.map((v) => v * s),
+          shape,
+        ),
+      );
+    return scaled.get(s)!;
+  };
+  for (const col of probe.columns) {
+    const values = main.values[col.key];
+    if (!values || !hasInfinity(values)) continue;
+    const targets = infinityIndices(values);
+    try {
+      magnitudes.set(col.key, await estimateMagnitudes(async (s) => (await at(s)).values[col.key]!, targets));
+    } catch {
+      // The layer threw at a smaller input: no estimate, so its Infinity counts as a defect.
+    }
+  }
+  return magnitudes;
+}
+
+/** Rule (a') of judge-cell.ts, `mixed` only: with non-finite values somewhere and huge values in the input, run again without them. */
+async function withoutHugeValues(
+  tf: CheckContext['tf'],
+  probe: Probe,
+  c: InputClass,
+  data: Float32Array,
+  shape: number[],
+  main: Computed,
+): Promise<Computed | undefined> {
+  if (!holdsHuge(data, c.honest.from) || !Object.values(main.values).some((v) => hasNonFinite(v))) return undefined;
+  try {
+    return await compute(tf, probe, c, withoutHuge(data, c.honest.from), shape);
+  } catch {
+    return undefined;
+  }
 }
 
 interface Computed {

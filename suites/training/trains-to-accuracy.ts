@@ -16,6 +16,7 @@ import { BackendUnavailableError, useBackend } from '../../harness/backends.ts';
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import { tf } from '../../harness/tf.ts';
+import { errorText } from '../../harness/error-text.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import type { TrainingEvidence, TrainsToAccuracyEvidence } from '../../harness/evidence/index.ts';
 import { LayerBuildError, runTraining } from '../../reference-layers/training/run-training.ts';
@@ -74,98 +75,125 @@ export const trainsToAccuracy: Check = {
       throw e;
     }
     const setting = epochs >= FULL_SETTING.epochs && trainSize >= FULL_SETTING.trainSize ? 'full' : 'shortened';
-    const floor = setting === 'full' ? FLOOR_FULL : FLOOR_SHORTENED;
-    const margin = setting === 'full' ? MARGIN_FULL : MARGIN_SHORTENED;
     const what = `${epochs} epoch${epochs === 1 ? '' : 's'} of ${trainSize} digits, tested on ${testSize}, seed ${ctx.seed}, ${backend.name}`;
     try {
-      const subjectIsReference = isReferenceElu(ctx.subject.fresh(ctx.seed));
-      const workers = ctx.options.trainWorkers;
-      const key = { seed: ctx.seed, epochs, trainSize, testSize, backend: backend.name };
-      const onDisk = readReference(key);
-      // Both networks at once when both must train on the CPU and there are workers for both.
-      const side =
-        !subjectIsReference && !onDisk && workers >= 2 && (backend.name === 'wasm' || backend.name === 'cpu');
-      // Starting a helper thread (its own TensorFlow.js and wasm) takes seconds: worth it for long runs only.
-      const iterations = epochs * Math.floor(trainSize / 128);
-      const perRun = (n: number) => (iterations >= MIN_PARALLEL_ITERATIONS ? n : 1);
-      const referenceWorkers = perRun(side ? Math.floor(workers / 2) : workers);
-      const referencePromise = referenceRun(ctx, backend.name, backend.device ?? backend.name, {
-        onDisk,
-        workers: referenceWorkers,
-        inWorker: side,
-      });
-      // Settled below; until then a failure here must not go unhandled while the subject trains.
-      referencePromise.catch(() => {});
-      let subject: TrainingEvidence | undefined;
-      if (!subjectIsReference) {
-        try {
-          subject = await runTraining({
-            layer: () => ctx.subject.fresh(ctx.seed),
-            layerName: ctx.subject.layer.getClassName(),
-            layerSpec: fileSpec(ctx),
-            seed: ctx.seed,
-            epochs,
-            trainSize,
-            testSize,
-            device: backend.device,
-            out: (line) => ctx.progress(`layer under test: ${line}`),
-            live: false,
-            workers: perRun(side ? workers - Math.floor(workers / 2) : workers),
-          });
-        } catch (e) {
-          if (e instanceof LayerBuildError) {
-            return {
-              status: 'skipped',
-              message: `the layer cannot take the seed network's [N, 24, 24, 20] input: ${e.message}`,
-            };
-          }
-          return {
-            status: 'failed',
-            message: `training the seed network with the layer threw: ${(e as Error).message} (${what})`,
-          };
-        }
-      }
-      const reference = await referencePromise;
-      subject ??= reference;
-      const evidence: TrainsToAccuracyEvidence = {
-        kind: 'training',
-        subject,
-        reference,
-        floor,
-        margin,
-        setting,
-        subjectIsReference,
-      };
-      const acc = subject.testAccuracy;
-      const need = reference.testAccuracy - margin;
-      const stopped = subject.stopped ? `; training stopped: ${subject.stopped}` : '';
-      if (acc >= floor && acc >= need) {
-        return {
-          status: 'passed',
-          message: `test accuracy ${pct(acc)}, reference ELU ${pct(reference.testAccuracy)} (floor ${pct(floor)}, margin ${Math.round(margin * 100)} points; ${what})`,
-          evidence,
-        };
-      }
-      const reasons = [
-        ...(acc < floor ? [`below the ${setting === 'full' ? '' : 'shortened-run '}floor ${pct(floor)}`] : []),
-        ...(acc < need
-          ? [`more than ${Math.round(margin * 100)} points below the reference ELU's ${pct(reference.testAccuracy)}`]
-          : []),
-      ];
-      return {
-        status: 'failed',
-        message: `expected test accuracy >= ${pct(Math.max(floor, need))}, got ${pct(acc)}: ${reasons.join(' and ')} (${what})${stopped}`,
-        details: [
-          `per-class accuracy: ${subject.perClassAccuracy.map((v, c) => `${c}: ${v === null ? '-' : pct(v)}`).join(', ')}`,
-          `final mini-batch loss ${subject.curve.loss[subject.curve.loss.length - 1] ?? 'not finite'}, test loss ${subject.testLoss === null ? 'not finite' : subject.testLoss.toFixed(4)}`,
-        ],
-        evidence,
-      };
+      const runs = await trainBoth(ctx, backend, what);
+      if ('status' in runs) return runs;
+      return verdict(runs, setting, what);
     } finally {
       if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
     }
   },
 };
+
+interface Runs {
+  subject: TrainingEvidence;
+  reference: TrainingEvidence;
+  subjectIsReference: boolean;
+}
+
+/**
+ * The layer's network and the reference ELU's: both at once when both must train on the CPU and
+ * there are workers for both; the reference from a cache when it can be. An outcome when the
+ * layer's network could not train.
+ */
+async function trainBoth(
+  ctx: CheckContext,
+  backend: Awaited<ReturnType<typeof useBackend>>,
+  what: string,
+): Promise<Runs | CheckOutcome> {
+  const backendName = backend.name;
+  const { epochs, trainSize, testSize } = ctx.options;
+  const subjectIsReference = isReferenceElu(ctx.subject.fresh(ctx.seed));
+  const workers = ctx.options.trainWorkers;
+  const onDisk = readReference({ seed: ctx.seed, epochs, trainSize, testSize, backend: backendName });
+  const side = !subjectIsReference && !onDisk && workers >= 2 && (backendName === 'wasm' || backendName === 'cpu');
+  // Starting a helper thread (its own TensorFlow.js and wasm) takes seconds: worth it for long runs only.
+  const iterations = epochs * Math.floor(trainSize / 128);
+  const perRun = (n: number) => (iterations >= MIN_PARALLEL_ITERATIONS ? n : 1);
+  const referencePromise = referenceRun(ctx, backendName, backend.device ?? backendName, {
+    onDisk,
+    workers: perRun(side ? Math.floor(workers / 2) : workers),
+    inWorker: side,
+  });
+  // Settled below; until then a failure here must not go unhandled while the subject trains.
+  referencePromise.catch(() => {});
+  let subject: TrainingEvidence | undefined;
+  if (!subjectIsReference) {
+    try {
+      subject = await runTraining({
+        layer: () => ctx.subject.fresh(ctx.seed),
+        layerName: ctx.subject.layer.getClassName(),
+        layerSpec: fileSpec(ctx),
+        seed: ctx.seed,
+        epochs,
+        trainSize,
+        testSize,
+        device: backend.device,
+        out: (line) => ctx.progress(`layer under test: ${line}`),
+        live: false,
+        workers: perRun(side ? workers - Math.floor(workers / 2) : workers),
+      });
+    } catch (e) {
+      if (e instanceof LayerBuildError) {
+        return {
+          status: 'skipped',
+          message: `the layer cannot take the seed network's [N, 24, 24, 20] input: ${e.message}`,
+        };
+      }
+      return {
+        status: 'failed',
+        message: `training the seed network with the layer threw: ${errorText(e)} (${what})`,
+      };
+    }
+  }
+  const reference = await referencePromise;
+  return { subject: subject ?? reference, reference, subjectIsReference };
+}
+
+/** Passed when the layer's test accuracy reaches the floor and is within the margin of the reference ELU's. */
+function verdict(
+  { subject, reference, subjectIsReference }: Runs,
+  setting: 'full' | 'shortened',
+  what: string,
+): CheckOutcome {
+  const floor = setting === 'full' ? FLOOR_FULL : FLOOR_SHORTENED;
+  const margin = setting === 'full' ? MARGIN_FULL : MARGIN_SHORTENED;
+  const evidence: TrainsToAccuracyEvidence = {
+    kind: 'training',
+    subject,
+    reference,
+    floor,
+    margin,
+    setting,
+    subjectIsReference,
+  };
+  const acc = subject.testAccuracy;
+  const need = reference.testAccuracy - margin;
+  const stopped = subject.stopped ? `; training stopped: ${subject.stopped}` : '';
+  if (acc >= floor && acc >= need) {
+    return {
+      status: 'passed',
+      message: `test accuracy ${pct(acc)}, reference ELU ${pct(reference.testAccuracy)} (floor ${pct(floor)}, margin ${Math.round(margin * 100)} points; ${what})`,
+      evidence,
+    };
+  }
+  const reasons = [
+    ...(acc < floor ? [`below the ${setting === 'full' ? '' : 'shortened-run '}floor ${pct(floor)}`] : []),
+    ...(acc < need
+      ? [`more than ${Math.round(margin * 100)} points below the reference ELU's ${pct(reference.testAccuracy)}`]
+      : []),
+  ];
+  return {
+    status: 'failed',
+    message: `expected test accuracy >= ${pct(Math.max(floor, need))}, got ${pct(acc)}: ${reasons.join(' and ')} (${what})${stopped}`,
+    details: [
+      `per-class accuracy: ${subject.perClassAccuracy.map((v, c) => `${c}: ${v === null ? '-' : pct(v)}`).join(', ')}`,
+      `final mini-batch loss ${subject.curve.loss[subject.curve.loss.length - 1] ?? 'not finite'}, test loss ${subject.testLoss === null ? 'not finite' : subject.testLoss.toFixed(4)}`,
+    ],
+    evidence,
+  };
+}
 
 /**
  * The reference ELU's run for this seed, setting and backend: from this process's cache, else
