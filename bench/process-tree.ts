@@ -9,7 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
 const TICKS = 100;
 
-interface Proc {
+export interface Proc {
+  /** R, S, D, Z (ended, not yet reaped: holds no memory and runs nothing), ... */
+  state: string;
   ppid: number;
   /** utime + stime, in ticks. */
   cpuTicks: number;
@@ -18,7 +20,8 @@ interface Proc {
   start: string;
 }
 
-function readProcs(): Map<number, Proc> {
+/** Every process on the machine, by pid. */
+export function readProcs(): Map<number, Proc> {
   const out = new Map<number, Proc>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -28,6 +31,7 @@ function readProcs(): Map<number, Proc> {
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1] ?? 0);
       out.set(Number(name), {
+        state: rest[0]!,
         ppid: Number(rest[1]),
         cpuTicks: Number(rest[11]) + Number(rest[12]),
         rssKb: rss,
@@ -52,10 +56,7 @@ export function sampleTree(root: number, everyMs = 100): { stop: () => TreeFigur
   const seen = new Map<string, { pid: number; cpuTicks: number; rssKb: number }>();
   const sample = () => {
     const procs = readProcs();
-    const tree = [root];
-    for (let i = 0; i < tree.length; i++)
-      for (const [pid, p] of procs) if (p.ppid === tree[i] && !tree.includes(pid)) tree.push(pid);
-    for (const pid of tree) {
+    for (const pid of descendants(procs, root)) {
       const p = procs.get(pid);
       if (!p) continue;
       const key = `${pid}:${p.start}`;
@@ -79,4 +80,12 @@ export function sampleTree(root: number, everyMs = 100): { stop: () => TreeFigur
       };
     },
   };
+}
+
+/** `top` and every process below it that is still in `procs`. */
+export function descendants(procs: Map<number, Proc>, top: number): number[] {
+  const found = [top];
+  for (let i = 0; i < found.length; i++)
+    for (const [pid, p] of procs) if (p.ppid === found[i] && !found.includes(pid)) found.push(pid);
+  return found.filter((pid) => procs.has(pid));
 }

@@ -15,11 +15,12 @@
  * Prints one JSON line at the end; exit code 1 if any expectation failed.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../harness/result.ts';
+import { descendants, readProcs } from './process-tree.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (flag: string, fallback: string) => {
@@ -145,37 +146,6 @@ for (let n = 0; n < 40; n++) {
   files.push({ file, kind });
 }
 const reportDir = path.join(dir, 'reports');
-
-// The process tree, from /proc: pid -> parent, resident kB, start time (to tell a reused pid).
-interface Proc {
-  /** R, S, D, Z (ended, not yet reaped: holds no memory and runs nothing), ... */
-  state: string;
-  ppid: number;
-  rssKb: number;
-  start: string;
-}
-function readProcs(): Map<number, Proc> {
-  const out = new Map<number, Proc>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const status = readFileSync(`/proc/${name}/status`, 'utf8');
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      out.set(Number(name), { state: rest[0]!, ppid: Number(rest[1]), rssKb: rss, start: rest[19]! });
-    } catch {
-      // ended while read
-    }
-  }
-  return out;
-}
-function descendants(procs: Map<number, Proc>, top: number): number[] {
-  const found = [top];
-  for (let i = 0; i < found.length; i++)
-    for (const [pid, p] of procs) if (p.ppid === found[i] && !found.includes(pid)) found.push(pid);
-  return found.filter((pid) => procs.has(pid));
-}
 
 const loadBefore = loadavg();
 const started = performance.now();
