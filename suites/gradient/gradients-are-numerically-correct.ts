@@ -273,7 +273,7 @@ export const gradientsAreNumericallyCorrect: Check = {
       const where = movedLearnables ? ' at the initial and at moved learnables' : '';
       return {
         status: 'passed',
-        message: `derivatives of ${names} match finite differences${where} at ${probes} probes (${kinks} kinks, ${forwardPasses} forward passes)`,
+        message: `derivatives of ${names} match finite differences${where} at ${probes} probes (${kinks} kink${kinks === 1 ? '' : 's'}, ${forwardPasses} forward passes)`,
         details: lines,
         evidence,
       };
