@@ -30,9 +30,13 @@ import { renderIndex, WRITERS } from './index.ts';
 const STAGING = /^\.check-layer-staging-(\d+)$/;
 const stagingName = (pid: number) => `.check-layer-staging-${pid}`;
 
-/** A file-name stem per layer file, unique within the run: `elu-layer`, `elu-layer-2`. */
-export function reportStems(files: string[]): string[] {
-  const seen = new Map<string, number>();
+/**
+ * A file-name stem per layer file, unique within the run and apart from the set's own files
+ * (`taken`: `index` for the index page, `junit` for a merged JUnit file): `elu-layer`,
+ * `elu-layer-2`; a layer file `index.ts` beside the index page gets `index-2`.
+ */
+export function reportStems(files: string[], taken: readonly string[] = []): string[] {
+  const seen = new Map<string, number>(taken.map((t) => [t, 1]));
   return files.map((f) => {
     const base =
       path
@@ -99,7 +103,12 @@ function writeReportSet(
 ): WrittenReports {
   prepareReportDir(reportDir);
   removeStaleStaging(reportDir);
-  const stems = reportStems(runs.map((r) => r.layer.file));
+  const withIndex = runs.length > 1 || more.index === true;
+  const taken = [...(withIndex ? ['index'] : []), ...(more.files ?? []).map((f) => f.name.replace(/\.[^.]*$/, ''))];
+  const stems = reportStems(
+    runs.map((r) => r.layer.file),
+    taken,
+  );
   const written: WrittenReports = { perRun: [] };
   const files: { name: string; text: string }[] = [];
   runs.forEach((run, i) => {
@@ -112,7 +121,7 @@ function writeReportSet(
     }
     written.perRun.push(perRun);
   });
-  if (runs.length > 1 || more.index) {
+  if (withIndex) {
     const index = 'index.html';
     const text = renderIndex(
       runs.map((run, i) => ({
