@@ -32,8 +32,8 @@ const stagingName = (pid: number) => `.check-layer-staging-${pid}`;
 
 /**
  * A file-name stem per layer file, unique within the run and apart from the set's own files
- * (`taken`: `index` for the index page, `junit` for a merged JUnit file): `elu-layer`,
- * `elu-layer-2`; a layer file `index.ts` beside the index page gets `index-2`.
+ * (`taken`: `index` beside the index page): `elu-layer`, `elu-layer-2`; a layer file
+ * `index.ts` beside the index page gets `index-2`.
  */
 export function reportStems(files: string[], taken: readonly string[] = []): string[] {
   const seen = new Map<string, number>(taken.map((t) => [t, 1]));
@@ -104,7 +104,11 @@ function writeReportSet(
   prepareReportDir(reportDir);
   removeStaleStaging(reportDir);
   const withIndex = runs.length > 1 || more.index === true;
-  const taken = [...(withIndex ? ['index'] : []), ...(more.files ?? []).map((f) => f.name.replace(/\.[^.]*$/, ''))];
+  // Stems whose report would land on one of the set's own files (index.html; merge-reports' junit.xml
+  // cannot: layer JUnit files end in .junit.xml).
+  const ownFiles = [...(withIndex ? ['index.html'] : []), ...(more.files ?? []).map((f) => f.name)];
+  const extensions = formats.map((f) => WRITERS[f].extension);
+  const taken = ownFiles.flatMap((n) => extensions.filter((e) => n.endsWith(e)).map((e) => n.slice(0, -e.length)));
   const stems = reportStems(
     runs.map((r) => r.layer.file),
     taken,
