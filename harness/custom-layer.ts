@@ -312,9 +312,9 @@ export abstract class CustomLayer extends tf.layers.Layer {
 
 /** Outputs as a list, checked: a Tensor, or a non-empty list of Tensors. */
 function outputsOf(r: unknown, memory: Tensor | Tensor[] | undefined, what: string): ForwardOutputs {
-  if (r instanceof tf.Tensor) return { Zs: [r], memory, listed: false };
+  if (r instanceof tf.Tensor) return { Zs: [r as Tensor], memory, listed: false };
   if (Array.isArray(r) && r.length > 0 && r.every((z) => z instanceof tf.Tensor))
-    return { Zs: r, memory, listed: true };
+    return { Zs: r as Tensor[], memory, listed: true };
   throw new ContractError(`${what} must return a Tensor or a non-empty list of Tensors (one per output)`);
 }
 
