@@ -4,9 +4,12 @@
  * shape check fails on it, and the failure names the input or output ("input 2", "output 2") in
  * its message and in `where`.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHECK_OPTIONS } from '../../harness/check.ts';
-import { CustomLayer, type BackwardResult } from '../../harness/custom-layer.ts';
+import { CustomLayer, type MultiBackwardResult } from '../../harness/custom-layer.ts';
 import { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import type { CheckResult } from '../../harness/result.ts';
 import { runChecks } from '../../harness/run-checks.ts';
@@ -98,7 +101,7 @@ class SumAndProduct extends CustomLayer {
   predict(A: Tensor, B: Tensor): Tensor[] {
     return tf.tidy(() => [tf.add(A, tf.mul(this.learnables['w']!, B)), tf.mul(A, B)]);
   }
-  override backward(Xs: Tensor[], _Zs: Tensor[], dLdZs: Tensor[]): BackwardResult {
+  override backward(Xs: Tensor[], _Zs: Tensor[], dLdZs: Tensor[]): MultiBackwardResult {
     return tf.tidy(() => {
       const [A, B] = Xs as [Tensor, Tensor];
       const [d1, d2] = dLdZs as [Tensor, Tensor];
@@ -213,9 +216,9 @@ class SplitDeclaresOne extends SplitChannels {
 /** backward returns a derivative for the first input only. */
 class BackwardTooFew extends SumAndProduct {
   static override className = 'BackwardTooFewShapeTest';
-  override backward(Xs: Tensor[], Zs: Tensor[], dLdZs: Tensor[]): BackwardResult {
+  override backward(Xs: Tensor[], Zs: Tensor[], dLdZs: Tensor[]): MultiBackwardResult {
     const r = super.backward(Xs, Zs, dLdZs);
-    const [first, second] = r.dLdX as Tensor[];
+    const [first, second] = r.dLdX;
     second!.dispose();
     return { dLdX: [first!], dLdLearnables: r.dLdLearnables };
   }
@@ -268,7 +271,7 @@ class MixesSecondInput extends tf.layers.Layer {
 /** backward's derivative for input 2 is summed over the batch (the shape of a per-channel parameter). */
 class SecondDerivativeSummed extends SumAndProduct {
   static override className = 'SecondDerivativeSummedShapeTest';
-  override backward(Xs: Tensor[], Zs: Tensor[], dLdZs: Tensor[]): BackwardResult {
+  override backward(Xs: Tensor[], Zs: Tensor[], dLdZs: Tensor[]): MultiBackwardResult {
     const r = super.backward(Xs, Zs, dLdZs);
     const [dA, dB] = r.dLdX as [Tensor, Tensor];
     const summed = tf.sum(dB, 0);
@@ -359,7 +362,8 @@ const BROKEN: Broken[] = [
       [3, 4],
     ],
     check: 'functionSyntaxesAreCorrect',
-    message: /1.*2|2.*1/,
+    message:
+      /^BackwardTooFewShapeTest\.backward returned 1 input derivative in dLdX but the layer takes 2 inputs; return one per input/,
   },
   {
     name: 'predict(A) for a layer with two inputs',
@@ -440,5 +444,64 @@ describe('shape suite, several inputs or outputs: each broken layer fails its ow
       results.filter((r) => r.id !== check && r.status === 'failed'),
       summary(results),
     ).toEqual([]);
+  });
+});
+
+/**
+ * The fixtures of fixtures/multi-io/ (the issue's and more) through the shape suite, by what each
+ * file's header says: "Correct, passes every check" passes all of it; "Must be caught by <id>" with
+ * a shape check's id fails that check and no other; one caught elsewhere (the gradient checks)
+ * fails no shape check.
+ */
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/multi-io');
+const fixtureFiles = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+  .map((file) => {
+    const head = readFileSync(path.join(FIXTURES, file), 'utf8');
+    const target = /Must be caught by (\w+)/.exec(head)?.[1];
+    const shapeTarget = shapeChecks.some((c) => c.id === target) ? target : undefined;
+    return { file, correct: head.startsWith('// Correct, passes every check'), shapeTarget };
+  });
+
+describe('shape suite on fixtures/multi-io', () => {
+  it("finds the issue's fixtures", () => {
+    expect(fixtureFiles.map((f) => f.file)).toEqual(
+      expect.arrayContaining([
+        'gated-residual.ts',
+        'gated-residual-wrong-dA.ts',
+        'attention.ts',
+        'attention-wrong-softmax-jacobian.ts',
+        'split.ts',
+        'split-one-output-shape.ts',
+      ]),
+    );
+    expect(fixtureFiles.find((f) => f.file === 'split-one-output-shape.ts')!.shapeTarget).toBe(
+      'outputShapeMatchesComputeOutputShape',
+    );
+  });
+
+  it.each(fixtureFiles)('$file', async ({ file, correct, shapeTarget }) => {
+    const m = (await import(`../../fixtures/multi-io/${file}`)) as {
+      default: () => unknown;
+      inputSize: number[] | number[][];
+    };
+    const results = await run(m.default, m.inputSize);
+    const failed = results.filter((r) => r.status === 'failed').map((r) => r.id);
+    if (correct) {
+      for (const r of results) expect(r.status, `${r.id}: ${r.message}\n\n${summary(results)}`).toBe('passed');
+    } else {
+      expect(failed, summary(results)).toEqual(shapeTarget ? [shapeTarget] : []);
+    }
+  });
+
+  it('the issue\'s broken split: "returns 2 outputs; computeOutputShape declares 1"', async () => {
+    const m = (await import('../../fixtures/multi-io/split-one-output-shape.ts')) as {
+      default: () => unknown;
+      inputSize: number[];
+    };
+    const r = (await run(m.default, m.inputSize)).find((x) => x.id === 'outputShapeMatchesComputeOutputShape')!;
+    expect(r.message).toBe(
+      'call (training: false) returns 2 outputs; computeOutputShape declares 1 (computeOutputShape([2,4,4,6]) returned [2,4,4,2]): return a list of 2 shapes, one per output, here [[2,4,4,2],[2,4,4,4]]',
+    );
   });
 });
