@@ -164,13 +164,13 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
   return grown.result ? { ...grown.result, resolution: first.resolution, evaluations } : { ...first, evaluations };
 }
 
-/** Largest |Z_i(+2h) - Z_i(-2h)| in ulps of max(|Z_i|, the output's floor). */
+/** Largest |Z_i(+2h) - Z_i(-2h)| in ulps of max(|Z_i|, its output's floor). */
 export function resolutionOf(base: LossBase, zMinus: Float32Array, zPlus: Float32Array): number {
   let worst = 0;
   for (let i = 0; i < zPlus.length; i++) {
     const d = Math.abs(zPlus[i]! - zMinus[i]!);
     if (d === 0) continue;
-    const r = d / ulp32(Math.max(Math.abs(base.z0[i]!), base.zFloor));
+    const r = d / ulp32(Math.max(Math.abs(base.z0[i]!), base.zFloor[i]!));
     if (!(r <= worst)) worst = r;
   }
   return worst;
