@@ -74,6 +74,8 @@ export interface LossDifferences {
   dL: number[];
   /** The same with dLdZ restricted to the first observation. */
   dLFirst: number[];
+  /** With several outputs: the same with dLdZ restricted to each output (dLByOutput[k][evaluation]); null for one. */
+  dLByOutput: number[][] | null;
   /**
    * Estimated standard deviation of the rounding noise of one L evaluation, over the output
    * elements the perturbation changed: the larger of a model (ROUNDINGS_PER_OUTPUT float32
@@ -129,13 +131,14 @@ export function lossDifferences(
   const d = differences(base, zs);
   const zFloor = floor === 'changed' ? changedFloor(base, d) : base.zFloor;
   const n = noiseAndKinks(base, offsets, zs, central, outer, d, zFloor, floor === 'output');
-  return { dL: d.dL, dLFirst: d.dLFirst, changed: d.changedIndex.length, ...n };
+  return { dL: d.dL, dLFirst: d.dLFirst, dLByOutput: d.dLByOutput, changed: d.changedIndex.length, ...n };
 }
 
 interface Differences {
   /** L(point k) - L(0), over the whole batch and over the first observation. */
   dL: number[];
   dLFirst: number[];
+  dLByOutput: number[][] | null;
   /** The output elements that changed, and the largest magnitude each took. */
   changedIndex: number[];
   changedMagnitude: number[];
@@ -146,6 +149,8 @@ function differences(base: LossBase, zs: readonly Float32Array[]): Differences {
   const { g, z0, firstObservation } = base;
   const dL = new Array<number>(zs.length).fill(0);
   const dLFirst = new Array<number>(zs.length).fill(0);
+  const dLByOutput =
+    base.outputs > 1 ? Array.from({ length: base.outputs }, () => new Array<number>(zs.length).fill(0)) : null;
   const changedIndex: number[] = [];
   const changedMagnitude: number[] = [];
   for (let i = 0; i < z0.length; i++) {
@@ -159,6 +164,10 @@ function differences(base: LossBase, zs: readonly Float32Array[]): Differences {
         const d = (zk - base0) * g[i]!;
         dL[k] = (dL[k] ?? 0) + d;
         if (firstObservation[i]) dLFirst[k] = (dLFirst[k] ?? 0) + d;
+        if (dLByOutput) {
+          const o = dLByOutput[base.outputOf[i]!]!;
+          o[k] = o[k]! + d;
+        }
         const a = Math.abs(zk);
         if (a > mag) mag = a;
       }
@@ -168,7 +177,7 @@ function differences(base: LossBase, zs: readonly Float32Array[]): Differences {
       changedMagnitude.push(mag);
     }
   }
-  return { dL, dLFirst, changedIndex, changedMagnitude };
+  return { dL, dLFirst, dLByOutput, changedIndex, changedMagnitude };
 }
 
 /** The `changed` noise floor, by changed element (index into d.changedIndex): a quarter of the RMS of the elements this probe changes in its output. */

@@ -41,7 +41,8 @@ import {
 import { DIRECTION_STEP, STEP } from '../../harness/numerics/step.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
-import { diagnose, diagnosisKind } from './diagnose.ts';
+import { diagnose, diagnosisKind, outputsOfDiagnosis } from './diagnose.ts';
+import { outputLabel } from '../../harness/io-labels.ts';
 import { inputWhere } from './gradient-inputs.ts';
 import {
   excess,
@@ -97,22 +98,32 @@ async function diagnoses(
   const out = new Map<string, string | null>();
   const failed = failedParameters(comparison);
   if (failed.length === 0) return out;
-  let doubled: Record<string, Float32Array> | null = null;
   const Xs = tensorsOf(caseArgs(c).xs, caseShapes(c));
   const { outputShapes } = comparison;
-  const dLdZs = tensorsOf(
-    splitByShapes(
-      comparison.g.map((v) => 2 * v),
+  const m = outputShapes.length;
+  const g = splitByShapes(comparison.g, outputShapes);
+  /** The analytic derivatives for dLdZ on output k times factor(k); null if the layer throws. */
+  const analyticFor = async (factor: (k: number) => number) => {
+    const dLdZs = tensorsOf(
+      g.map((gk, k) => gk.map((v) => factor(k) * v)),
       outputShapes,
-    ),
-    outputShapes,
-  );
+    );
+    try {
+      return await analyticGradients(ctx.subject, Xs, dLdZs);
+    } catch {
+      return null;
+    } finally {
+      tf.dispose(dLdZs);
+    }
+  };
+  let doubled: Record<string, Float32Array> | null;
+  const byOutput: { label: string; values: Record<string, Float32Array> | null }[] = [];
   try {
-    doubled = await analyticGradients(ctx.subject, Xs, dLdZs);
-  } catch {
-    doubled = null;
+    doubled = await analyticFor(() => 2);
+    for (let k = 0; m > 1 && k < m; k++)
+      byOutput.push({ label: outputLabel(k, m), values: await analyticFor((j) => (j === k ? 1 : 0)) });
   } finally {
-    tf.dispose([...Xs, ...dLdZs]);
+    tf.dispose(Xs);
   }
   for (const p of failed) {
     out.set(
@@ -123,6 +134,10 @@ async function diagnoses(
         batch: c.batch,
         analytic: comparison.analytic[p.name]!,
         analyticDoubled: doubled?.[p.name] ?? null,
+        analyticByOutput:
+          byOutput.length > 0 && byOutput.every((o) => o.values?.[p.name])
+            ? byOutput.map((o) => ({ label: o.label, values: o.values![p.name]! }))
+            : null,
       }),
     );
   }
@@ -376,6 +391,7 @@ function failure(
       parameter: first.parameter,
       ...(w.index !== null ? { index: w.index, position: w.position! } : {}),
       ...inputWhere(ctx, first.parameter),
+      ...(outputsOfDiagnosis(first.diagnosis).length === 1 ? { output: outputsOfDiagnosis(first.diagnosis)[0]! } : {}),
     },
     evidence,
   };
