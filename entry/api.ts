@@ -10,6 +10,7 @@
  * class) cannot be moved to another process: it runs here, in the caller's thread, where a layer
  * that never returns hangs the caller.
  */
+import type { InputSize } from '../harness/options.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LayerLoadError, UsageError } from '../harness/errors.ts';
@@ -38,7 +39,7 @@ export interface CheckLayerOptions extends Partial<ApiOptionValues> {
    * Size of one observation, e.g. [24, 24, 20]. Required for a layer given as a value; a layer
    * file's `inputSize` export is used when it is not given.
    */
-  inputSize?: number[];
+  inputSize?: InputSize;
   /** A layer given as a value: shown as its file in reports. */
   name?: string;
   /** Progress lines of long checks (training). */

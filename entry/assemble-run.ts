@@ -1,4 +1,5 @@
 /** Assembles a RunResult from its parts; no TensorFlow.js here (the CLI's main thread uses it). */
+import { inputSizesOf, type InputSize } from '../harness/options.ts';
 import type { RunOptions } from '../harness/options.ts';
 import {
   REPORT_SCHEMA_VERSION,
@@ -11,7 +12,8 @@ import {
 import { TOOL_VERSION } from '../harness/version.ts';
 import { capText } from '../harness/cap-text.ts';
 
-export function unknownLayer(file: string, exportName: string, inputSize: number[] | null): LayerInfo {
+export function unknownLayer(file: string, exportName: string, size: InputSize | null): LayerInfo {
+  const sizes = size ? inputSizesOf(size) : null;
   return {
     file,
     exportName,
@@ -20,7 +22,8 @@ export function unknownLayer(file: string, exportName: string, inputSize: number
     name: '',
     type: '',
     description: '',
-    inputSize,
+    inputSize: sizes ? sizes[0]! : null,
+    ...(sizes && sizes.length > 1 ? { inputSizes: sizes } : {}),
     learnables: [],
   };
 }

@@ -3,6 +3,7 @@
  * the layer under test, describe the environment, sample an elementwise layer's response curve,
  * and assemble the RunResult.
  */
+import { inputSizesOf, type InputSize } from '../harness/options.ts';
 import { useBackend, type BackendStatus } from '../harness/backends.ts';
 import { LayerLoadError } from '../harness/errors.ts';
 import { LayerUnderTest, NotALayerError, type LayerSource } from '../harness/layer-under-test.ts';
@@ -33,13 +34,14 @@ export function environmentInfo(status: BackendStatus): EnvironmentInfo {
 /** Makes and builds the layer; a constructor or build that throws is a load error (exit 2). */
 export function makeSubject(
   source: LayerSource,
-  inputSize: number[],
+  inputSize: InputSize,
   seed: number,
   file: string,
   exportName: string,
 ): LayerUnderTest {
+  let subject: LayerUnderTest;
   try {
-    return LayerUnderTest.create(source, inputSize, seed, file, exportName);
+    subject = LayerUnderTest.create(source, inputSize, seed, file, exportName);
   } catch (e) {
     if (e instanceof NotALayerError)
       throw new LayerLoadError(
@@ -47,8 +49,22 @@ export function makeSubject(
       );
     const msg = errorText(e);
     const stage = source.kind === 'instance' ? 'building the layer' : 'constructing or building the layer';
-    throw new LayerLoadError(`${file}: ${stage} for input size [${inputSize.join(',')}] threw: ${msg}`);
+    const sizes = inputSizesOf(inputSize);
+    const shown = sizes.map((s) => `[${s.join(',')}]`).join(' and ');
+    const hint =
+      sizes.length === 1 && /undefined|null/.test(msg)
+        ? '; if the layer takes several inputs, give one size per input (--input-size once per input, or export inputSize = [[...], [...]])'
+        : '';
+    throw new LayerLoadError(
+      `${file}: ${stage} for input size${sizes.length > 1 ? 's' : ''} ${shown} threw: ${msg}${hint}`,
+    );
   }
+  const mismatch = subject.inputCountMismatch();
+  if (mismatch)
+    throw new LayerLoadError(
+      `${file}: ${mismatch} (--input-size once per input, or export inputSize = [[...], [...]])`,
+    );
+  return subject;
 }
 
 /**

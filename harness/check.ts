@@ -51,8 +51,10 @@ export interface CheckOptions {
 export interface CheckContext {
   tf: typeof tf;
   subject: LayerUnderTest;
-  /** Size of one observation, e.g. [8, 8, 20]. */
+  /** Size of one observation, e.g. [8, 8, 20] (of the first input, for a layer with several). */
   inputSize: number[];
+  /** Size of one observation of each input, in order (one entry for a one-input layer). */
+  inputSizes: number[][];
   /** The run's seed; derive per-purpose seeds with `deriveSeed(seed, label)`. */
   seed: number;
   /** Seeded generator for this check, in [0, 1). */

@@ -8,13 +8,30 @@
  */
 import { tf, type Shape, type Tensor } from './tf.ts';
 
-/** What `forward` may return: the output alone, or the output and a memory value for `backward`. */
-export type ForwardResult = Tensor | { Z: Tensor; memory?: Tensor | Tensor[] };
+/**
+ * What `forward` may return: the output alone (a Tensor, or one Tensor per output), or the output
+ * and a memory value for `backward`.
+ */
+export type ForwardResult = Tensor | Tensor[] | { Z: Tensor | Tensor[]; memory?: Tensor | Tensor[] };
 
 /** What `backward` returns: the derivative with respect to the input and one per learnable, by name. */
 export interface BackwardResult {
   dLdX: Tensor;
   dLdLearnables?: Record<string, Tensor>;
+}
+
+/** What `backward` of a layer with several inputs or outputs returns: `dLdX` lists one derivative per input. */
+export interface MultiBackwardResult {
+  dLdX: Tensor[];
+  dLdLearnables?: Record<string, Tensor>;
+}
+
+/** Training-time outputs, one per output, with the memory and whether the layer returned a list. */
+export interface ForwardOutputs {
+  Zs: Tensor[];
+  memory?: Tensor | Tensor[];
+  /** True when the layer returned a list of outputs (then backward takes lists). */
+  listed: boolean;
 }
 
 /** How a learnable or a state value starts: a fixed value, a uniform range, or a tf initializer. */
@@ -58,14 +75,24 @@ export abstract class CustomLayer extends tf.layers.Layer {
     super(args);
   }
 
-  /** Prediction-time output. */
-  abstract predict(X: Tensor): Tensor;
+  /** Prediction-time output: one argument per input; a Tensor, or a list with one Tensor per output. */
+  abstract predict(...Xs: Tensor[]): Tensor | Tensor[];
 
   /** Training-time output, optionally with a memory value passed on to `backward`. Default: `predict`. */
-  forward?(X: Tensor): ForwardResult;
+  forward?(...Xs: Tensor[]): ForwardResult;
 
-  /** Hand-written derivatives. Without it, automatic differentiation of `forward` is used. */
-  backward?(X: Tensor, Z: Tensor, dLdZ: Tensor, memory: Tensor | Tensor[] | undefined): BackwardResult;
+  /**
+   * Hand-written derivatives. Without it, automatic differentiation of `forward` is used. One input
+   * and one output: `backward(X, Z, dLdZ, memory)` returning `{ dLdX, dLdLearnables }`. Several
+   * inputs or outputs: `backward(Xs, Zs, dLdZs, memory)` with lists, returning `dLdX` as a list
+   * with one derivative per input.
+   */
+  backward?(
+    X: Tensor | Tensor[],
+    Z: Tensor | Tensor[],
+    dLdZ: Tensor | Tensor[],
+    memory: Tensor | Tensor[] | undefined,
+  ): BackwardResult | MultiBackwardResult;
 
   /** Declares a learnable parameter; call it from `build`. Returns its variable. */
   protected addLearnable(name: string, shape: Shape, initial: InitialValue): tf.LayerVariable {
@@ -135,33 +162,60 @@ export abstract class CustomLayer extends tf.layers.Layer {
     }
   }
 
-  /** Training-time output and memory, normalised. */
+  /** Training-time output and memory of a one-input, one-output layer, normalised. */
   runForward(X: Tensor): { Z: Tensor; memory?: Tensor | Tensor[] } {
-    if (!this.forward) return { Z: this.predict(X) };
-    const r = this.forward(X);
-    if (r instanceof tf.Tensor) return { Z: r };
-    if (!r || !(r.Z instanceof tf.Tensor)) {
-      throw new ContractError(`${this.getClassName()}.forward must return a Tensor or { Z: Tensor, memory? }`);
-    }
-    return r;
+    const { Zs, memory } = this.runForwardAll([X]);
+    return { Z: Zs[0]!, memory };
   }
 
-  /**
-   * Calls the hand-written `backward` and checks what it returns against the contract: one
-   * derivative for the input and one per learnable, named as the learnables, each a Tensor.
-   */
+  /** Training-time outputs (one per output) and memory, normalised. */
+  runForwardAll(Xs: Tensor[]): ForwardOutputs {
+    const cls = this.getClassName();
+    if (!this.forward) return outputsOf(this.predict(...Xs), undefined, `${cls}.predict`);
+    const r = this.forward(...Xs);
+    if (r instanceof tf.Tensor || Array.isArray(r)) return outputsOf(r, undefined, `${cls}.forward`);
+    if (!r || !(r.Z instanceof tf.Tensor || Array.isArray(r.Z))) {
+      throw new ContractError(`${cls}.forward must return a Tensor, a list of Tensors, or { Z, memory? }`);
+    }
+    return outputsOf(r.Z, r.memory, `${cls}.forward`);
+  }
+
+  /** `backward` of a one-input, one-output layer, checked against the contract. */
   runBackward(
     X: Tensor,
     Z: Tensor,
     dLdZ: Tensor,
     memory: Tensor | Tensor[] | undefined,
   ): { dLdX: Tensor; dLdLearnables: Record<string, Tensor> } {
-    if (!this.backward) throw new ContractError(`${this.getClassName()} has no backward`);
-    const r = this.backward(X, Z, dLdZ, memory);
+    const r = this.runBackwardAll([X], { Zs: [Z], memory, listed: false }, [dLdZ]);
+    return { dLdX: r.dLdXs[0]!, dLdLearnables: r.dLdLearnables };
+  }
+
+  /**
+   * Calls the hand-written `backward` and checks what it returns against the contract: one
+   * derivative per input and one per learnable, named as the learnables, each a Tensor. A layer
+   * with one input and one output gets tensors; one with several inputs or outputs gets lists.
+   */
+  runBackwardAll(
+    Xs: Tensor[],
+    out: ForwardOutputs,
+    dLdZs: Tensor[],
+  ): { dLdXs: Tensor[]; dLdLearnables: Record<string, Tensor> } {
     const cls = this.getClassName();
-    if (!r || typeof r !== 'object' || !(r.dLdX instanceof tf.Tensor)) {
-      throw new ContractError(`${cls}.backward must return { dLdX: Tensor, dLdLearnables: { name: Tensor } }`);
-    }
+    if (!this.backward) throw new ContractError(`${cls} has no backward`);
+    const lists = Xs.length > 1 || out.listed;
+    const r = lists
+      ? this.backward(Xs, out.Zs, dLdZs, out.memory)
+      : this.backward(Xs[0]!, out.Zs[0]!, dLdZs[0]!, out.memory);
+    const shape = lists
+      ? '{ dLdX: [one Tensor per input], dLdLearnables: { name: Tensor } }'
+      : '{ dLdX: Tensor, dLdLearnables: { name: Tensor } }';
+    if (!r || typeof r !== 'object') throw new ContractError(`${cls}.backward must return ${shape}`);
+    return { dLdXs: inputDerivatives(r.dLdX, Xs.length, cls, shape), dLdLearnables: this.learnableDerivatives(r) };
+  }
+
+  private learnableDerivatives(r: BackwardResult | MultiBackwardResult): Record<string, Tensor> {
+    const cls = this.getClassName();
     const names = this.learnableNames();
     const given = r.dLdLearnables ?? {};
     const givenNames = Object.keys(given);
@@ -178,52 +232,115 @@ export abstract class CustomLayer extends tf.layers.Layer {
       if (!(given[n] instanceof tf.Tensor))
         throw new ContractError(`${cls}.backward: dLdLearnables.${n} is not a Tensor`);
     }
-    return { dLdX: r.dLdX, dLdLearnables: given };
+    return given;
   }
 
-  override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor {
-    const X = Array.isArray(inputs) ? inputs[0]! : inputs;
+  override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
+    const Xs = Array.isArray(inputs) ? inputs : [inputs];
     const training = kwargs?.['training'] === true;
     const names = this.learnableNames();
     const values = names.map((n) => this.learnableVars.get(n)!.read());
     const current = Object.fromEntries(names.map((n, i) => [n, values[i]!]));
-    if (!training) return this.withLearnables(current, () => this.predict(X));
+    if (!training) return this.withLearnables(current, () => this.predict(...Xs));
     // No backward: automatic differentiation of forward, straight through the variables.
-    if (!this.backward) return this.withLearnables(current, () => this.runForward(X).Z);
+    if (!this.backward) return this.withLearnables(current, () => returned(this.runForwardAll(Xs)));
+    return this.callWithBackward(Xs, names, values);
+  }
+
+  /**
+   * Training-time call through `tf.customGrad`, whose function returns one tensor: several outputs
+   * travel packed into one flat tensor and are cut apart outside it (slices that automatic
+   * differentiation undoes into the packed upstream gradient).
+   */
+  private callWithBackward(Xs: Tensor[], names: string[], values: Tensor[]): Tensor | Tensor[] {
+    const n = Xs.length;
+    let layout: { listed: boolean; shapes: Shape[]; memoryIsList: boolean; memoryCount: number } | null = null;
     const op = tf.customGrad((...args: unknown[]) => {
-      const x = args[0] as Tensor;
-      const params = args.slice(1, 1 + names.length) as Tensor[];
-      const save = args[1 + names.length] as (ts: Tensor[]) => void;
-      const bound = Object.fromEntries(names.map((n, i) => [n, params[i]!]));
-      const { Z, memory } = this.withLearnables(bound, () => this.runForward(x));
-      const mem = memory === undefined ? [] : Array.isArray(memory) ? memory : [memory];
-      save([x, Z, ...params, ...mem]);
+      const xs = args.slice(0, n) as Tensor[];
+      const params = args.slice(n, n + names.length) as Tensor[];
+      const save = args[n + names.length] as (ts: Tensor[]) => void;
+      const bound = Object.fromEntries(names.map((name, i) => [name, params[i]!]));
+      const out = this.withLearnables(bound, () => this.runForwardAll(xs));
+      const mem = out.memory === undefined ? [] : Array.isArray(out.memory) ? out.memory : [out.memory];
+      layout = {
+        listed: out.listed,
+        shapes: out.Zs.map((z) => z.shape),
+        memoryIsList: Array.isArray(out.memory),
+        memoryCount: out.memory === undefined ? -1 : mem.length,
+      };
+      save([...xs, ...out.Zs, ...params, ...mem]);
+      const k = out.Zs.length;
       return {
-        value: Z,
-        gradFunc: (dy: Tensor, saved: Tensor[]) => {
-          const [sx, sz, ...rest] = saved;
-          const sp = rest.slice(0, names.length);
-          const sm = rest.slice(names.length);
-          const memArg = memory === undefined ? undefined : Array.isArray(memory) ? sm : sm[0];
-          const b = Object.fromEntries(names.map((n, i) => [n, sp[i]!]));
-          const r = this.withLearnables(b, () => this.runBackward(sx!, sz!, dy, memArg));
-          return [r.dLdX, ...names.map((n) => r.dLdLearnables[n]!)];
+        value: out.listed ? tf.concat(out.Zs.map((z) => tf.reshape(z, [-1]))) : out.Zs[0]!,
+        gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+          const L = layout!;
+          const sx = saved.slice(0, n);
+          const sz = saved.slice(n, n + k);
+          const sp = saved.slice(n + k, n + k + names.length);
+          const sm = saved.slice(n + k + names.length);
+          const memArg = L.memoryCount < 0 ? undefined : L.memoryIsList ? sm : sm[0];
+          const dys = L.listed ? unpack(dy as Tensor, L.shapes) : [dy as Tensor];
+          const b = Object.fromEntries(names.map((name, i) => [name, sp[i]!]));
+          const r = this.withLearnables(b, () =>
+            this.runBackwardAll(sx, { Zs: sz, memory: memArg, listed: L.listed }, dys),
+          );
+          return [...r.dLdXs, ...names.map((name) => r.dLdLearnables[name]!)];
         },
       };
     });
-    return op(X, ...values);
+    const packed = op(...Xs, ...values);
+    const L = layout as { listed: boolean; shapes: Shape[] } | null;
+    return L?.listed ? unpack(packed, L.shapes) : packed;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
-    if (s.slice(1).some((d) => d == null)) return s as Shape;
-    const out = tf.tidy(() => this.predict(tf.zeros([1, ...(s.slice(1) as number[])])).shape);
-    return [s[0] as number, ...out.slice(1)];
+    const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as (number | null)[][];
+    if (shapes.some((s) => s.slice(1).some((d) => d == null))) return inputShape;
+    const out = tf.tidy(() => {
+      const r = this.predict(...shapes.map((s) => tf.zeros([1, ...(s.slice(1) as number[])])));
+      return Array.isArray(r) ? r.map((z) => z.shape) : r.shape;
+    });
+    const batch = shapes[0]![0] as number;
+    const withBatch = (s: number[]) => [batch, ...s.slice(1)];
+    return Array.isArray(out[0]) ? (out as number[][]).map(withBatch) : withBatch(out as number[]);
   }
 
   override getClassName(): string {
     return (this.constructor as unknown as { className?: string }).className ?? 'CustomLayer';
   }
+}
+
+/** Outputs as a list, checked: a Tensor, or a non-empty list of Tensors. */
+function outputsOf(r: unknown, memory: Tensor | Tensor[] | undefined, what: string): ForwardOutputs {
+  if (r instanceof tf.Tensor) return { Zs: [r as Tensor], memory, listed: false };
+  if (Array.isArray(r) && r.length > 0 && r.every((z) => z instanceof tf.Tensor))
+    return { Zs: r as Tensor[], memory, listed: true };
+  throw new ContractError(`${what} must return a Tensor or a non-empty list of Tensors (one per output)`);
+}
+
+/** What call returns for these outputs: the Tensor itself, or the list. */
+function returned(out: ForwardOutputs): Tensor | Tensor[] {
+  return out.listed ? out.Zs : out.Zs[0]!;
+}
+
+/** The derivatives with respect to the inputs as a list, checked against the number of inputs. */
+function inputDerivatives(dLdX: unknown, inputs: number, cls: string, shape: string): Tensor[] {
+  const list = dLdX instanceof tf.Tensor && inputs === 1 ? [dLdX] : dLdX;
+  if (!Array.isArray(list) || !list.every((t) => t instanceof tf.Tensor)) {
+    throw new ContractError(`${cls}.backward must return ${shape}`);
+  }
+  if (list.length !== inputs) {
+    throw new ContractError(
+      `${cls}.backward returned ${list.length} input derivative${list.length === 1 ? '' : 's'} in dLdX but the layer takes ${inputs} input${inputs === 1 ? '' : 's'}; return one per input, in order`,
+    );
+  }
+  return list as Tensor[];
+}
+
+/** Cuts a flat tensor into pieces of the given shapes, in order. */
+function unpack(flat: Tensor, shapes: Shape[]): Tensor[] {
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  return tf.split(flat, sizes).map((piece, i) => tf.reshape(piece, shapes[i]!));
 }
 
 /**

@@ -5,6 +5,7 @@
  * no-argument constructor; and the size of one observation (`inputSize` export or
  * `--input-size`). Every failure is a one-line `LayerLoadError` naming the file and the fix.
  */
+import type { InputSize } from './options.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +21,7 @@ export interface LoadedLayerFile {
   exportName: string;
   source: LayerSource;
   /** From the file's `inputSize` export, if any. */
-  inputSize: number[] | null;
+  inputSize: InputSize | null;
 }
 
 export async function loadLayerFile(file: string, exportName = 'default'): Promise<LoadedLayerFile> {
@@ -103,8 +104,16 @@ function toSource(value: unknown, shown: string, exportName: string): LayerSourc
   );
 }
 
-/** Validates a size given by a file's `inputSize` export or by `--input-size`. */
-export function checkInputSize(v: unknown, where: string): number[] {
+/** Validates a size given by a file's `inputSize` export or by `--input-size`: one size, or a list of sizes (one per input). */
+export function checkInputSize(v: unknown, where: string): InputSize {
+  if (Array.isArray(v) && v.length > 0 && v.every((s) => Array.isArray(s))) {
+    if (v.length === 1) return checkOneSize(v[0], where);
+    return v.map((s, i) => checkOneSize(s, `${where} (size ${i + 1} of ${v.length})`));
+  }
+  return checkOneSize(v, where);
+}
+
+function checkOneSize(v: unknown, where: string): number[] {
   if (!Array.isArray(v) || v.length === 0 || !v.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0)) {
     throw new LayerLoadError(
       `${where}: input size must be positive whole numbers such as 24,24,20 (height, width, channels); got ${JSON.stringify(v)}`,
@@ -113,7 +122,7 @@ export function checkInputSize(v: unknown, where: string): number[] {
   return v as number[];
 }
 
-function readInputSize(v: unknown, shown: string): number[] | null {
+function readInputSize(v: unknown, shown: string): InputSize | null {
   if (v === undefined) return null;
   return checkInputSize(v, `${shown}: export inputSize`);
 }

@@ -35,7 +35,7 @@ export interface RunOptions extends CheckOptions {
   timeoutSeconds: number;
   reportDir: string;
   formats: ReportFormat[];
-  inputSize: number[] | null;
+  inputSize: InputSize | null;
   exportName: string;
   verbose: boolean;
   /** Megabytes the check process may use (resident size, TensorFlow.js's tensors, JavaScript heap). */
@@ -166,7 +166,8 @@ export const OPTIONS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
   inputSize: {
     flag: 'input-size',
     type: 'string',
-    describe: "Size of one observation, e.g. 24,24,20 (overrides the file's inputSize export)",
+    describe:
+      "Size of one observation, e.g. 24,24,20 (overrides the file's inputSize export); a layer with several inputs: once per input, --input-size 4,4,3 --input-size 4,4,3",
     default: null,
     defaultText: '',
     parse: parseInputSize,
@@ -292,8 +293,8 @@ export const FLAG_KEYS = OPTION_KEYS.filter((k) => OPTIONS[k].flag !== null);
 
 /** What checkLayer and describeLayer take for each option they accept (names, defaults and bounds: `OPTIONS`). */
 export interface ApiOptionValues {
-  /** Size of one observation, e.g. [24, 24, 20]. */
-  inputSize: number[];
+  /** Size of one observation, e.g. [24, 24, 20]; one per input for a layer with several: [[4, 4, 3], [4, 4, 3]]. */
+  inputSize: InputSize;
   suites: SuiteId[] | 'all';
   checks: string[];
   seed: number;
@@ -441,7 +442,37 @@ export function parseChecks(v: unknown, name = '--checks'): CheckId[] {
   return items as CheckId[];
 }
 
-export function parseInputSize(v: unknown, name = '--input-size'): number[] {
+/**
+ * One size (`24,24,20`, `[24, 24, 20]`), or one per input: the flag given once per input (yargs
+ * hands a list of texts), sizes separated by `;` (`4,4,3;4,4,3`), or a list of lists.
+ */
+export function parseInputSize(v: unknown, name = '--input-size'): InputSize {
+  const groups = sizeGroups(v);
+  if (groups.length === 1) return parseOneSize(groups[0], name);
+  return groups.map((g, i) => parseOneSize(g, `${name} (size ${i + 1} of ${groups.length})`));
+}
+
+function sizeGroups(v: unknown): unknown[] {
+  if (Array.isArray(v) && v.length > 1 && v.every((g) => Array.isArray(g) || typeof g === 'string')) return v;
+  if (Array.isArray(v) && v.length === 1 && Array.isArray(v[0])) return [v[0]];
+  if (typeof v === 'string' && v.includes(';')) return v.split(';');
+  return [v];
+}
+
+/** Sizes of one observation: one size, or one per input. */
+export type InputSize = number[] | number[][];
+
+/** The sizes as a list, one per input. */
+export function inputSizesOf(size: InputSize): number[][] {
+  return Array.isArray(size[0]) ? (size as number[][]) : [size as number[]];
+}
+
+/** The size as text, as the command line takes it: `4,4,3` or `4,4,3;4,4,3`. */
+export function inputSizeText(size: InputSize): string {
+  return Array.isArray(size[0]) ? (size as number[][]).map((s) => s.join(',')).join(';') : (size as number[]).join(',');
+}
+
+function parseOneSize(v: unknown, name: string): number[] {
   const example = 'positive whole numbers such as 24,24,20 (height, width, channels)';
   const notASize = () => new UsageError(`${name}: "${shown(v)}" is not a size; give ${example}`);
   let items: string[];

@@ -4,7 +4,16 @@
  * here: the checks' results in the worker, a check the runner stopped or lost, the programmatic API.
  */
 import type { CatalogEntry } from './catalog.ts';
-import { API_OPTION_KEYS, MAX_TIMEOUT_SECONDS, OPTION_KEYS, OPTIONS, optionName, type RunOptions } from './options.ts';
+import {
+  API_OPTION_KEYS,
+  MAX_TIMEOUT_SECONDS,
+  OPTION_KEYS,
+  OPTIONS,
+  inputSizeText,
+  optionName,
+  type InputSize,
+  type RunOptions,
+} from './options.ts';
 import { shellQuote } from './shell-quote.ts';
 
 /** The options a replay of `check` carries, in the table's order, as [option key, value]. */
@@ -23,6 +32,8 @@ export function replayCommand(file: string, check: CatalogEntry, options: RunOpt
   for (const [k, value] of replayOptions(check, options)) {
     if (typeof value === 'boolean') {
       if (value) words.push(optionName(k));
+    } else if (k === 'inputSize') {
+      words.push(optionName(k), shellQuote(inputSizeText(value as InputSize)));
     } else {
       words.push(optionName(k), shellQuote(Array.isArray(value) ? value.join(',') : String(value)));
     }

@@ -25,6 +25,10 @@ export interface FailureLocation {
   position?: number[];
   /** Input class, for the stability suite (for example `overflow+` or `subnormal`). */
   inputClass?: string;
+  /** For a layer with several inputs: which one (`input 2`). */
+  input?: string;
+  /** For a layer with several outputs: which one (`output 1`). */
+  output?: string;
 }
 
 export interface CheckResult {
@@ -72,6 +76,10 @@ export interface LayerInfo {
   /** Size of one observation, e.g. [height, width, channels]. */
   inputSize: number[] | null;
   outputSize?: number[] | null;
+  /** A layer with several inputs or outputs: the size of one observation of each input. */
+  inputSizes?: number[][];
+  /** A layer with several inputs or outputs: the size of each output (null where predict threw). */
+  outputSizes?: (number[] | null)[];
   learnables: LearnableInfo[];
   /** Form B: whether the layer defines its own forward (else predict serves at training time too). */
   hasForward?: boolean;

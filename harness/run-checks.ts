@@ -69,6 +69,7 @@ export async function runOneCheck(
     tf,
     subject: args.subject,
     inputSize: args.subject.inputSize,
+    inputSizes: args.subject.inputSizes,
     seed: args.seed,
     random: makeRng(deriveSeed(args.seed, check.id)),
     backend: args.backend ?? tf.getBackend(),

@@ -70,6 +70,7 @@ class BackwardReturnsArray extends CustomLayer {
 /** predict(X, training): a second parameter the harness never passes. */
 class PredictTwoParameters extends CustomLayer {
   static override className = 'PredictTwoParametersShapeTest';
+  // @ts-expect-error -- the mistake under test: TypeScript rejects a second parameter that is not a Tensor
   predict(X: Tensor, training?: boolean): Tensor {
     return training ? tf.relu(X) : tf.elu(X);
   }
