@@ -8,6 +8,13 @@ import { existsSync } from 'node:fs';
 const fromSource = existsSync(new URL('../entry/cli.ts', import.meta.url));
 const base = fromSource ? '../' : '../dist/';
 let code = 2;
+// `check-layer ... | head`: once the reader has gone, writing to it fails with EPIPE. Stop writing
+// there quietly; the run goes on, writes its reports and exits with its own code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e?.code !== 'EPIPE') throw e;
+  });
+}
 try {
   await import(`${base}harness/register-loader.mjs`);
   const { main } = await import(fromSource ? '../entry/cli.ts' : '../dist/entry/cli.js');

@@ -377,4 +377,20 @@ describe('check-layer CLI', () => {
     expect(help.stdout).toContain('check-layer ./myLayer.ts --input-size 24,24,20 --suites shape,gradient\n');
     expect(help.stdout).toMatch(/shape, gradient, stability,\n\s+training, backend, or all/);
   });
+
+  it('keeps going when its output is piped into a reader that stops early (| head): no EPIPE crash, report written', () => {
+    const reportDir = mkdtempSync(path.join(tmpdir(), 'check-layer-report-'));
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${bin}" reference-layers/elu-layer.ts --suites shape --report-dir "${reportDir}" | head -1; echo "exit $\{PIPESTATUS[0]}"`,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 90_000, env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+    );
+    expect(r.stdout).toMatch(/^check-layer .*elu-layer\.ts/);
+    expect(r.stdout).toMatch(/exit 0\n$/);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(existsSync(path.join(reportDir, 'elu-layer.json'))).toBe(true);
+  });
 });

@@ -49,6 +49,10 @@ const EXAMPLES: [string, string][] = [
     'only two suites, with the observation size given',
   ],
   [
+    'check-layer ./gatedResidual.ts --input-size 4,4,3 --input-size 4,4,3',
+    'a layer with two inputs: one size per input, in order',
+  ],
+  [
     'check-layer ./myLayer.ts --suites all --epochs 5 --train-size 2000',
     'also train the seed network on digits, shortened',
   ],

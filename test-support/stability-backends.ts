@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, type TestContext } from 'vitest';
 import { prepareBackend, type BackendName, type BackendStatus } from '../harness/backends.ts';
 import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from '../harness/check.ts';
 import { LayerUnderTest } from '../harness/layer-under-test.ts';
+import type { InputSize } from '../harness/options.ts';
 import type { CheckResult } from '../harness/result.ts';
 import { runChecks } from '../harness/run-checks.ts';
 import { tf } from '../harness/tf.ts';
@@ -44,7 +45,7 @@ export interface StabilityRun {
 
 export async function runStability(
   make: () => unknown,
-  inputSize: number[],
+  inputSize: InputSize,
   seed = 1,
   options: Partial<CheckOptions> = {},
 ): Promise<StabilityRun> {

@@ -13,7 +13,7 @@ export interface BackendTolerance {
 
 /** One tensor (output, dLdX, dLd<learnable>) on one backend against cpu. */
 export interface QuantityComparison {
-  /** `output`, `dLdX`, `dLd<learnable>`. */
+  /** `output`, `dLdX`, `dLd<learnable>`; several outputs or inputs: `output 2`, `dLdX2`. */
   quantity: string;
   /** max_i |got_i - cpu_i| (null in JSON where NaN). */
   maxAbsDiff: number;
@@ -45,7 +45,10 @@ export interface BackendComparisonEvidence {
 export interface BackendsEvidence {
   kind: 'backends';
   reference: 'cpu';
+  /** The input's shape (several inputs: the first's; all of them in `inputShapes`). */
   inputShape: number[];
+  /** A layer with several inputs: each input's shape. */
+  inputShapes?: number[][];
   tolerances: Readonly<Record<'output' | 'gradient', BackendTolerance>>;
   /** The rule, in words. */
   rule: string;

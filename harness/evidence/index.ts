@@ -28,7 +28,7 @@ export type * from './backend.ts';
 export type * from './gradient.ts';
 export type * from './shape.ts';
 export type * from './stability.ts';
-export { mergeStabilityGrids } from './stability.ts';
+export { mergeStabilityGrids, stabilityRowKey } from './stability.ts';
 export type * from './training.ts';
 
 export type Evidence =

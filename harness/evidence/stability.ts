@@ -1,5 +1,6 @@
 /**
- * The stability grid: input class x {output, dLdX, one column per learnable}, as the stability
+ * The stability grid: input class (several inputs: x the input that gets it) x {output, dLdX, one
+ * column per learnable; several outputs or inputs: one column each}, as the stability
  * checks put it in their evidence and the HTML report draws it. Plain JSON-able data; no
  * TensorFlow.js here. Numbers that JSON cannot hold (NaN, Infinity, -0) are strings.
  *
@@ -61,20 +62,28 @@ export interface StabilityCell {
   finding?: 'nan' | 'inf';
 }
 
-/** A column: `output`, `input` (dLdX) or a learnable's name, as in `FailureLocation.parameter`. */
+/**
+ * A column: `output`, `input` (dLdX) or a learnable's name, as in `FailureLocation.parameter`;
+ * several outputs: `output 1`, `output 2`; several inputs: `input 1` (dLdX1), `input 2` (dLdX2).
+ */
 export interface StabilityColumn {
   key: string;
-  /** `output`, `dLdX`, `dLdalpha`. */
+  /** `output`, `dLdX`, `dLdalpha`; `output 2`, `dLdX2`. */
   label: string;
 }
 
 export interface StabilityRow {
   /** `expOverflow+88.73`, `zero-0`, `mixed`. */
   inputClass: string;
+  /**
+   * A layer with several inputs: which input got the class (`input 2`, the others holding ordinary
+   * values: seeded standard normal), or `all inputs`. Absent for a one-input layer.
+   */
+  input?: string;
   family: InputFamily;
   /** The values the input holds (one, or all of them for `mixed`). */
   values: string[];
-  /** Shape of the input tensor. */
+  /** Shape of the input tensor (several inputs: of the input that got the class, the first of them for `all inputs`). */
   inputShape: number[];
   /** Set when the layer threw on this class; the cells are then absent. */
   error?: string;
@@ -103,16 +112,19 @@ export interface StabilityGridEvidence {
   upstreamGradient?: string;
 }
 
-/** Joins grids of the same run (rows matched by input class; columns appended in order). */
+/** How a row is told apart from the others: its input class, and the input that got it when there are several. */
+export function stabilityRowKey(row: Pick<StabilityRow, 'inputClass' | 'input'>): string {
+  return row.input === undefined ? row.inputClass : `${row.inputClass} (${row.input})`;
+}
+
+/** Joins grids of the same run (rows matched by input class and input; columns appended in order). */
 export function mergeStabilityGrids(a: StabilityGrid, b: StabilityGrid): StabilityGrid {
   const columns = [...a.columns, ...b.columns.filter((c) => !a.columns.some((x) => x.key === c.key))];
-  const ids = [
-    ...a.rows.map((r) => r.inputClass),
-    ...b.rows.map((r) => r.inputClass).filter((id) => !a.rows.some((r) => r.inputClass === id)),
-  ];
+  const key = stabilityRowKey;
+  const ids = [...a.rows.map(key), ...b.rows.map(key).filter((id) => !a.rows.some((r) => key(r) === id))];
   const rows = ids.map((id) => {
-    const ra = a.rows.find((r) => r.inputClass === id);
-    const rb = b.rows.find((r) => r.inputClass === id);
+    const ra = a.rows.find((r) => key(r) === id);
+    const rb = b.rows.find((r) => key(r) === id);
     const base = (ra ?? rb)!;
     const error = [ra?.error, rb?.error].filter(Boolean).join('; ');
     return { ...base, ...(error ? { error } : {}), cells: { ...(ra?.cells ?? {}), ...(rb?.cells ?? {}) } };

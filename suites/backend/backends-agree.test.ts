@@ -2,10 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareBackend, type BackendStatus } from '../../harness/backends.ts';
 import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from '../../harness/check.ts';
 import { LayerUnderTest } from '../../harness/layer-under-test.ts';
+import type { InputSize } from '../../harness/options.ts';
 import { isEvidenceOf } from '../../harness/evidence/index.ts';
 import type { CheckResult } from '../../harness/result.ts';
 import { runChecks } from '../../harness/run-checks.ts';
-import { tf } from '../../harness/tf.ts';
+import { CustomLayer } from '../../harness/custom-layer.ts';
+import { tf, type Shape, type Tensor } from '../../harness/tf.ts';
 import backendDependent, { inputSize as backendDependentSize } from '../../fixtures/backend/backend-dependent-layer.ts';
 import { BatchNormLayer } from '../../reference-layers/batch-norm-layer.ts';
 import { Conv2dLayer } from '../../reference-layers/conv2d-layer.ts';
@@ -24,7 +26,7 @@ beforeAll(async () => {
 
 async function check(
   make: () => unknown,
-  inputSize: number[],
+  inputSize: InputSize,
   seed: number,
   compareBackends: CheckOptions['compareBackends'],
 ): Promise<{ result: CheckResult; subject: LayerUnderTest }> {
@@ -143,6 +145,96 @@ describe('backendsAgree', () => {
     const a = await check(backendDependent, backendDependentSize, 9, ['wasm']);
     const b = await check(backendDependent, backendDependentSize, 9, ['wasm']);
     expect(b.result.message).toBe(a.result.message);
+  });
+});
+
+/**
+ * Correct: Z = A + sigmoid(A) * (g B), Form B with its own backward (s = sigmoid(A)):
+ * dZ/dA = 1 + s (1 - s) g B, dZ/dB = s g, dZ/dg = s B summed over all but the channels.
+ * `wrongOffCpu`: off cpu, backward drops the factor g from dZ/dB (a backend-specific fast path).
+ */
+class GatedResidual extends CustomLayer {
+  static override className = 'BackendTestGatedResidual';
+  constructor(private readonly wrongOffCpu = false) {
+    super({});
+  }
+  override build(shapes: Shape | Shape[]): void {
+    const s = (Array.isArray(shapes[0]) ? shapes[0] : shapes) as Shape;
+    this.addLearnable('g', [s[s.length - 1]!], { uniform: [0.5, 1.5] });
+    this.built = true;
+  }
+  predict(A: Tensor, B: Tensor): Tensor {
+    return tf.tidy(() => tf.add(A, tf.mul(tf.sigmoid(A), tf.mul(this.learnables['g']!, B))));
+  }
+  override backward(Xs: Tensor | Tensor[], _Zs: Tensor | Tensor[], dLdZs: Tensor | Tensor[]) {
+    const [A, B] = Xs as Tensor[];
+    const dLdZ = (dLdZs as Tensor[])[0]!;
+    return tf.tidy(() => {
+      const g = this.learnables['g']!;
+      const s = tf.sigmoid(A!);
+      const dA = tf.mul(dLdZ, tf.add(1, tf.mul(tf.mul(s, tf.sub(1, s)), tf.mul(g, B!))));
+      const dB = tf.mul(dLdZ, this.wrongOffCpu && tf.getBackend() !== 'cpu' ? s : tf.mul(s, g));
+      const axes = [...Array(A!.rank - 1).keys()];
+      return { dLdX: [dA, dB], dLdLearnables: { g: tf.sum(tf.mul(dLdZ, tf.mul(s, B!)), axes) } };
+    });
+  }
+}
+
+/** Two inputs, two outputs, Form A: [A + B, A B]; `wrongOffCpu`: off cpu the product is scaled by 1.01. */
+class SumAndProduct extends tf.layers.Layer {
+  static className = 'BackendTestSumAndProduct';
+  constructor(private readonly wrongOffCpu = false) {
+    super({});
+  }
+  override computeOutputShape(s: Shape | Shape[]): Shape[] {
+    const shape = (Array.isArray(s[0]) ? s[0] : s) as Shape;
+    return [shape, shape];
+  }
+  override call(inputs: Tensor | Tensor[]): Tensor[] {
+    const [A, B] = inputs as Tensor[];
+    const product = tf.mul(A!, B!);
+    return [tf.add(A!, B!), this.wrongOffCpu && tf.getBackend() !== 'cpu' ? tf.mul(product, 1.01) : product];
+  }
+}
+
+describe('backendsAgree with several inputs and outputs', () => {
+  const TWO = [
+    [3, 3, 4],
+    [3, 3, 4],
+  ];
+  const quantities = (r: CheckResult, backend: string) =>
+    isEvidenceOf(r.evidence, 'backends') ? r.evidence.backends[backend]?.quantities?.map((q) => q.quantity) : [];
+
+  it('passes a correct gated residual (Form B with backward): the output, the derivative for each input and the learnable', async () => {
+    const { result } = await check(() => new GatedResidual(), TWO, 1, ['wasm']);
+    expect(result.status, result.message).toBe('passed');
+    expect(quantities(result, 'wasm')).toEqual(['output', 'dLdX1', 'dLdX2', 'dLdg']);
+    expect(result.message).toMatch(/^output, dLdX1, dLdX2, dLdg agree with cpu on wasm/);
+    const ev = result.evidence;
+    expect(isEvidenceOf(ev, 'backends') && ev.inputShapes).toEqual([
+      [4, 3, 3, 4],
+      [4, 3, 3, 4],
+    ]);
+  });
+
+  it('fails a derivative wrong off cpu for input 2 only, naming input 2', async () => {
+    const { result } = await check(() => new GatedResidual(true), TWO, 1, ['wasm']);
+    expect(result.status).toBe('failed');
+    expect(result.message).toMatch(/^wasm disagrees with cpu on dLdX2 at index \d+ \[[\d,]+\]/);
+    expect(result.where).toMatchObject({ parameter: 'input 2', input: 'input 2' });
+    expect(result.details ?? []).toEqual([]);
+  });
+
+  it('passes a correct two-output layer, and fails one whose output 2 is wrong off cpu, naming output 2', async () => {
+    const good = await check(() => new SumAndProduct(), TWO, 2, ['wasm']);
+    expect(good.result.status, good.result.message).toBe('passed');
+    expect(quantities(good.result, 'wasm')).toEqual(['output 1', 'output 2', 'dLdX1', 'dLdX2']);
+    const { result } = await check(() => new SumAndProduct(true), TWO, 2, ['wasm']);
+    expect(result.status).toBe('failed');
+    expect(result.message).toMatch(/^wasm disagrees with cpu on output 2 at index/);
+    expect(result.where).toMatchObject({ parameter: 'output 2', output: 'output 2' });
+    // The upstream gradient on output 2 carries the error into both inputs' derivatives.
+    expect(result.details?.map((d) => /on (\S+) at/.exec(d)?.[1])).toEqual(['dLdX1', 'dLdX2']);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
  * backendsAgree: the layer's prediction and gradients (input and every learnable, through the
  * layer's own gradient path, as training sees them) on each other available backend (wasm,
- * webgpu) agree with the cpu backend within stated float32 tolerances.
+ * webgpu) agree with the cpu backend within stated float32 tolerances. Several outputs and
+ * inputs: every output, and the derivative with respect to every input with an upstream gradient
+ * on every output, each compared on its own and named (`output 2`, `dLdX2`).
  *
  * The same input, upstream gradient and weights on every backend: they are drawn once into JS
  * arrays and made into fresh tensors after each switch, and the layer's weights (learnables and
@@ -17,6 +19,8 @@ import { tf, type Tensor } from '../../harness/tf.ts';
 import { compareToReference, type Tolerance } from './compare-to-reference.ts';
 import { positionOf } from '../../harness/numerics/position.ts';
 import { formatNumber } from '../../harness/format-number.ts';
+import { inputLabel, outputLabel } from '../../harness/io-labels.ts';
+import type { FailureLocation } from '../../harness/result.ts';
 
 /**
  * Tolerances (float32's unit roundoff is 2^-24 = 6.0e-8). Measured with
@@ -38,10 +42,13 @@ export const TOLERANCES: Readonly<Record<'output' | 'gradient', Tolerance>> = {
 export const BATCH = 4;
 
 interface Quantity {
-  /** 'output', 'dLdX', 'dLd<learnable>'. */
+  /** 'output', 'dLdX', 'dLd<learnable>'; several outputs or inputs: 'output 2', 'dLdX2'. */
   name: string;
-  /** FailureLocation.parameter: 'output', 'input' or the learnable's name. */
-  parameter: string;
+  /**
+   * Where a disagreement is: `parameter` 'output', 'input' or the learnable's name (several
+   * outputs or inputs: 'output 2', 'input 2', with `output` or `input` set to the same label).
+   */
+  where: FailureLocation;
   kind: 'output' | 'gradient';
   shape: number[];
   values: ArrayLike<number>;
@@ -84,9 +91,9 @@ export const backendsAgree: Check = {
     const original = tf.getBackend();
     const layer = ctx.subject.layer;
     const weights = await readWeights(layer);
-    const inputShape = [BATCH, ...ctx.inputSize];
-    const X = normalValues(ctx.random, size(inputShape));
-    let dLdZ: Float32Array | null = null;
+    const inputShapes = ctx.inputSizes.map((s) => [BATCH, ...s]);
+    const Xs = inputShapes.map((shape) => normalValues(ctx.random, size(shape)));
+    let dLdZs: Float32Array[] | null = null;
     const runs: BackendRun[] = [];
     try {
       for (const status of [
@@ -101,9 +108,9 @@ export const backendsAgree: Check = {
           writeWeights(layer, weights);
           run.quantities = await compute(
             ctx.subject,
-            X,
-            inputShape,
-            (outShape) => (dLdZ ??= normalValues(ctx.random, size(outShape))),
+            Xs,
+            inputShapes,
+            (outShapes) => (dLdZs ??= outShapes.map((shape) => normalValues(ctx.random, size(shape)))),
           );
         } catch (e) {
           run.error = (e as Error)?.message?.split('\n')[0] ?? String(e);
@@ -113,34 +120,63 @@ export const backendsAgree: Check = {
       await tf.setBackend(original);
       writeWeights(layer, weights);
     }
-    return judge(runs, inputShape, unavailable);
+    return judge(runs, inputShapes, unavailable);
   },
 };
 
-/** Prediction, then the gradients of sum(forward(X) * dLdZ), read into JS arrays. */
+/**
+ * Prediction (every output), then the gradients of sum_k sum(forward(Xs)_k * dLdZ_k) with respect
+ * to every input and learnable, read into JS arrays.
+ */
 async function compute(
   subject: LayerUnderTest,
-  X: Float32Array,
-  inputShape: number[],
-  upstream: (outShape: number[]) => Float32Array,
+  Xs: Float32Array[],
+  inputShapes: number[][],
+  upstream: (outShapes: number[][]) => Float32Array[],
 ): Promise<Quantity[]> {
   const made: Tensor[] = [];
+  const nIn = inputShapes.length;
   try {
-    const x = tf.tensor(X, inputShape, 'float32');
-    made.push(x);
-    const Z = subject.predict(x);
-    made.push(Z);
-    const out: Quantity[] = [
-      { name: 'output', parameter: 'output', kind: 'output', shape: Z.shape, values: await Z.data() },
-    ];
-    const dLdZ = tf.tensor(upstream(Z.shape), Z.shape, 'float32');
-    made.push(dLdZ);
-    const g = subject.gradients(x, dLdZ);
-    made.push(g.dLdX, ...Object.values(g.dLdLearnables));
-    out.push({ name: 'dLdX', parameter: 'input', kind: 'gradient', shape: g.dLdX.shape, values: await g.dLdX.data() });
+    const xs = Xs.map((X, i) => tf.tensor(X, inputShapes[i], 'float32'));
+    made.push(...xs);
+    const Zs = subject.predictAll(xs);
+    made.push(...Zs);
+    const nOut = Zs.length;
+    const out: Quantity[] = [];
+    for (const [k, Z] of Zs.entries()) {
+      const label = outputLabel(k, nOut);
+      out.push({
+        name: label,
+        where: { parameter: label, ...(nOut > 1 ? { output: label } : {}) },
+        kind: 'output',
+        shape: Z.shape,
+        values: await Z.data(),
+      });
+    }
+    const values = upstream(Zs.map((Z) => Z.shape));
+    const dLdZs = Zs.map((Z, k) => tf.tensor(values[k]!, Z.shape, 'float32'));
+    made.push(...dLdZs);
+    const g = subject.gradientsAll(xs, dLdZs);
+    made.push(...g.dLdXs, ...Object.values(g.dLdLearnables));
+    for (const [i, d] of g.dLdXs.entries()) {
+      const label = inputLabel(i, nIn);
+      out.push({
+        name: nIn === 1 ? 'dLdX' : `dLdX${i + 1}`,
+        where: { parameter: label, ...(nIn > 1 ? { input: label } : {}) },
+        kind: 'gradient',
+        shape: d.shape,
+        values: await d.data(),
+      });
+    }
     for (const name of subject.learnableNames()) {
       const t = g.dLdLearnables[name]!;
-      out.push({ name: `dLd${name}`, parameter: name, kind: 'gradient', shape: t.shape, values: await t.data() });
+      out.push({
+        name: `dLd${name}`,
+        where: { parameter: name },
+        kind: 'gradient',
+        shape: t.shape,
+        values: await t.data(),
+      });
     }
     return out;
   } finally {
@@ -174,7 +210,7 @@ function compareWithCpu(
     if (got.shape.join() !== ref.shape.join()) {
       failures.push({
         message: `${ref.name} on ${backend} has shape [${got.shape.join(',')}], on cpu [${ref.shape.join(',')}]`,
-        where: { parameter: ref.parameter },
+        where: ref.where,
       });
       continue;
     }
@@ -188,7 +224,7 @@ function compareWithCpu(
         message:
           `${backend} disagrees with cpu on ${ref.name} at index ${c.worstIndex} [${worstPosition.join(',')}]: cpu ${fmt(c.cpuValue)}, ${backend} ${fmt(c.value)}, ` +
           `|diff| ${fmt(Math.abs(c.value - c.cpuValue))} > allowed ${fmt(c.allowed)} (atol ${tolerance.atol.toExponential()} x max|cpu| ${fmt(c.scale)} + rtol ${tolerance.rtol.toExponential()} x |cpu|)`,
-        where: { parameter: ref.parameter, index: c.worstIndex, position: worstPosition },
+        where: { ...ref.where, index: c.worstIndex, position: worstPosition },
       });
     }
   }
@@ -203,13 +239,14 @@ function missingKernel(run: BackendRun): string | null {
     : null;
 }
 
-function judge(runs: BackendRun[], inputShape: number[], unavailable: string[]): CheckOutcome {
+function judge(runs: BackendRun[], inputShapes: number[][], unavailable: string[]): CheckOutcome {
   const [cpu, ...others] = runs;
   const perBackend: Record<string, BackendComparisonEvidence> = {};
   const evidence: BackendsEvidence = {
     kind: 'backends',
     reference: 'cpu',
-    inputShape,
+    inputShape: inputShapes[0]!,
+    ...(inputShapes.length > 1 ? { inputShapes } : {}),
     tolerances: TOLERANCES,
     rule: '|backend - cpu| <= atol * max|cpu over the tensor| + rtol * |cpu|',
     backends: perBackend,

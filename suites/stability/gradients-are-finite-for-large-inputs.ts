@@ -21,11 +21,17 @@
  *
  * Findings at the extreme classes (1e10 and up, `mixed`) are warnings unless `strictStability`.
  *
+ * Several inputs and outputs: the derivative with respect to every input (columns `dLdX1`,
+ * `dLdX2`, keys `input 1`, `input 2`) and every learnable, with an upstream gradient on every
+ * output; each class goes to each input in turn and to all inputs together (run-input-classes.ts).
+ * The bound of (b) is then max|X| over every input times sum|dLdZ| over every output.
+ *
  * Training-time calls may update state (batch normalization's running statistics); every weight
  * of the layer is restored afterwards, so extreme inputs leave no trace for later checks.
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext } from '../../harness/check.ts';
+import { inputLabel, outputLabel } from '../../harness/io-labels.ts';
 import { deriveSeed, makeRng } from '../../harness/random.ts';
 import type { Tensor } from '../../harness/tf.ts';
 import type { StabilityColumn } from './grid.ts';
@@ -38,43 +44,61 @@ export const gradientsAreFiniteForLargeInputs: Check = {
   async run(ctx) {
     const { subject, tf } = ctx;
     const names = subject.learnableNames();
+    const nIn = subject.numInputs;
+    const nOut = subject.numOutputs;
+    const inputKeys = Array.from({ length: nIn }, (_, i) => inputLabel(i, nIn));
     const columns: StabilityColumn[] = [
-      { key: 'input', label: 'dLdX' },
+      ...inputKeys.map((key, i) => ({ key, label: nIn === 1 ? 'dLdX' : `dLdX${i + 1}` })),
       ...names.map((n) => ({ key: n, label: `dLd${n}` })),
     ];
-    const upstream = new Map<string, { data: Float32Array; shape: number[]; sumAbs: number }>();
-    const dLdZFor = (X: Tensor, c: InputClass) => {
+    // One upstream gradient per output, drawn once per input class (the same for every input it goes to).
+    const upstream = new Map<string, { data: Float32Array; shape: number[] }[]>();
+    const dLdZsFor = (Xs: Tensor[], c: InputClass) => {
       let u = upstream.get(c.id);
       if (!u) {
-        const shape = tf.tidy(() => subject.predict(tf.zerosLike(X)).shape);
-        u = uniformUpstream(shape, deriveSeed(ctx.seed, `gradientsAreFiniteForLargeInputs:dLdZ:${c.id}`));
+        const shapes = tf.tidy(() => subject.predictAll(Xs.map((X) => tf.zerosLike(X))).map((Z) => Z.shape));
+        u = shapes.map((shape, k) =>
+          uniformUpstream(
+            shape,
+            deriveSeed(
+              ctx.seed,
+              `gradientsAreFiniteForLargeInputs:dLdZ:${c.id}${nOut === 1 ? '' : `:${outputLabel(k, nOut)}`}`,
+            ),
+          ),
+        );
         upstream.set(c.id, u);
       }
-      return tf.tensor(u.data, u.shape, 'float32');
+      return u.map((x) => tf.tensor(x.data, x.shape, 'float32'));
     };
     const run = await withWeightsRestored(ctx, () =>
       runInputClasses(ctx, {
         columns,
-        run: (X, c) => {
-          const g = subject.gradients(X, dLdZFor(X, c));
-          return { input: g.dLdX, ...g.dLdLearnables };
+        run: (Xs, c) => {
+          const g = subject.gradientsAll(Xs, dLdZsFor(Xs, c));
+          return { ...Object.fromEntries(g.dLdXs.map((d, i) => [inputKeys[i]!, d])), ...g.dLdLearnables };
         },
-        honestBound: (key, X, c) => key !== 'input' && maxAbs(X) * (upstream.get(c.id)?.sumAbs ?? 0) >= FLOAT32_MAX,
+        honestBound: (key, Xs, c) =>
+          !inputKeys.includes(key) && Math.max(...Xs.map(maxAbs)) * sumAbs(upstream.get(c.id) ?? []) >= FLOAT32_MAX,
       }),
     );
-    return gridOutcome(run, 'derivatives', { upstreamGradient: 'uniform in [-1, 1], seeded per input class' });
+    return gridOutcome(run, 'derivatives', {
+      upstreamGradient: `uniform in [-1, 1], seeded per input class${nOut > 1 ? ', on every output' : ''}`,
+    });
   },
 };
 
 function uniformUpstream(shape: number[], seed: number) {
   const random = makeRng(seed);
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  let sumAbs = 0;
-  for (let i = 0; i < data.length; i++) {
-    data[i] = 2 * random() - 1;
-    sumAbs += Math.abs(data[i]!);
-  }
-  return { data, shape, sumAbs };
+  for (let i = 0; i < data.length; i++) data[i] = 2 * random() - 1;
+  return { data, shape };
+}
+
+/** sum|dLdZ| over every output's upstream gradient. */
+function sumAbs(us: readonly { data: Float32Array }[]): number {
+  let s = 0;
+  for (const u of us) for (const v of u.data) s += Math.abs(v);
+  return s;
 }
 
 function maxAbs(x: Float32Array): number {

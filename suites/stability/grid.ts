@@ -4,7 +4,7 @@
  */
 import type { StabilityCell } from '../../harness/evidence/index.ts';
 
-export { mergeStabilityGrids } from '../../harness/evidence/index.ts';
+export { mergeStabilityGrids, stabilityRowKey } from '../../harness/evidence/index.ts';
 
 export type {
   HonestReason,
