@@ -2,7 +2,7 @@
  * The drawn case a gradient check runs on, as a fast-check arbitrary: the inputs (one value list
  * per input of the layer) and a seed for the upstream gradient dLdZ on every output. Generation
  * draws from fast-check's random source (so from the run's seed): the first input's values, then
- * the next input's, then the upstream seed (for one input, exactly the draws of a one-input case).
+ * the next input's, then the upstream seed.
  * Shrinking makes a failing case smaller and simpler, each step kept only if it still fails:
  * first straight to the minimal case (one observation, spatial size 1, integer inputs, dLdZ of
  * signs), else one step at a time: one observation, spatial sizes cut to 1 or halved (where the
@@ -20,6 +20,13 @@
  *  - when the layer declares kinks (its `kinks` property), one in ten a declared kink plus or
  *    minus 0.5 to 3.5 steps (a step: STEP x max(|kink|, 1)), so the probe's stencil straddles it;
  *  - the rest uniform in [-3, 3].
+ * A layer with several inputs: the first observation of every input holds unit-scale values only
+ * (the shares of 10s and 30s go to [-3, 3]); the second keeps every magnitude. Where outputs combine
+ * inputs (a product, attention scores Q K^T), one element of 30 in any input saturates what it
+ * reaches (a softmax over scores of hundreds is one-hot), and every derivative that passes through
+ * the saturated part vanishes, right or wrong: measured on attention with its softmax Jacobian's
+ * off-diagonal terms left out, no probe could tell the wrong derivative from the right one on cases
+ * of mixed magnitudes. One input: every observation as described (unchanged).
  * `scaleOf` names the scale of a value, for the evidence.
  * dLdZ: random sign (negative with probability 0.3) times a magnitude uniform in [0.5, 1.5):
  * non-uniform, never zero, with a non-zero mean so sums over many elements do not cancel away.
@@ -114,7 +121,7 @@ export function upstreamValues(
 }
 
 /** A fresh input value, of one of the scales above (see the top of the file). */
-function drawValue(next: () => number, specials: boolean, kinks: readonly number[]): number {
+function drawValue(next: () => number, specials: boolean, kinks: readonly number[], largeScales = true): number {
   const pick = <T>(xs: readonly T[]) => xs[Math.min(xs.length - 1, Math.floor(next() * xs.length))]!;
   const sign = () => (next() < 0.5 ? -1 : 1);
   let u = next();
@@ -129,7 +136,7 @@ function drawValue(next: () => number, specials: boolean, kinks: readonly number
     }
     u -= NEAR_KINK_FRACTION;
   }
-  for (const scale of LARGE_SCALES) {
+  for (const scale of largeScales ? LARGE_SCALES : []) {
     if (u < scale.fraction) return f32(sign() * (scale.from + (scale.to - scale.from) * next()));
     u -= scale.fraction;
   }
@@ -220,9 +227,14 @@ export class GradientCaseArbitrary extends fc.Arbitrary<GradientCase> {
 
   override generate(mrng: fc.Random): fc.Value<GradientCase> {
     const next = () => mrng.nextDouble();
-    const xs = this.sizes.map((size) =>
-      Array.from({ length: this.batch * elementsOf(size) }, () => drawValue(next, this.specials, this.kinks)),
-    );
+    // Several inputs: the first observation at unit scale (see the top of the file).
+    const unitFirst = this.sizes.length > 1 && this.batch > 1;
+    const xs = this.sizes.map((size) => {
+      const n = elementsOf(size);
+      return Array.from({ length: this.batch * n }, (_, i) =>
+        drawValue(next, this.specials, this.kinks, !(unitFirst && i < n)),
+      );
+    });
     const upstreamSeed = mrng.nextInt(0, 0x7fffffff);
     const sizes = this.sizes.map((size) => [...size]);
     return new fc.Value({ batch: this.batch, sizes, xs, values: 'drawn', upstreamSeed, upstream: 'random' }, undefined);
