@@ -20,6 +20,7 @@
  *   there: bash .gpu/run.sh --epochs 30
  */
 import { useBackend, type BackendStatus } from '../harness/backends.ts';
+import { applyAsModels } from '../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../harness/tf.ts';
 import { loadDigits } from '../reference-layers/training/digits.ts';
 import { buildLayer, referenceElu, runTraining } from '../reference-layers/training/run-training.ts';
@@ -102,7 +103,7 @@ async function countTraining(iterations: number) {
   }
 }
 
-/** Dispatches of the reference ELU's own forward and backward on a mini-batch (through its own path). */
+/** Dispatches of the reference ELU's own forward and backward on a mini-batch (through its own path, called as models call it). */
 async function countLayer(): Promise<number> {
   const layer = buildLayer(referenceElu, seed);
   const x = tf.randomNormal([BATCH, ...LAYER_INPUT_SIZE]);
@@ -114,7 +115,7 @@ async function countLayer(): Promise<number> {
     const { value, grads } = tf
       .engine()
       .gradients(
-        () => layer.apply(x, { training: true }) as Tensor,
+        () => applyAsModels(layer, x, { training: true }) as Tensor,
         [x, ...layer.trainableWeights.map((w) => w.read())],
         dy,
       );

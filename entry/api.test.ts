@@ -9,6 +9,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkLayer } from './api.ts';
+import { CustomLayer } from '../harness/custom-layer.ts';
+import { tf, type Tensor } from '../harness/tf.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'check-layer-api-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,5 +53,41 @@ describe('checkLayer on a layer file', () => {
       /expected a layer file \(a path or a URL\), a layer, a factory/,
     );
     await expect(checkLayer(new URL('https://example.com/a.ts'))).rejects.toThrow(/is not a file URL/);
+  });
+});
+
+/** Z = A + sigmoid(A) * B: two inputs, one output. */
+class GatedSum extends CustomLayer {
+  static override className = 'ApiTestGatedSum';
+  predict(A: Tensor, B: Tensor): Tensor {
+    return tf.add(A, tf.mul(tf.sigmoid(A), B));
+  }
+}
+tf.serialization.registerClass(GatedSum);
+
+describe('checkLayer on a layer with several inputs', () => {
+  it('takes one size per input and reports them', async () => {
+    const run = await checkLayer(() => new GatedSum(), {
+      inputSize: [
+        [2, 2, 1],
+        [2, 2, 1],
+      ],
+      checks: ['predictDoesNotError'],
+    });
+    expect(run.layer.inputSize).toEqual([2, 2, 1]);
+    expect(run.layer.inputSizes).toEqual([
+      [2, 2, 1],
+      [2, 2, 1],
+    ]);
+    expect(run.layer.outputSizes).toEqual([[2, 2, 1]]);
+  });
+
+  it('a count of sizes that predict does not take is a load error naming both counts (exit 2)', async () => {
+    const run = await checkLayer(() => new GatedSum(), { inputSize: [[2, 2, 1], [2, 2, 1], [1]] });
+    expect(run.exitCode).toBe(2);
+    expect(run.loadError?.message).toMatch(
+      /3 input sizes were given but ApiTestGatedSum\.predict takes 2 inputs; give one size per input/,
+    );
+    expect(run.checks).toEqual([]);
   });
 });

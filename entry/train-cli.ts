@@ -108,12 +108,17 @@ export async function runTrainFromCli(argv: string[], io: Out): Promise<number> 
   let layerSpec: LayerSpec | undefined;
   let layer: (() => unknown) | undefined;
   let layerName: string | undefined;
+  let numInputs = 1;
   if (args['layer'] !== undefined) {
     layerName = parseLayerFile(args['layer']);
     const loaded = await loadLayerFile(layerName, o.exportName);
     const src = loaded.source;
     layer = src.kind === 'instance' ? () => src.value : src.kind === 'class' ? () => new src.value() : src.value;
-    layerSpec = { kind: 'file', file: loaded.file, exportName: loaded.exportName, inputSize: [24, 24, 20] };
+    // Several inputs (the file's inputSize is a list): the activation at each, as trainsToAccuracy trains it.
+    numInputs = Array.isArray(loaded.inputSize?.[0]) ? loaded.inputSize.length : 1;
+    const activation = [24, 24, 20];
+    const inputSize = numInputs === 1 ? activation : Array.from({ length: numInputs }, () => activation);
+    layerSpec = { kind: 'file', file: loaded.file, exportName: loaded.exportName, inputSize };
   }
   const ev = await runTrainCommand({
     layer,
@@ -126,6 +131,7 @@ export async function runTrainFromCli(argv: string[], io: Out): Promise<number> 
     seed: o.seed,
     workers: o.trainWorkers,
     out: io.out,
+    numInputs,
   });
   return ev.stopped ? 1 : 0;
 }

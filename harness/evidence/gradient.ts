@@ -44,7 +44,7 @@ export interface InputScaleEvidence {
 }
 
 export interface ParameterGradientEvidence {
-  /** `input` or the learnable's name. */
+  /** `input` (`input 1`, `input 2`, ... for a layer with several inputs) or the learnable's name. */
   parameter: string;
   /** Where the learnables were when this parameter's derivative was compared. */
   learnablesAt: LearnablesAt;
@@ -59,7 +59,7 @@ export interface ParameterGradientEvidence {
   /** Probes whose one-sided differences disagreed beyond their error estimates (a kink in the stencil). */
   kinks: number;
   /**
-   * The input only (empty for learnables): its element probes by the scale of the element's value
+   * An input only (empty for learnables): its element probes by the scale of the element's value
    * (`about 1`, `about +10`, `about -10`, `about +30`, `about -30`, `near kink 3`), with how many failed.
    */
   scales: InputScaleEvidence[];
@@ -80,11 +80,14 @@ export interface CounterexampleEvidence {
   learnablesAt: LearnablesAt;
   /** Shrinking steps that kept the failure. */
   shrinks: number;
+  /** The (first) input's shape. */
   inputShape: number[];
-  /** X and dLdZ, printed exactly (shortest decimals that read back as the float32 values). */
+  /** Every input's shape; only for a layer with several inputs or outputs. */
+  inputShapes?: number[][];
+  /** X and dLdZ (each input and dLdZ on each output), printed exactly (shortest decimals that read back as the float32 values). */
   description: string;
   parameter: string;
-  /** The failing probe, named: `alpha[1]`, `input[0,0,0,2]`, `input along random direction 1`. */
+  /** The failing probe, named: `alpha[1]`, `input[0,0,0,2]`, `input 2[0,1]`, `input along random direction 1`. */
   probe: string;
   index: number | null;
   position: number[] | null;
@@ -122,15 +125,21 @@ export interface GradientCheckEvidence {
   /** How the numeric derivatives were made, in one line. */
   method: string;
   batch: number;
+  /** The (first) input's shape, [batch, ...size]. */
   inputShape: number[];
+  /** The (first) output's shape. */
   outputShape: number[];
+  /** Every input's shape; only for a layer with several inputs or outputs. */
+  inputShapes?: number[][];
+  /** Every output's shape; only for a layer with several inputs or outputs. */
+  outputShapes?: number[][];
   exhaustive: boolean;
   /** Forward passes for the finite differences (the drawn case, not counting shrinking). */
   forwardPasses: number;
   kinks: number;
   /** fast-check seed of the drawn case (derived from the run's seed). */
   caseSeed: number;
-  /** Per parameter, at the initial learnables and then (when checked) at the moved ones. */
+  /** Per parameter (each input, then each learnable), at the initial learnables and then (when checked) at the moved ones. */
   parameters: ParameterGradientEvidence[];
   counterexample: CounterexampleEvidence | null;
   /** The second point; null when the layer has no learnables or the initial point already failed. */
@@ -161,7 +170,10 @@ export interface DerivativeTolerance {
 export interface AutodiffComparisonEvidence {
   kind: 'autodiffComparison';
   tolerance: DerivativeTolerance;
+  /** The (first) input's shape. */
   inputShape: number[];
+  /** Every input's shape; only for a layer with several inputs or outputs. */
+  inputShapes?: number[][];
   /** At the moved learnables when they were compared there (the initial point passed), else at the initial ones. */
   parameters: ({ parameter: string; shape: number[]; elements: number; passed: boolean } & DerivativeComparison)[];
   /** The learnables' moved values (same moves as gradientsAreNumericallyCorrect's); null when not moved. */
@@ -171,8 +183,17 @@ export interface AutodiffComparisonEvidence {
   /**
    * The whole case compared (not shrunk): X (of `inputShape`) and dLdZ (of `outputShape`), each
    * float32 value as the shortest decimal that reads back to it, so a failure replays from the JSON.
+   * A layer with several inputs or outputs: those are the first input and output's, and `xs`,
+   * `dLdZs`, `outputShapes` hold every input's values and every output's dLdZ and shape.
    */
-  case: { x: number[]; dLdZ: number[]; outputShape: number[] };
+  case: {
+    x: number[];
+    dLdZ: number[];
+    outputShape: number[];
+    xs?: number[][];
+    dLdZs?: number[][];
+    outputShapes?: number[][];
+  };
 }
 
 /**

@@ -1,10 +1,13 @@
 /**
- * Compares a layer's analytic derivatives of L = sum(forward(X) * dLdZ) with finite differences,
- * for the input and each learnable, on one drawn case. The analytic side is the layer's own
- * gradient path as training sees it (`subject.gradients`). Every learnable is put back exactly
- * (its float32 values) after each perturbed forward pass.
+ * Compares a layer's analytic derivatives of L = sum_k sum(Z_k * dLdZ_k) (Z_k the forward outputs,
+ * one term per output) with finite differences, for each input and each learnable, on one drawn
+ * case. The analytic side is the layer's own gradient path as training sees it
+ * (`subject.gradientsAll`). Inputs are named by `inputLabel` (`input` for one, `input 1`, `input 2`
+ * for several). Every learnable is put back exactly (its float32 values) after each perturbed
+ * forward pass.
  */
-import type { Gradients, LayerUnderTest } from '../layer-under-test.ts';
+import { inputLabel } from '../io-labels.ts';
+import type { LayerUnderTest } from '../layer-under-test.ts';
 import { tf, type Tensor } from '../tf.ts';
 import { makeLossBase, type LossBase } from './loss-difference.ts';
 import { runProbe, type ProbeResult } from './probe.ts';
@@ -12,7 +15,7 @@ import { chooseCoordinates, chooseDirections, DIRECTIONS, type ParameterRole } f
 import { inputScale, parameterScale } from './step.ts';
 import { coordinateTarget, directionTarget, type EvaluateWith } from './targets.ts';
 import { deriveSeed } from '../random.ts';
-import { INPUT_RANGE, isNearKink, isSpecialValue, scaleOf } from './gradient-case.ts';
+import { INPUT_RANGE, isNearKink, isSpecialValue, scaleOf, splitByShapes } from './gradient-case.ts';
 import { makeRng } from '../random.ts';
 
 /** Input elements of each scale (about 1, 10, 30, near each kink) probed one by one at least, where the input has them. */
@@ -51,9 +54,11 @@ export interface ProbePoint extends ProbeResult {
 }
 
 export interface ParameterComparison {
-  /** `input` or the learnable's name. */
+  /** `input` (`input 1`, `input 2`, ... for several) or the learnable's name. */
   name: string;
   role: ParameterRole;
+  /** Which input (0, 1, ...) for an input; null for a learnable. */
+  inputIndex: number | null;
   shape: number[];
   points: ProbePoint[];
   forwardPasses: number;
@@ -61,11 +66,11 @@ export interface ParameterComparison {
 
 export interface CompareArgs {
   subject: LayerUnderTest;
-  /** The input, flattened, and its full shape [batch, ...inputSize]. */
-  x: Float32Array;
-  xShape: number[];
-  /** Makes dLdZ for the forward output's shape. */
-  upstream: (outputShape: number[]) => Float32Array;
+  /** Each input, flattened, and its full shape [batch, ...inputSize]. */
+  xs: Float32Array[];
+  xShapes: number[][];
+  /** Makes dLdZ for the forward outputs' shapes: every output's elements one after the other. */
+  upstream: (outputShapes: number[][]) => Float32Array;
   /** Seed for the choice of coordinates and directions. */
   seed: number;
   /** The layer's declared kinks (input elements near them are held still along directions). */
@@ -77,7 +82,7 @@ export interface CompareArgs {
    */
   inputSample?: { coordinates: number; directions: number };
   exhaustive: boolean;
-  /** Only these parameters (default: input and every learnable). */
+  /** Only these parameters (default: every input and every learnable). */
   only?: readonly string[];
   /** Stop at the first failing probe (when shrinking, where only pass/fail matters). */
   stopAtFirstFailure?: boolean;
@@ -91,7 +96,9 @@ export interface CompareArgs {
 
 export interface Comparison {
   parameters: ParameterComparison[];
-  outputShape: number[];
+  /** Shape of each output. */
+  outputShapes: number[][];
+  /** dLdZ, every output's elements one after the other. */
   g: Float32Array;
   /** Forward passes, including the unperturbed one. */
   forwardPasses: number;
@@ -100,20 +107,39 @@ export interface Comparison {
   base: LossBase;
 }
 
-export const INPUT = 'input';
+/** The parameter names of a layer's `n` inputs: `input` for one, `input 1`, `input 2`, ... for several. */
+export function inputNames(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => inputLabel(i, n));
+}
+
+/** What `subject.gradientsAll` returns: a derivative per input and one per learnable. */
+export type AllGradients = ReturnType<LayerUnderTest['gradientsAll']>;
 
 async function read(t: Tensor): Promise<Float32Array> {
   const d = await t.data();
   return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
 }
 
-/** Forward output (training time) for X, read back; disposes what it made. */
-async function forwardValues(subject: LayerUnderTest, X: Tensor): Promise<{ z: Float32Array; shape: number[] }> {
-  const Z = tf.tidy(() => subject.forward(X).Z);
+/** Reads tensors back as one list, their elements one after the other (one tensor: its data itself). */
+export async function readConcatenated(ts: readonly Tensor[]): Promise<Float32Array> {
+  if (ts.length === 1) return read(ts[0]!);
+  const parts = await Promise.all(ts.map(read));
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Forward outputs (training time) for Xs, read back as one list, and their shapes; disposes what it made. */
+async function forwardValues(subject: LayerUnderTest, Xs: Tensor[]): Promise<{ z: Float32Array; shapes: number[][] }> {
+  const Zs = tf.tidy(() => subject.forwardAll(Xs).Zs);
   try {
-    return { z: await read(Z), shape: Z.shape };
+    return { z: await readConcatenated(Zs), shapes: Zs.map((Z) => Z.shape) };
   } finally {
-    Z.dispose();
+    tf.dispose(Zs);
   }
 }
 
@@ -122,63 +148,85 @@ async function forwardValues(subject: LayerUnderTest, X: Tensor): Promise<{ z: F
  * backward throws halfway, TensorFlow.js's gradient machinery leaves its intermediate tensors
  * behind otherwise.
  */
-export function tidyGradients(compute: () => Gradients): Gradients {
+export function tidyGradients(compute: () => AllGradients): AllGradients {
   return tf.tidy(() => {
     const g = compute();
-    return { dLdX: g.dLdX, dLdLearnables: g.dLdLearnables };
+    return { dLdXs: g.dLdXs, dLdLearnables: g.dLdLearnables };
   });
 }
 
-/** The layer's analytic derivatives for X and dLdZ, read back, by parameter name. */
-export async function analyticGradients(
-  subject: LayerUnderTest,
-  X: Tensor,
-  dLdZ: Tensor,
-): Promise<Record<string, Float32Array>> {
-  const grads = tidyGradients(() => subject.gradients(X, dLdZ));
+/** Reads every derivative back by parameter name (the inputs' names, see inputNames, and the learnables') and disposes them. */
+export async function readGradients(grads: AllGradients): Promise<Record<string, Float32Array>> {
   const out: Record<string, Float32Array> = {};
+  const names = inputNames(grads.dLdXs.length);
   try {
-    out[INPUT] = await read(grads.dLdX);
-    for (const [name, t] of Object.entries(grads.dLdLearnables)) out[name] = await read(t);
+    for (const [i, t] of grads.dLdXs.entries()) out[names[i]!] = Float32Array.from(await read(t));
+    for (const [name, t] of Object.entries(grads.dLdLearnables)) out[name] = Float32Array.from(await read(t));
   } finally {
-    grads.dLdX.dispose();
-    for (const t of Object.values(grads.dLdLearnables)) t.dispose();
+    tf.dispose([...grads.dLdXs, ...Object.values(grads.dLdLearnables)]);
   }
   return out;
 }
 
+/** Tensors of `values` (one list per tensor) in `shapes`. */
+export function tensorsOf(values: readonly Float32Array[], shapes: readonly number[][]): Tensor[] {
+  return values.map((v, i) => tf.tensor(v, shapes[i], 'float32'));
+}
+
+/** The layer's analytic derivatives for Xs and dLdZs, read back, by parameter name. */
+export async function analyticGradients(
+  subject: LayerUnderTest,
+  Xs: Tensor[],
+  dLdZs: Tensor[],
+): Promise<Record<string, Float32Array>> {
+  return readGradients(tidyGradients(() => subject.gradientsAll(Xs, dLdZs)));
+}
+
 export async function compareGradients(args: CompareArgs): Promise<Comparison> {
-  const { subject, x, xShape } = args;
-  const batch = xShape[0] ?? 1;
-  const X = tf.tensor(x, xShape, 'float32');
-  let dLdZ: Tensor | null = null;
+  const { subject, xs, xShapes } = args;
+  const batch = xShapes[0]?.[0] ?? 1;
+  const Xs = tensorsOf(xs, xShapes);
+  let dLdZs: Tensor[] = [];
   try {
-    const { z: z0, shape: outputShape } = await forwardValues(subject, X);
-    const g = args.upstream(outputShape);
-    dLdZ = tf.tensor(g, outputShape, 'float32');
-    const analytic = await analyticGradients(subject, X, dLdZ);
-    const base = makeLossBase(g, z0, batch);
+    const { z: z0, shapes: outputShapes } = await forwardValues(subject, Xs);
+    const g = args.upstream(outputShapes);
+    dLdZs = tensorsOf(splitByShapes(g, outputShapes), outputShapes);
+    const analytic = await analyticGradients(subject, Xs, dLdZs);
+    const base = makeLossBase(
+      g,
+      z0,
+      batch,
+      dLdZs.map((t) => t.size),
+    );
     let forwardPasses = 1;
-    const names = [INPUT, ...subject.learnableNames()].filter((n) => !args.only || args.only.includes(n));
+    const inputs = inputNames(xs.length);
+    const names = [...inputs, ...subject.learnableNames()].filter((n) => !args.only || args.only.includes(n));
     const parameters: ParameterComparison[] = [];
     for (const name of names) {
-      const role: ParameterRole = name === INPUT ? 'input' : 'learnable';
-      const access = await parameterAccess(args, X, name, role);
+      const inputIndex = inputs.indexOf(name) >= 0 ? inputs.indexOf(name) : null;
+      const role: ParameterRole = inputIndex === null ? 'learnable' : 'input';
+      const access = await parameterAccess(args, Xs, name, inputIndex);
       const grad = analytic[name];
       if (!grad || grad.length !== access.values.length) {
         throw new Error(
-          `the derivative for ${name} has ${grad?.length ?? 0} elements, the ${role === 'input' ? 'input' : 'learnable'} has ${access.values.length}`,
+          `the derivative for ${name} has ${grad?.length ?? 0} elements, the ${role === 'input' ? name : 'learnable'} has ${access.values.length}`,
         );
       }
       const probed = await probeParameter(args, base, name, role, access, grad);
       forwardPasses += probed.passes;
-      parameters.push({ name, role, shape: access.shape, points: probed.points, forwardPasses: probed.passes });
+      parameters.push({
+        name,
+        role,
+        inputIndex,
+        shape: access.shape,
+        points: probed.points,
+        forwardPasses: probed.passes,
+      });
       if (probed.stopped) break;
     }
-    return { parameters, outputShape, g, forwardPasses, analytic, base };
+    return { parameters, outputShapes, g, forwardPasses, analytic, base };
   } finally {
-    X.dispose();
-    dLdZ?.dispose();
+    tf.dispose([...Xs, ...dLdZs]);
   }
 }
 
@@ -191,19 +239,25 @@ interface ParameterAccess {
 
 async function parameterAccess(
   args: CompareArgs,
-  X: Tensor,
+  Xs: Tensor[],
   name: string,
-  role: ParameterRole,
+  inputIndex: number | null,
 ): Promise<ParameterAccess> {
-  const { subject, x, xShape } = args;
-  if (role === 'input') {
+  const { subject } = args;
+  if (inputIndex !== null) {
+    const shape = args.xShapes[inputIndex]!;
     return {
-      values: x,
-      shape: xShape,
+      values: args.xs[inputIndex]!,
+      shape,
       evaluateWith: async (moved) => {
-        const Xm = tf.tensor(moved, xShape, 'float32');
+        const Xm = tf.tensor(moved, shape, 'float32');
         try {
-          return (await forwardValues(subject, Xm)).z;
+          return (
+            await forwardValues(
+              subject,
+              Xs.map((X, i) => (i === inputIndex ? Xm : X)),
+            )
+          ).z;
         } finally {
           Xm.dispose();
         }
@@ -224,7 +278,7 @@ async function parameterAccess(
     evaluateWith: async (moved) => {
       put(moved);
       try {
-        return (await forwardValues(subject, X)).z;
+        return (await forwardValues(subject, Xs)).z;
       } finally {
         put(values);
       }

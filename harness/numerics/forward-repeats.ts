@@ -5,22 +5,23 @@
  */
 import type { LayerUnderTest } from '../layer-under-test.ts';
 import { tf, type Tensor } from '../tf.ts';
+import { readConcatenated } from './compare-gradients.ts';
 
 export interface Repeatability {
   repeats: boolean;
-  /** First flat output index where two calls differed. */
+  /** First flat output index where two calls differed (the outputs' elements one after the other, for several). */
   index?: number;
   first?: number;
   second?: number;
 }
 
-export async function forwardRepeats(subject: LayerUnderTest, X: Tensor): Promise<Repeatability> {
+export async function forwardRepeats(subject: LayerUnderTest, Xs: Tensor[]): Promise<Repeatability> {
   const read = async () => {
-    const Z = tf.tidy(() => subject.forward(X).Z);
+    const Zs = tf.tidy(() => subject.forwardAll(Xs).Zs);
     try {
-      return await Z.data();
+      return await readConcatenated(Zs);
     } finally {
-      Z.dispose();
+      tf.dispose(Zs);
     }
   };
   const a = await read();

@@ -1,6 +1,9 @@
 /**
  * The scalar the gradient check differentiates: L = sum(Z * dLdZ), for a forward output Z and a
- * fixed upstream gradient dLdZ, so dL/dtheta is exactly what the layer's backward must return.
+ * fixed upstream gradient dLdZ, so dL/dtheta is exactly what the layer's backward must return. A
+ * layer with several outputs: L = sum_k sum(Z_k * dLdZ_k), with Z the outputs flattened one after
+ * the other (each output's elements are independent terms of L); scales (the noise floors) are
+ * taken per output, and the first observation is each output's first observation.
  *
  * Z is computed in float32 on the backend and read back; the products and the sum are taken in
  * float64 here (a float32 times a float32 is exact in float64). Differences L(a) - L(b) are summed
@@ -15,26 +18,45 @@ export interface LossBase {
   g: Float32Array;
   /** Forward output at the unperturbed point, flattened. */
   z0: Float32Array;
+  /** The output (0, 1, ...) each element of Z0 belongs to. */
+  outputOf: Uint32Array;
+  /** Outputs. */
+  outputs: number;
   /**
-   * Magnitude below which an output element's rounding is not assumed to shrink (a quarter of the
-   * RMS of Z0): outputs near zero often come from a cancellation (exp(x) - 1) whose error is that
-   * of the larger intermediate, not of the small result.
+   * Per element, the magnitude below which its rounding is not assumed to shrink (a quarter of the
+   * RMS of its output in Z0): outputs near zero often come from a cancellation (exp(x) - 1) whose
+   * error is that of the larger intermediate, not of the small result.
    */
-  zFloor: number;
-  /** Output elements in the first observation (the first axis), for the "sum over observations" diagnosis. */
-  firstObservationSize: number;
+  zFloor: Float64Array;
+  /** 1 for the elements of each output's first observation (the first axis), for the "sum over observations" diagnosis. */
+  firstObservation: Uint8Array;
 }
 
-export function makeLossBase(g: Float32Array, z0: Float32Array, batch: number): LossBase {
-  let ss = 0;
-  for (let i = 0; i < z0.length; i++) ss += z0[i]! * z0[i]!;
-  const rms = z0.length ? Math.sqrt(ss / z0.length) : 0;
-  return {
-    g,
-    z0,
-    zFloor: 0.25 * (Number.isFinite(rms) ? rms : 0),
-    firstObservationSize: batch > 0 ? Math.floor(z0.length / batch) : z0.length,
-  };
+/** `outputLengths`: the elements of each output, in the order they are laid out in z0 and g (default: one output). */
+export function makeLossBase(
+  g: Float32Array,
+  z0: Float32Array,
+  batch: number,
+  outputLengths: readonly number[] = [z0.length],
+): LossBase {
+  const outputOf = new Uint32Array(z0.length);
+  const zFloor = new Float64Array(z0.length);
+  const firstObservation = new Uint8Array(z0.length);
+  let at = 0;
+  outputLengths.forEach((n, k) => {
+    let ss = 0;
+    for (let i = at; i < at + n; i++) ss += z0[i]! * z0[i]!;
+    const rms = n ? Math.sqrt(ss / n) : 0;
+    const floor = 0.25 * (Number.isFinite(rms) ? rms : 0);
+    const first = batch > 0 ? Math.floor(n / batch) : n;
+    for (let i = at; i < at + n; i++) {
+      outputOf[i] = k;
+      zFloor[i] = floor;
+      firstObservation[i] = i - at < first ? 1 : 0;
+    }
+    at += n;
+  });
+  return { g, z0, outputOf, outputs: outputLengths.length, zFloor, firstObservation };
 }
 
 /** Float32 rounding noise per output element, in units of EPS32 x its magnitude: a few roundings. */
@@ -52,6 +74,8 @@ export interface LossDifferences {
   dL: number[];
   /** The same with dLdZ restricted to the first observation. */
   dLFirst: number[];
+  /** With several outputs: the same with dLdZ restricted to each output (dLByOutput[k][evaluation]); null for one. */
+  dLByOutput: number[][] | null;
   /**
    * Estimated standard deviation of the rounding noise of one L evaluation, over the output
    * elements the perturbation changed: the larger of a model (ROUNDINGS_PER_OUTPUT float32
@@ -81,10 +105,10 @@ export interface LossDifferences {
 
 /**
  * Where the magnitude floor of the rounding model comes from:
- * - `output`: a quarter of the RMS of the whole output (base.zFloor). For the input: an output
+ * - `output`: a quarter of the RMS of the element's whole output (base.zFloor). For the input: an output
  *   near zero made by a cancellation (alpha * (exp(x) - 1) at x near 0) carries the rounding of
  *   intermediates as large as typical outputs.
- * - `changed`: a quarter of the RMS of the outputs this probe changes. For a learnable: it scales
+ * - `changed`: a quarter of the RMS of the elements this probe changes (of each output on its own). For a learnable: it scales
  *   or shifts the branch it sits in, whose intermediates are of the size of that branch's outputs
  *   (a small alpha makes a small alpha * (exp(x) - 1) from intermediates of size 1 times alpha);
  *   the whole output's RMS would swamp a small learnable's differences in assumed noise.
@@ -105,15 +129,16 @@ export function lossDifferences(
   floor: NoiseFloor = 'output',
 ): LossDifferences {
   const d = differences(base, zs);
-  const zFloor = floor === 'changed' ? changedFloor(d.changedMagnitude) : base.zFloor;
-  const n = noiseAndKinks(base, offsets, zs, central, outer, d, zFloor);
-  return { dL: d.dL, dLFirst: d.dLFirst, changed: d.changedIndex.length, ...n };
+  const zFloor = floor === 'changed' ? changedFloor(base, d) : base.zFloor;
+  const n = noiseAndKinks(base, offsets, zs, central, outer, d, zFloor, floor === 'output');
+  return { dL: d.dL, dLFirst: d.dLFirst, dLByOutput: d.dLByOutput, changed: d.changedIndex.length, ...n };
 }
 
 interface Differences {
   /** L(point k) - L(0), over the whole batch and over the first observation. */
   dL: number[];
   dLFirst: number[];
+  dLByOutput: number[][] | null;
   /** The output elements that changed, and the largest magnitude each took. */
   changedIndex: number[];
   changedMagnitude: number[];
@@ -121,9 +146,11 @@ interface Differences {
 
 /** Pass 1: the differences of L, and which elements changed (with their largest magnitude). */
 function differences(base: LossBase, zs: readonly Float32Array[]): Differences {
-  const { g, z0, firstObservationSize } = base;
+  const { g, z0, firstObservation } = base;
   const dL = new Array<number>(zs.length).fill(0);
   const dLFirst = new Array<number>(zs.length).fill(0);
+  const dLByOutput =
+    base.outputs > 1 ? Array.from({ length: base.outputs }, () => new Array<number>(zs.length).fill(0)) : null;
   const changedIndex: number[] = [];
   const changedMagnitude: number[] = [];
   for (let i = 0; i < z0.length; i++) {
@@ -136,7 +163,11 @@ function differences(base: LossBase, zs: readonly Float32Array[]): Differences {
         differs = true;
         const d = (zk - base0) * g[i]!;
         dL[k] = (dL[k] ?? 0) + d;
-        if (i < firstObservationSize) dLFirst[k] = (dLFirst[k] ?? 0) + d;
+        if (firstObservation[i]) dLFirst[k] = (dLFirst[k] ?? 0) + d;
+        if (dLByOutput) {
+          const o = dLByOutput[base.outputOf[i]!]!;
+          o[k] = o[k]! + d;
+        }
         const a = Math.abs(zk);
         if (a > mag) mag = a;
       }
@@ -146,14 +177,22 @@ function differences(base: LossBase, zs: readonly Float32Array[]): Differences {
       changedMagnitude.push(mag);
     }
   }
-  return { dL, dLFirst, changedIndex, changedMagnitude };
+  return { dL, dLFirst, dLByOutput, changedIndex, changedMagnitude };
 }
 
-/** The `changed` noise floor: a quarter of the RMS of the outputs this probe changes. */
-function changedFloor(changedMagnitude: readonly number[]): number {
-  let ss = 0;
-  for (const m of changedMagnitude) ss += m * m;
-  return changedMagnitude.length ? 0.25 * Math.sqrt(ss / changedMagnitude.length) : 0;
+/** The `changed` noise floor, by changed element (index into d.changedIndex): a quarter of the RMS of the elements this probe changes in its output. */
+function changedFloor(base: LossBase, d: Differences): Float64Array {
+  const ss = new Float64Array(base.outputs);
+  const count = new Float64Array(base.outputs);
+  d.changedIndex.forEach((i, j) => {
+    const k = base.outputOf[i]!;
+    ss[k] = ss[k]! + d.changedMagnitude[j]! * d.changedMagnitude[j]!;
+    count[k] = count[k]! + 1;
+  });
+  return Float64Array.from(d.changedIndex, (i) => {
+    const k = base.outputOf[i]!;
+    return 0.25 * Math.sqrt(ss[k]! / count[k]!);
+  });
 }
 
 /** Pass 2: rounding noise (model and measured), kinks, and the size of the analytic sum's terms. */
@@ -164,7 +203,9 @@ function noiseAndKinks(
   central: readonly [number, number, number, number],
   outer: readonly [number, number] | null,
   d: Differences,
-  zFloor: number,
+  /** The floor of each element (`output`: indexed by element) or of each changed element (`changed`: indexed as d.changedIndex). */
+  zFloor: Float64Array,
+  byElement: boolean,
 ): Pick<LossDifferences, 'sigma' | 'kinked' | 'kinkedLeft' | 'kinkedRight' | 'termMagnitude'> {
   const { g, z0 } = base;
   let model = 0;
@@ -180,7 +221,7 @@ function noiseAndKinks(
   d.changedIndex.forEach((i, j) => {
     const base0 = z0[i]!;
     const gi = g[i]!;
-    const unit = Math.max(d.changedMagnitude[j]!, zFloor);
+    const unit = Math.max(d.changedMagnitude[j]!, zFloor[byElement ? i : j]!);
     model += unit * gi * unit * gi;
     const ceiling = NOISE_CEILING * EPS32 * unit;
     const d4 = zm2[i]! - 4 * zm1[i]! + 6 * base0 - 4 * zp1[i]! + zp2[i]!;

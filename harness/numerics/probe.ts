@@ -30,7 +30,7 @@
  */
 import { EPS32, ulp32 } from './float32.ts';
 import { firstDerivativeWeights } from './fornberg.ts';
-import { lossDifferences, type LossBase, type NoiseFloor } from './loss-difference.ts';
+import { lossDifferences, type LossBase, type LossDifferences, type NoiseFloor } from './loss-difference.ts';
 
 /** Multiplies every error estimate. */
 export const SAFETY = 5;
@@ -95,11 +95,18 @@ export interface ProbeResult {
   evaluations: number;
   /** The numeric value with dLdZ restricted to the first observation (same estimate), for diagnoses. */
   numericFirstObservation: number;
+  /**
+   * A layer with several outputs: the numeric value with dLdZ restricted to each output (same
+   * estimate; they sum to `numeric`), for diagnoses; null for one output (and for a kink decided
+   * between the one-sided estimates).
+   */
+  numericByOutput: number[] | null;
 }
 
 interface Estimate {
   value: number;
   first: number;
+  byOutput: number[] | null;
   /** Rounding noise (one standard deviation) of the estimate. */
   noise: number;
   /** sum |w|. */
@@ -108,22 +115,25 @@ interface Estimate {
 
 const BASE = -1; // index standing for the unperturbed point in stencils
 
-function estimate(indices: number[], offsets: number[], dL: number[], dLFirst: number[], sigma: number): Estimate {
+function estimate(indices: number[], offsets: number[], diffs: LossDifferences): Estimate {
+  const { dL, dLFirst, dLByOutput, sigma } = diffs;
   // dL is relative to L(0): the unperturbed point has dL = 0 and still gets a weight.
   const w = firstDerivativeWeights(indices.map((k) => (k === BASE ? 0 : offsets[k]!)));
   let value = 0;
   let first = 0;
+  const byOutput = dLByOutput ? dLByOutput.map(() => 0) : null;
   let ss = 0;
   let sa = 0;
   indices.forEach((k, j) => {
     if (k !== BASE) {
       value += w[j]! * dL[k]!;
       first += w[j]! * dLFirst[k]!;
+      if (byOutput) dLByOutput!.forEach((d, o) => (byOutput[o] = byOutput[o]! + w[j]! * d[k]!));
     }
     ss += w[j]! * w[j]!;
     sa += Math.abs(w[j]!);
   });
-  return { value, first, noise: sigma * Math.sqrt(ss), weightSum: sa };
+  return { value, first, byOutput, noise: sigma * Math.sqrt(ss), weightSum: sa };
 }
 
 /**
@@ -164,13 +174,13 @@ export async function runProbe(base: LossBase, target: ProbeTarget): Promise<Pro
   return grown.result ? { ...grown.result, resolution: first.resolution, evaluations } : { ...first, evaluations };
 }
 
-/** Largest |Z_i(+2h) - Z_i(-2h)| in ulps of max(|Z_i|, the output's floor). */
+/** Largest |Z_i(+2h) - Z_i(-2h)| in ulps of max(|Z_i|, its output's floor). */
 export function resolutionOf(base: LossBase, zMinus: Float32Array, zPlus: Float32Array): number {
   let worst = 0;
   for (let i = 0; i < zPlus.length; i++) {
     const d = Math.abs(zPlus[i]! - zMinus[i]!);
     if (d === 0) continue;
-    const r = d / ulp32(Math.max(Math.abs(base.z0[i]!), base.zFloor));
+    const r = d / ulp32(Math.max(Math.abs(base.z0[i]!), base.zFloor[i]!));
     if (!(r <= worst)) worst = r;
   }
   return worst;
@@ -202,9 +212,9 @@ async function growStep(
     if (diffs.kinked > 0) break;
     const resolution = resolutionOf(base, zs[0]!, zs[3]!);
     if (resolution < RESOLVE_ULPS) continue;
-    const D = estimate([0, 1, BASE, 2, 3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-    const D1 = estimate([1, 2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-    const D2 = estimate([0, 3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+    const D = estimate([0, 1, BASE, 2, 3], offsets, diffs);
+    const D1 = estimate([1, 2], offsets, diffs);
+    const D2 = estimate([0, 3], offsets, diffs);
     const errD = Math.abs(D1.value - D2.value) + D.noise;
     const rounding = target.perturbationRoundingAt?.(h) ?? target.perturbationRounding;
     const analyticRounding = EPS32 * (8 + 2 * Math.sqrt(diffs.changed)) * diffs.termMagnitude;
@@ -225,6 +235,7 @@ async function growStep(
         resolution,
         evaluations,
         numericFirstObservation: D.first,
+        numericByOutput: D.byOutput,
       },
       evaluations,
     };
@@ -303,9 +314,9 @@ async function centralAt(
   const { offsets, zs } = stencil;
   const diffs = lossDifferences(base, offsets, zs, central4, null, target.floor);
   const extra = extraTolerance(diffs, target);
-  const D = estimate([m2, m1, BASE, p1, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-  const D1 = estimate([m1, p1], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-  const D2 = estimate([m2, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+  const D = estimate([m2, m1, BASE, p1, p2], offsets, diffs);
+  const D1 = estimate([m1, p1], offsets, diffs);
+  const D2 = estimate([m2, p2], offsets, diffs);
   const errD = Math.abs(D1.value - D2.value) + D.noise;
   // No output moved at all (tanh at 10, where float32 holds 1): the finite difference is 0 only
   // to the output's resolution, and a slope below it is no evidence of an error.
@@ -322,6 +333,7 @@ async function centralAt(
       rule: 'central',
       grown: 0,
       numericFirstObservation: D.first,
+      numericByOutput: D.byOutput,
     },
     central4,
     resolution: resolutionOf(base, zs[m2]!, zs[p2]!),
@@ -353,10 +365,10 @@ async function oneSidedAt(
   const extra = extraTolerance(diffs, target);
   const leftClean = diffs.kinkedLeft === 0 || lastLevel;
   const rightClean = diffs.kinkedRight === 0 || lastLevel;
-  const L3 = estimate([BASE, m1, m2, m3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-  const L2 = estimate([BASE, m1, m2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-  const R3 = estimate([BASE, p1, p2, p3], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
-  const R2 = estimate([BASE, p1, p2], offsets, diffs.dL, diffs.dLFirst, diffs.sigma);
+  const L3 = estimate([BASE, m1, m2, m3], offsets, diffs);
+  const L2 = estimate([BASE, m1, m2], offsets, diffs);
+  const R3 = estimate([BASE, p1, p2, p3], offsets, diffs);
+  const R2 = estimate([BASE, p1, p2], offsets, diffs);
   const errL = Math.abs(L3.value - L2.value) + L3.noise;
   const errR = Math.abs(R3.value - R2.value) + R3.noise;
   const tolL = SAFETY * errL + extra(L3);
@@ -366,11 +378,23 @@ async function oneSidedAt(
   const left = leftClean && Math.abs(a - L3.value) <= tolL ? Math.abs(a - L3.value) / tolL : Infinity;
   const right = rightClean && Math.abs(a - R3.value) <= tolR ? Math.abs(a - R3.value) / tolR : Infinity;
   if (left < Infinity && left <= right) {
-    const r = { numeric: L3.value, tolerance: tolL, errorEstimate: errL, numericFirstObservation: L3.first };
+    const r = {
+      numeric: L3.value,
+      tolerance: tolL,
+      errorEstimate: errL,
+      numericFirstObservation: L3.first,
+      numericByOutput: L3.byOutput,
+    };
     return { result: { ...common, ...r, rule: 'left' }, between: false };
   }
   if (right < Infinity) {
-    const r = { numeric: R3.value, tolerance: tolR, errorEstimate: errR, numericFirstObservation: R3.first };
+    const r = {
+      numeric: R3.value,
+      tolerance: tolR,
+      errorEstimate: errR,
+      numericFirstObservation: R3.first,
+      numericByOutput: R3.byOutput,
+    };
     return { result: { ...common, ...r, rule: 'right' }, between: false };
   }
   if (!(Math.abs(R3.value - L3.value) > tolBetween && leftClean && rightClean)) return { result: null, between: false };
@@ -380,6 +404,12 @@ async function oneSidedAt(
   if (!between || !(betweenBefore || lastLevel)) return { result: null, between };
   const nearest = a < lo ? lo : a > hi ? hi : a;
   const first = nearest === L3.value ? L3.first : nearest === R3.value ? R3.first : (L3.first + R3.first) / 2;
-  const r = { numeric: nearest, tolerance: tolBetween, errorEstimate: errL + errR, numericFirstObservation: first };
+  const r = {
+    numeric: nearest,
+    tolerance: tolBetween,
+    errorEstimate: errL + errR,
+    numericFirstObservation: first,
+    numericByOutput: null,
+  };
   return { result: { ...common, ...r, rule: 'between' }, between };
 }

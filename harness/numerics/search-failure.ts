@@ -8,7 +8,7 @@ import { errorText } from '../error-text.ts';
 import fc from 'fast-check';
 import type { LayerUnderTest } from '../layer-under-test.ts';
 import { compareGradients, type CompareArgs, type Comparison, type ParameterComparison } from './compare-gradients.ts';
-import { caseShape, GradientCaseArbitrary, upstreamValues, type GradientCase } from './gradient-case.ts';
+import { caseShapes, GradientCaseArbitrary, upstreamValues, type GradientCase } from './gradient-case.ts';
 import { withWeightsRestored } from './preserve-weights.ts';
 
 /** Observations in the drawn case: more than one, so a missing sum over observations shows. */
@@ -39,14 +39,24 @@ export function failedParameters(c: Comparison): ParameterComparison[] {
   return c.parameters.filter((p) => p.points.some((q) => !q.passed));
 }
 
-/** An output with no elements: a dimension of size 0. */
-export function isEmptyOutput(outputShape: readonly number[]): boolean {
-  return outputShape.some((d) => d === 0);
+/** An output with no elements (a dimension of size 0), of any of the outputs. */
+export function isEmptyOutput(outputShapes: readonly (readonly number[])[]): boolean {
+  return outputShapes.some((shape) => shape.some((d) => d === 0));
+}
+
+/** The arguments of compareGradients that a case fixes: its inputs and its upstream gradient. */
+export function caseArgs(c: GradientCase): Pick<CompareArgs, 'xs' | 'xShapes' | 'upstream'> {
+  return {
+    xs: c.xs.map((x) => Float32Array.from(x)),
+    xShapes: caseShapes(c),
+    upstream: (shapes: number[][]) => upstreamValues(c, shapes),
+  };
 }
 
 export async function searchFailure(
   subject: LayerUnderTest,
-  inputSize: number[],
+  /** Size of one observation of each input. */
+  inputSizes: number[][],
   seed: number,
   caseSeed: number,
   exhaustive: boolean,
@@ -55,7 +65,7 @@ export async function searchFailure(
   /** A lighter sample of the input for the drawn case (see CompareArgs.inputSample). */
   inputSample?: { coordinates: number; directions: number },
 ): Promise<SearchResult> {
-  const arbitrary = fc.limitShrink(new GradientCaseArbitrary(BATCH, inputSize, true, kinks), MAX_SHRINK_CANDIDATES);
+  const arbitrary = fc.limitShrink(new GradientCaseArbitrary(BATCH, inputSizes, true, kinks), MAX_SHRINK_CANDIDATES);
   let drawn: CaseComparison | null = null;
   let drawnError: unknown = null;
   let last: CaseComparison | null = null;
@@ -63,14 +73,7 @@ export async function searchFailure(
   let shrinkPasses = 0;
 
   const property = async (c: GradientCase): Promise<boolean> => {
-    const common = {
-      subject,
-      x: Float32Array.from(c.x),
-      xShape: caseShape(c),
-      upstream: (s: number[]) => upstreamValues(c, s),
-      seed,
-      kinks,
-    };
+    const common = { subject, ...caseArgs(c), seed, kinks };
     if (!drawn) {
       try {
         drawn = { c, comparison: await compareGradients({ ...common, exhaustive, inputSample }) };
@@ -90,7 +93,7 @@ export async function searchFailure(
     shrinkPasses += comparison.forwardPasses;
     // An input too small for the layer (a 1x1 image into a 2x2 pooling) gives an empty output:
     // whatever its "derivatives" are, it is not a case the layer is meant for.
-    if (isEmptyOutput(comparison.outputShape)) return true;
+    if (isEmptyOutput(comparison.outputShapes)) return true;
     if (failedParameters(comparison).length === 0) return true;
     last = { c, comparison };
     return false;
@@ -115,7 +118,7 @@ async function compareShrunk(
   c: GradientCase,
   failing: string[],
 ): Promise<Comparison | null> {
-  const sameShape = caseShape(previous.c).join() === caseShape(c).join();
+  const sameShape = JSON.stringify(caseShapes(previous.c)) === JSON.stringify(caseShapes(c));
   const prefer: Record<string, number[]> = {};
   let onlyDirections = true;
   for (const p of previous.comparison.parameters) {

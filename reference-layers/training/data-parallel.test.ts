@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LayerUnderTest } from '../../harness/layer-under-test.ts';
+import { loadLayerFile } from '../../harness/load-layer.ts';
 import { useBackend } from '../../harness/backends.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { EluLayer } from '../elu-layer.ts';
@@ -52,6 +57,55 @@ describe('data-parallel training', () => {
     // 10 iterations; the curve is rounded to 4 decimals.
     three.curve.loss.forEach((v, i) => expect(Math.abs(v! - one.curve.loss[i]!)).toBeLessThanOrEqual(2e-4 + 1e-4 * v!));
     expect(Math.abs(three.testAccuracy - one.testAccuracy)).toBeLessThanOrEqual(0.01);
+  }, 120_000);
+
+  it('trains a two-input layer from a file (the activation at both inputs) on 2 workers as on one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'check-layer-two-inputs-'));
+    const file = path.join(dir, 'gated-residual.mjs');
+    // Form A: Z = A + sigmoid(A) * B, automatic differentiation.
+    writeFileSync(
+      file,
+      [
+        "import * as tf from '@tensorflow/tfjs';",
+        'class GatedResidualFile extends tf.layers.Layer {',
+        "  static className = 'DataParallelTestGatedResidual';",
+        '  computeOutputShape(s) { return s[0]; }',
+        '  call([A, B]) { return tf.tidy(() => tf.add(A, tf.mul(tf.sigmoid(A), B))); }',
+        '}',
+        'tf.serialization.registerClass(GatedResidualFile);',
+        'export default () => new GatedResidualFile();',
+        'export const inputSize = [[4, 4, 3], [4, 4, 3]];',
+      ].join('\n'),
+    );
+    try {
+      const loaded = await loadLayerFile(file, 'default');
+      const make = () =>
+        LayerUnderTest.create(
+          loaded.source,
+          [
+            [4, 4, 3],
+            [4, 4, 3],
+          ],
+          1,
+        ).fresh(1);
+      const inputSize = [
+        [4, 4, 3],
+        [4, 4, 3],
+      ];
+      const setting = { seed: 1, epochs: 1, trainSize: 384, testSize: 200, live: false, numInputs: 2, layer: make };
+      const one = await runTraining({ ...setting, workers: 1 });
+      const two = await runTraining({
+        ...setting,
+        workers: 2,
+        layerSpec: { kind: 'file', file, exportName: 'default', inputSize },
+      });
+      expect([one.workers, two.workers, two.workersNote]).toEqual([1, 2, undefined]);
+      expect(two.iterations).toBe(3);
+      two.curve.loss.forEach((v, i) => expect(Math.abs(v! - one.curve.loss[i]!)).toBeLessThanOrEqual(2e-4 + 1e-4 * v!));
+      expect(Math.abs(two.testAccuracy - one.testAccuracy)).toBeLessThanOrEqual(0.01);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('trains a layer that mixes observations on one worker, and says why', async () => {

@@ -14,12 +14,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { applyAsModels } from '../../harness/layer-under-test.ts';
+import type { InputSize } from '../../harness/options.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { makeReduceChannel, reducer, ReduceFailedError, type ReduceChannel } from './all-reduce.ts';
 import type { DigitSplit } from './digits.ts';
 import { imageMoments, type ImageMoments } from './stem.ts';
-import { LAYER_INPUT_SIZE, type SeedNetwork } from './seed-network.ts';
+import { applyToActivation, LAYER_INPUT_SIZE, type SeedNetwork } from './seed-network.ts';
 import type { DataParallelPart } from './train.ts';
 
 /** Most worker threads a training run uses (beyond 8 the per-step sums cost more than a share saves). */
@@ -31,7 +31,8 @@ export function defaultWorkers(): number {
 }
 
 /** How another thread makes the same layer under test. */
-export type LayerSpec = { kind: 'reference' } | { kind: 'file'; file: string; exportName: string; inputSize: number[] };
+export type LayerSpec =
+  { kind: 'reference' } | { kind: 'file'; file: string; exportName: string; inputSize: InputSize };
 
 /** What a helper thread is sent to train its share. */
 export interface HelperJob {
@@ -174,9 +175,10 @@ export function rootCause(e: unknown, helpers: Helpers | undefined): unknown {
  * Why a layer cannot be split across workers, or null when it can: its training-time output,
  * input gradient and learnable gradients for 4 observations must equal those of 2 and 2 (the
  * learnables' summed), within 1e-4 of the largest value. Run on a separate instance of the layer,
- * so nothing it keeps (running statistics) changes the instance that trains.
+ * so nothing it keeps (running statistics) changes the instance that trains. Several inputs: the
+ * activation at each (`applyToActivation`), as in training.
  */
-export function splitsAcrossWorkers(layer: tf.layers.Layer): string | null {
+export function splitsAcrossWorkers(layer: tf.layers.Layer, numInputs = 1): string | null {
   const kept: Tensor[] = [];
   tf.engine().startScope();
   try {
@@ -189,7 +191,7 @@ export function splitsAcrossWorkers(layer: tf.layers.Layer): string | null {
         const xv = tf.variable(x, true);
         let out: Tensor | null = null;
         const { grads } = tf.variableGrads(() => {
-          const o = applyAsModels(layer, xv, { training: true }) as Tensor;
+          const o = applyToActivation(layer, xv, { training: true }, numInputs);
           out = tf.keep(o);
           kept.push(o);
           if (!R) kept.push((R = tf.keep(tf.randomUniform(o.shape, 0.5, 1.5, 'float32', 11))));

@@ -3,12 +3,12 @@
  * evidence. Used by `trainsToAccuracy`, `check-layer train` and the benchmarks. Runs on the
  * current tf backend.
  */
-import { applyAsModels, applyBare, LayerUnderTest } from '../../harness/layer-under-test.ts';
+import { applyBare, LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
 import { EluLayer } from '../elu-layer.ts';
 import { loadDigits } from './digits.ts';
 import { evaluate, trainingEvidence, type TrainingEvidence } from './evaluate.ts';
-import { LAYER_INPUT_SIZE, SeedNetwork } from './seed-network.ts';
+import { applyToActivation, LAYER_INPUT_SIZE, SeedNetwork } from './seed-network.ts';
 import { train } from './train.ts';
 import {
   MAX_WORKERS,
@@ -43,45 +43,56 @@ export interface TrainingRunOptions {
   layerSpec?: LayerSpec;
   /** On webgpu: the fused WGSL programs (default) or TensorFlow.js ops throughout; see `TrainOptions`. */
   fusedKernels?: boolean;
+  /**
+   * The layer's inputs (default 1): each gets the activation, as in a residual block, and the
+   * network trains on the layer's first output (`applyToActivation` in seed-network.ts).
+   */
+  numInputs?: number;
 }
 
 export const referenceElu = () => new EluLayer();
 
 /**
- * Builds the layer for [N, 24, 24, 20] with the seed's initial values. Throws what the layer
- * throws when it cannot take that input (the caller turns it into a skip or an error).
+ * Builds the layer for [N, 24, 24, 20] (several inputs: at every input) with the seed's initial
+ * values. Throws what the layer throws when it cannot take that input (the caller turns it into a
+ * skip or an error).
  */
-export function buildLayer(make: () => unknown, seed: number): tf.layers.Layer {
+export function buildLayer(make: () => unknown, seed: number, numInputs = 1): tf.layers.Layer {
   let layer: tf.layers.Layer;
+  const at = numInputs === 1 ? '' : ' at every input';
   try {
-    layer = LayerUnderTest.create({ kind: 'factory', value: make }, [...LAYER_INPUT_SIZE], seed).layer;
+    const size = [...LAYER_INPUT_SIZE];
+    const sizes = numInputs === 1 ? size : Array.from({ length: numInputs }, () => size);
+    layer = LayerUnderTest.create({ kind: 'factory', value: make }, sizes, seed).layer;
   } catch (e) {
     throw new LayerBuildError(
-      `building it for [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${(e as Error)?.message ?? String(e)}`,
+      `building it for [1, ${LAYER_INPUT_SIZE.join(', ')}]${at} threw: ${(e as Error)?.message ?? String(e)}`,
     );
   }
   try {
     // create() tolerates a call that throws after build (that is predictDoesNotError's to report); here it must work.
     tf.tidy(() => {
-      applyAsModels(layer, tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false });
+      applyToActivation(layer, tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false }, numInputs);
     });
   } catch (e) {
     const message = (e as Error)?.message ?? String(e);
     // Runs when called directly with a bare tensor: the input fits, the layer breaks in models.
-    const bareRuns = (() => {
-      try {
-        tf.tidy(() => void applyBare(layer, tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false }));
-        return true;
-      } catch {
-        return false;
-      }
-    })();
+    const bareRuns =
+      numInputs === 1 &&
+      (() => {
+        try {
+          tf.tidy(() => void applyBare(layer, tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false }));
+          return true;
+        } catch {
+          return false;
+        }
+      })();
     disposeLayer(layer);
     if (bareRuns)
       throw new Error(
         `the layer breaks in every model: called as tf.sequential and tf.model call it (call receives [x]) it threw: ${message}; a direct layer.apply(x) with a bare tensor runs`,
       );
-    throw new LayerBuildError(`calling it on [1, ${LAYER_INPUT_SIZE.join(', ')}] threw: ${message}`);
+    throw new LayerBuildError(`calling it on [1, ${LAYER_INPUT_SIZE.join(', ')}]${at} threw: ${message}`);
   }
   return layer;
 }
@@ -94,8 +105,9 @@ export class LayerBuildError extends Error {
 export async function runTraining(o: TrainingRunOptions): Promise<TrainingEvidence> {
   const data = await loadDigits({ trainSize: o.trainSize, testSize: o.testSize });
   const make = o.layer ?? referenceElu;
-  const layer = buildLayer(make, o.seed);
-  const net = new SeedNetwork(layer, o.seed);
+  const numInputs = o.numInputs ?? 1;
+  const layer = buildLayer(make, o.seed, numInputs);
+  const net = new SeedNetwork(layer, o.seed, numInputs);
   const plan = planWorkers(o, make);
   const device = o.device ?? defaultDevice();
   let helpers: Helpers | undefined;
@@ -148,9 +160,10 @@ function planWorkers(o: TrainingRunOptions, make: () => unknown): { workers: num
   const spec: LayerSpec | undefined = o.layer ? o.layerSpec : { kind: 'reference' };
   if (!spec)
     return { workers: 1, why: 'one worker: the layer was not loaded from a file, so no other thread can make it' };
-  const probe = buildLayer(make, o.seed);
+  const numInputs = o.numInputs ?? 1;
+  const probe = buildLayer(make, o.seed, numInputs);
   try {
-    const why = splitsAcrossWorkers(probe);
+    const why = splitsAcrossWorkers(probe, numInputs);
     if (why) return { workers: 1, why: `one worker: ${why}` };
   } finally {
     disposeLayer(probe);
@@ -159,7 +172,7 @@ function planWorkers(o: TrainingRunOptions, make: () => unknown): { workers: num
 }
 
 /** Frees a layer's weights; a layer that refuses (never used, already disposed) keeps them. */
-function disposeLayer(layer: tf.layers.Layer): void {
+export function disposeLayer(layer: tf.layers.Layer): void {
   try {
     layer.dispose();
   } catch {

@@ -2,7 +2,9 @@
  * The seed's network: image input 28x28x1 (zero-centred), convolution 5x5 with 20 filters
  * ('valid', stride 1), batch normalization, THE LAYER UNDER TEST, fully connected 10, softmax,
  * cross-entropy. The layer under test sees [N, 24, 24, 20] and may return any shape; the fully
- * connected layer flattens what it returns.
+ * connected layer flattens what it returns. A layer with several inputs gets that activation at
+ * every input (as a residual block does), and a layer with several outputs is trained on its first
+ * (`applyToActivation`); trainsToAccuracy decides which such layers can train here.
  *
  * Initial values follow MATLAB's defaults and depend only on the seed, never on the layer under
  * test, so two networks with different layers start from the same weights everywhere else:
@@ -15,7 +17,7 @@
  * the reference layers' own backward to float32 rounding, see stem.test.ts) and the update rule
  * in `train.ts`. The fully connected layer is a weight matrix and a bias.
  */
-import { applyAsModels } from '../../harness/layer-under-test.ts';
+import { applyAsModels, applyAsModelsAll } from '../../harness/layer-under-test.ts';
 import { deriveSeed, makeRng } from '../../harness/random.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { BatchNormLayer } from '../batch-norm-layer.ts';
@@ -39,6 +41,29 @@ export interface Learnable {
 
 let networkCounter = 0;
 
+/**
+ * The layer under test on the activation `a`, as models call it: `layer.apply([a], kwargs)`, or
+ * with several inputs the same activation at every one, `layer.apply([a, a, ...], kwargs)`; its
+ * output, or its first output when it returns several. Gradients of the shared `a` add up over
+ * the inputs, as in a residual block.
+ */
+export function applyToActivation(
+  layer: tf.layers.Layer,
+  a: Tensor,
+  kwargs: Record<string, unknown>,
+  numInputs = 1,
+): Tensor {
+  const out =
+    numInputs === 1
+      ? applyAsModels(layer, a, kwargs)
+      : applyAsModelsAll(
+          layer,
+          Array.from({ length: numInputs }, () => a),
+          kwargs,
+        );
+  return (Array.isArray(out) ? out[0] : out) as Tensor;
+}
+
 export class SeedNetwork {
   /** The reference convolution, 5x5x1x20 'valid' with bias. */
   readonly conv: Conv2dLayer;
@@ -59,14 +84,14 @@ export class SeedNetwork {
   /**
    * @param layer the layer under test, already built for [N, 24, 24, 20] (see `buildLayer` in run-training.ts).
    * @param seed the seed of every initial value outside the layer under test.
+   * @param numInputs the layer's inputs: each gets the activation (`applyToActivation`).
    */
   constructor(
     readonly layer: tf.layers.Layer,
     readonly seed: number,
+    readonly numInputs = 1,
   ) {
-    const out = tf.tidy(
-      () => (applyAsModels(layer, tf.zeros([1, ...LAYER_INPUT_SIZE]), { training: false }) as Tensor).shape,
-    );
+    const out = tf.tidy(() => this.applyLayer(tf.zeros([1, ...LAYER_INPUT_SIZE]), false).shape);
     this.features = out.slice(1).reduce((a, b) => a * b, 1);
     const k = CONV_FILTER_SIZE;
     this.conv = new Conv2dLayer({ filterSize: k, numFilters: CONV_FILTERS, name: `seedNetwork${this.id}_conv` });
@@ -99,6 +124,11 @@ export class SeedNetwork {
     this.fcBias = v('fc.bias', () => tf.zeros([10]));
   }
 
+  /** The layer under test on the activation `a` (its first output), as models call it. */
+  applyLayer(a: Tensor, training: boolean): Tensor {
+    return applyToActivation(this.layer, a, { training }, this.numInputs);
+  }
+
   /** The layer under test's learnables as tf.Variables (Form A: its trainable weights; Form B: its learnables). */
   layerLearnables(): Learnable[] {
     return this.layer.trainableWeights.map((w) => ({
@@ -129,7 +159,7 @@ export class SeedNetwork {
   /** Prediction-time logits [N, 10] for zero-centred images [N, 28, 28, 1]. */
   predictLogits(x: Tensor): Tensor {
     return tf.tidy(() => {
-      const h = applyAsModels(this.layer, this.predictStem(x), { training: false }) as Tensor;
+      const h = this.applyLayer(this.predictStem(x), false);
       return tf.add(tf.matMul(tf.reshape(h, [x.shape[0], this.features]), this.fcWeights), this.fcBias);
     });
   }

@@ -29,6 +29,8 @@ export interface TrainCommandOptions {
   out: (line: string) => void;
   /** Live progress line on stderr; default when stderr is a terminal and CI is not set. */
   live?: boolean;
+  /** The layer's inputs (default 1): each gets the activation, and the network trains on its first output. */
+  numInputs?: number;
 }
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainingEvidence> {
@@ -47,6 +49,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainingE
     device: status.device ?? tf.getBackend(),
     out: o.out,
     live: o.live,
+    numInputs: o.numInputs,
   });
   for (const line of summaryLines(ev)) o.out(line);
   return ev;

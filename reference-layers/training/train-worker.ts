@@ -33,12 +33,15 @@ export type TrainWorkerMessage =
 
 const post = (m: TrainWorkerMessage) => parentPort!.postMessage(m);
 
-/** How this thread makes the layer: the reference ELU, or the file's export built as the check builds it. */
-export async function layerMaker(spec: LayerSpec, seed: number): Promise<() => unknown> {
-  if (spec.kind === 'reference') return referenceElu;
+/**
+ * How this thread makes the layer: the reference ELU, or the file's export built as the check
+ * builds it; and its number of inputs (each gets the activation).
+ */
+export async function layerMaker(spec: LayerSpec, seed: number): Promise<{ make: () => unknown; numInputs: number }> {
+  if (spec.kind === 'reference') return { make: referenceElu, numInputs: 1 };
   const loaded = await loadLayerFile(spec.file, spec.exportName);
   const subject = LayerUnderTest.create(loaded.source, spec.inputSize, seed, spec.file, spec.exportName);
-  return () => subject.fresh(seed);
+  return { make: () => subject.fresh(seed), numInputs: subject.numInputs };
 }
 
 async function helper(job: HelperJob): Promise<void> {
@@ -59,8 +62,9 @@ async function helper(job: HelperJob): Promise<void> {
       trainIndices: new Int32Array(0),
       testIndices: new Int32Array(0),
     };
-    const layer = buildLayer(await layerMaker(job.layer, job.seed), job.seed);
-    const net = new SeedNetwork(layer, job.seed);
+    const { make, numInputs } = await layerMaker(job.layer, job.seed);
+    const layer = buildLayer(make, job.seed, numInputs);
+    const net = new SeedNetwork(layer, job.seed, numInputs);
     const learnables = net.learnables();
     if (learnables.length !== job.initial.length)
       throw new Error(`the layer here has ${learnables.length - 6} learnables, rank 0's has ${job.initial.length - 6}`);

@@ -12,7 +12,7 @@
  * MATLAB's default ('BatchNormalizationStatistics', 'population') does.
  *
  * The layer under test is called as `tf.sequential`'s fit calls it, `layer.apply([x], { training: true })`
- * (`applyAsModels`), inside
+ * (`SeedNetwork.applyLayer`; several inputs: the activation at each, the first output), inside
  * `tf.variableGrads`, so its gradients come from its own path: a Form B layer's `backward` through
  * `tf.customGrad` in `CustomLayer.call`, a Form A layer's automatic differentiation or its own
  * `tf.customGrad`. The layers around it use hand-written fused backwards (`stem.ts` and the fully
@@ -24,7 +24,6 @@
  * reference ELU, 17 of them the ELU's own), unless `fusedKernels: false`.
  */
 import type { TrainingSettingsEvidence } from '../../harness/evidence/index.ts';
-import { applyAsModels } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { NUM_CLASSES, type DigitSplit } from './digits.ts';
 import {
@@ -299,7 +298,7 @@ async function flushLossAndAccuracy(pending: Tensor[], log: TrainingLog, epoch: 
 /** Training-time logits [batch, 10]: fused stem, the layer under test on its own gradient path, fully connected. */
 export function forwardTrain(net: SeedNetwork, patches: Patches): Tensor {
   const a = stemTrain(net, patches);
-  const h = applyAsModels(net.layer, a, { training: true }) as Tensor;
+  const h = net.applyLayer(a, true);
   return fullyConnectedTrain(tf.reshape(h, [patches.batch, net.features]), net.fcWeights, net.fcBias);
 }
 

@@ -10,7 +10,7 @@ import type { CheckContext } from '../../harness/check.ts';
 import { declaredKinks } from '../../harness/declared-kinks.ts';
 import type { ArbiterEvidence, ArbiterParameter, ArbiterVerdict } from '../../harness/evidence/index.ts';
 import { compareGradients } from '../../harness/numerics/compare-gradients.ts';
-import { caseShape } from '../../harness/numerics/gradient-case.ts';
+import { caseArgs } from '../../harness/numerics/search-failure.ts';
 import { positionOf } from '../../harness/numerics/position.ts';
 import { tf } from '../../harness/tf.ts';
 import type { DerivativeTolerance } from './compare-derivatives.ts';
@@ -34,7 +34,7 @@ export function disagreeing(a: ArrayLike<number>, b: ArrayLike<number>, tol: Der
 
 /** The kernels forward runs, by name, in order of first use. */
 async function forwardOps(ctx: CheckContext, inputs: DrawnInputs): Promise<string[]> {
-  const info = await tf.profile(() => tf.tidy(() => ctx.subject.forward(inputs.X).Z));
+  const info = await tf.profile(() => tf.tidy(() => ctx.subject.forwardAll(inputs.Xs).Zs));
   tf.dispose(info.result);
   return info.kernelNames;
 }
@@ -54,8 +54,7 @@ export async function arbitrate(
     const asked = all.slice(0, ARBITER_ELEMENTS);
     const comparison = await compareGradients({
       subject: ctx.subject,
-      x: Float32Array.from(inputs.case.x),
-      xShape: caseShape(inputs.case),
+      ...caseArgs(inputs.case),
       upstream: () => inputs.g,
       seed: ctx.seed,
       exhaustive: false,

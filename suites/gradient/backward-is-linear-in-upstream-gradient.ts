@@ -2,6 +2,7 @@
  * backwardIsLinearInUpstreamGradient: scaling dLdZ by c scales every derivative by c (checked for
  * c = -2.5 and 1e-3), and dLdZ = 0 gives zero derivatives, through the layer's gradient path as
  * training sees it (both forms). A backward that forgets dLdZ, or adds a term without it, fails.
+ * Several outputs: dLdZ on every output is scaled together; every input's derivative is checked.
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
@@ -12,7 +13,7 @@ import { describeCase } from '../../harness/numerics/gradient-case.ts';
 import { tf } from '../../harness/tf.ts';
 import { compareDerivatives, rms } from './compare-derivatives.ts';
 import { num, probeName } from './gradient-evidence.ts';
-import { drawInputs, parameterShapes, readGradients } from './gradient-inputs.ts';
+import { drawInputs, inputWhere, parameterShapes, readGradients, scaledUpstream } from './gradient-inputs.ts';
 import { positionOf } from '../../harness/numerics/position.ts';
 
 export const SCALES = [-2.5, 1e-3] as const;
@@ -29,10 +30,10 @@ export const backwardIsLinearInUpstreamGradient: Check = {
     const { subject } = ctx;
     const inputs = drawInputs(ctx, 'backwardIsLinearInUpstreamGradient');
     try {
-      const repeat = await forwardRepeats(subject, inputs.X);
+      const repeat = await forwardRepeats(subject, inputs.Xs);
       if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
-      const shapes = parameterShapes(ctx, inputs.X);
-      const base = await readGradients(tidyGradients(() => subject.gradients(inputs.X, inputs.dLdZ)));
+      const shapes = parameterShapes(ctx, inputs.Xs);
+      const base = await readGradients(tidyGradients(() => subject.gradientsAll(inputs.Xs, inputs.dLdZs)));
       const findings: LinearityFinding[] = [];
       for (const c of [...SCALES, 0]) {
         const got = await gradientsForScaledUpstream(ctx, inputs, c);
@@ -45,7 +46,7 @@ export const backwardIsLinearInUpstreamGradient: Check = {
         zeroTolerance: ZERO_TOLERANCE,
         findings,
       };
-      return outcome(findings, shapes, describeCase(inputs.case, inputs.outputShape), evidence);
+      return outcome(ctx, findings, shapes, describeCase(inputs.case, inputs.outputShapes), evidence);
     } finally {
       inputs.dispose();
     }
@@ -58,15 +59,11 @@ async function gradientsForScaledUpstream(
   inputs: ReturnType<typeof drawInputs>,
   c: number,
 ): Promise<Record<string, Float32Array>> {
-  const scaled = tf.tensor(
-    inputs.g.map((v) => c * v),
-    inputs.outputShape,
-    'float32',
-  );
+  const scaled = scaledUpstream(inputs, c);
   try {
-    return await readGradients(tidyGradients(() => ctx.subject.gradients(inputs.X, scaled)));
+    return await readGradients(tidyGradients(() => ctx.subject.gradientsAll(inputs.Xs, scaled)));
   } finally {
-    scaled.dispose();
+    tf.dispose(scaled);
   }
 }
 
@@ -96,6 +93,7 @@ function linearityFinding(parameter: string, c: number, base: Float32Array, got:
 }
 
 function outcome(
+  ctx: CheckContext,
   findings: LinearityFinding[],
   shapes: Record<string, number[]>,
   caseText: string,
@@ -123,7 +121,12 @@ function outcome(
       ...bad.map((f) => `${f.parameter}, dLdZ x ${f.scale}: ${f.mismatches} elements off`),
       `case: ${caseText}`,
     ],
-    where: { parameter: w.parameter, index: w.index, position: positionOf(w.index, shapes[w.parameter]!) },
+    where: {
+      parameter: w.parameter,
+      index: w.index,
+      position: positionOf(w.index, shapes[w.parameter]!),
+      ...inputWhere(ctx, w.parameter),
+    },
     evidence,
   };
 }

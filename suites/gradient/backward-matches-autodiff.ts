@@ -1,6 +1,7 @@
 /**
  * backwardMatchesAutodiff: a Form B layer's hand-written backward gives the same derivatives as
- * TensorFlow.js's automatic differentiation of its forward, for the input and every learnable.
+ * TensorFlow.js's automatic differentiation of its forward, for every input and every learnable,
+ * with an upstream gradient on every output.
  * Skipped for Form A (nothing hand-written), for Form B without backward (autodiff is what
  * training uses), and when forward is not differentiable by autodiff (then the numerical check
  * is the judge). Inputs avoid exact kink values, where both may rightly differ.
@@ -16,14 +17,14 @@ import type {
 import { arbitrate, countOf, sidesWithBackward } from './arbitrate.ts';
 import { tidyGradients } from '../../harness/numerics/compare-gradients.ts';
 import { forwardRepeats, notRepeatableMessage } from '../../harness/numerics/forward-repeats.ts';
-import { describeCase, formatValues } from '../../harness/numerics/gradient-case.ts';
+import { describeCase, formatValues, splitByShapes } from '../../harness/numerics/gradient-case.ts';
 import { shortestFloat32 } from '../../harness/numerics/float32.ts';
 import { withMovedLearnables } from '../../harness/numerics/move-learnables.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import { errorText } from '../../harness/error-text.ts';
 import { compareDerivatives } from './compare-derivatives.ts';
 import { num, probeName } from './gradient-evidence.ts';
-import { drawInputs, parameterShapes, readGradients } from './gradient-inputs.ts';
+import { drawInputs, inputWhere, parameterShapes, readGradients } from './gradient-inputs.ts';
 import { positionOf } from '../../harness/numerics/position.ts';
 
 /** Two float32 computations of one derivative agree to this (relative, and relative to the RMS). */
@@ -75,7 +76,7 @@ export const backwardMatchesAutodiff: Check = {
       return { status: 'skipped', message: 'no backward: training differentiates forward automatically' };
     const inputs = drawInputs(ctx, 'backwardMatchesAutodiff');
     try {
-      const repeat = await forwardRepeats(subject, inputs.X);
+      const repeat = await forwardRepeats(subject, inputs.Xs);
       if (!repeat.repeats) return { status: 'skipped', message: notRepeatableMessage(repeat) };
       const atInitial = await compareBoth(ctx, inputs);
       if (typeof atInitial === 'string') {
@@ -85,20 +86,26 @@ export const backwardMatchesAutodiff: Check = {
         };
       }
       const { compared, moved } = await compareAtMovedLearnables(ctx, inputs, atInitial);
+      const inputShapes = inputs.Xs.map((X) => X.shape);
+      const xs = inputs.case.xs.map((x) => x.map(shortestFloat32));
+      const dLdZs = splitByShapes(inputs.g, inputs.outputShapes).map((g) => Array.from(g, shortestFloat32));
+      const multi = ctx.subject.isMultiIO;
       const evidence: AutodiffComparisonEvidence = {
         kind: 'autodiffComparison',
         tolerance: AUTODIFF_TOLERANCE,
-        inputShape: inputs.X.shape,
+        inputShape: inputShapes[0]!,
+        ...(multi ? { inputShapes } : {}),
         parameters: compared.parameters,
         movedLearnables: moved,
         arbiter: compared.arbiter,
         case: {
-          x: inputs.case.x.map(shortestFloat32),
-          dLdZ: Array.from(inputs.g, shortestFloat32),
-          outputShape: inputs.outputShape,
+          x: xs[0]!,
+          dLdZ: dLdZs[0]!,
+          outputShape: inputs.outputShapes[0]!,
+          ...(multi ? { xs, dLdZs, outputShapes: inputs.outputShapes } : {}),
         },
       };
-      return outcome(compared, moved, describeCase(inputs.case, inputs.outputShape), evidence);
+      return outcome(ctx, compared, moved, describeCase(inputs.case, inputs.outputShapes), evidence);
     } finally {
       inputs.dispose();
     }
@@ -116,12 +123,12 @@ async function compareBoth(ctx: CheckContext, inputs: Inputs): Promise<Compared 
   const { subject } = ctx;
   let auto: Record<string, Float32Array>;
   try {
-    auto = await readGradients(tidyGradients(() => subject.autodiffGradients(inputs.X, inputs.dLdZ)));
+    auto = await readGradients(tidyGradients(() => subject.autodiffGradientsAll(inputs.Xs, inputs.dLdZs)));
   } catch (e) {
     return errorText(e);
   }
-  const hand = await readGradients(tidyGradients(() => subject.backward(inputs.X, inputs.dLdZ)));
-  const shapes = parameterShapes(ctx, inputs.X);
+  const hand = await readGradients(tidyGradients(() => subject.backwardAll(inputs.Xs, inputs.dLdZs)));
+  const shapes = parameterShapes(ctx, inputs.Xs);
   const parameters = Object.keys(shapes).map((name) => {
     const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
     return { parameter: name, shape: shapes[name]!, elements: auto[name]!.length, passed: c.mismatches === 0, ...c };
@@ -154,6 +161,7 @@ async function compareAtMovedLearnables(
 }
 
 function outcome(
+  ctx: CheckContext,
   { parameters, arbiter }: Compared,
   movedAt: MovedLearnable[] | null,
   caseText: string,
@@ -195,7 +203,12 @@ function outcome(
     status: 'failed',
     message: `backward differs from autodiff of forward for ${failed.map((p) => p.parameter).join(', ')}: at ${probeName(w.parameter, w.shape, w.worstIndex, null)}${movedAt ? ` with the learnables moved (${movedText})` : ''} autodiff gives ${num(w.expected)}, backward ${num(w.actual)} (tolerance ${num(w.tolerance)})${arbiter ? `; ${arbiterSummary(arbiter)}` : ''}`,
     details,
-    where: { parameter: w.parameter, index: w.worstIndex, position: positionOf(w.worstIndex, w.shape) },
+    where: {
+      parameter: w.parameter,
+      index: w.worstIndex,
+      position: positionOf(w.worstIndex, w.shape),
+      ...inputWhere(ctx, w.parameter),
+    },
     evidence,
   };
 }

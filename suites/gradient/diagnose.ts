@@ -2,7 +2,8 @@
  * One-line readings of a failed parameter's probes, when the pattern is recognisable:
  * upstream gradient not applied, two learnables' derivatives swapped, sign flipped, sum over
  * observations missing (first observation only, or a mean instead of a sum), off by a constant
- * factor. Each reading is tested on the numbers, never assumed.
+ * factor, and for a layer with several outputs the output whose part of the derivative is wrong.
+ * Each reading is tested on the numbers, never assumed.
  */
 import type { ParameterComparison, ProbePoint } from '../../harness/numerics/compare-gradients.ts';
 import { num } from './gradient-evidence.ts';
@@ -15,6 +16,11 @@ export interface DiagnosisInput {
   /** The analytic derivative of this parameter for dLdZ, and for 2 * dLdZ (null if not computed). */
   analytic: Float32Array;
   analyticDoubled: Float32Array | null;
+  /**
+   * Several outputs: the analytic derivative for dLdZ on one output alone (the others zero), per
+   * output, labelled (`output 1`, ...); null for one output or when not computed.
+   */
+  analyticByOutput?: { label: string; values: Float32Array }[] | null;
 }
 
 function rms(v: ArrayLike<number>): number {
@@ -36,6 +42,7 @@ export function diagnose(input: DiagnosisInput): string | null {
   return (
     upstreamIgnored(input) ??
     swappedWithAnother(input) ??
+    wrongThroughOutput(input, smooth) ??
     signFlipped(smooth) ??
     firstObservationOnly(input, smooth) ??
     constantFactor(input, smooth)
@@ -70,6 +77,31 @@ function swappedWithAnother(input: DiagnosisInput): string | null {
       return `derivatives of ${P.name} and ${Q.name} swapped: the derivative returned for ${P.name} matches the numerical derivative of ${Q.name}, and the other way round`;
   }
   return null;
+}
+
+/**
+ * Several outputs: at every failing element probe, the part of the analytic derivative that comes
+ * from some outputs' dLdZ (computed with the other outputs' dLdZ zero) matches finite differences
+ * of those outputs alone, and the part from the others does not.
+ */
+function wrongThroughOutput(input: DiagnosisInput, smooth: ProbePoint[]): string | null {
+  const parts = input.analyticByOutput;
+  const failing = smooth.filter((p) => !p.passed && p.index !== null && p.numericByOutput);
+  if (!parts || parts.length < 2 || failing.length === 0) return null;
+  const agrees = parts.map((part, k) =>
+    failing.every((p) => close(part.values[p.index!]!, p.numericByOutput![k]!, p, 1e-3)),
+  );
+  const wrong = parts.filter((_, k) => !agrees[k]).map((part) => part.label);
+  const right = parts.filter((_, k) => agrees[k]).map((part) => part.label);
+  if (wrong.length === 0 || right.length === 0) return null;
+  const are = (l: string[]) => `${l.join(', ')} ${l.length === 1 ? 'agrees' : 'agree'}`;
+  return `wrong through ${wrong.join(', ')}: the part of the derivative from dLdZ of ${wrong.join(', ')} differs from finite differences of ${wrong.length === 1 ? 'that output' : 'those outputs'} alone; the part from ${are(right)}`;
+}
+
+/** The outputs a diagnosis names as wrong (`wrong through output 2: ...`), or []. */
+export function outputsOfDiagnosis(d: string | null): string[] {
+  const m = d ? /^wrong through (.+?): /.exec(d) : null;
+  return m ? m[1]!.split(', ') : [];
 }
 
 /** analytic = -numeric where it fails; judged on element probes (a direction mixes flipped and right elements). */
@@ -123,6 +155,8 @@ export function diagnosisKind(d: string | null): string | null {
   const swapped = /^derivatives of (\S+) and (\S+) swapped/.exec(d);
   if (swapped) return `swapped ${[swapped[1], swapped[2]].sort().join(' ')}`;
   if (d.startsWith('sign flipped')) return 'sign';
+  const through = outputsOfDiagnosis(d);
+  if (through.length) return `through ${through.join(' ')}`;
   if (d.includes('first observation alone')) return 'first observation';
   const mean = /analytic = numeric \/ (\d+)/.exec(d);
   if (mean) return `mean ${mean[1]}`;

@@ -3,7 +3,9 @@
  * the input and to every learnable, as the layer's training path computes them, match float32
  * finite differences: per-element steps, error estimates, kink-aware one-sided differences (see
  * harness/numerics/probe.ts). X and dLdZ are drawn by fast-check from the seed; a failure is
- * shrunk to a small counterexample that replays with the same --seed.
+ * shrunk to a small counterexample that replays with the same --seed. A layer with several inputs
+ * or outputs: L = sum_k sum(Z_k * dLdZ_k) with an upstream gradient on every output, and each
+ * input is a parameter of its own (`input 1`, `input 2`, ...).
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
@@ -11,16 +13,17 @@ import {
   analyticGradients,
   compareGradients,
   PER_SCALE,
+  tensorsOf,
   type Comparison,
   type ParameterComparison,
 } from '../../harness/numerics/compare-gradients.ts';
 import {
-  caseShape,
+  caseShapes,
   describeCase,
   drawCase,
   formatValues,
   scaleOf,
-  upstreamValues,
+  splitByShapes,
   type GradientCase,
 } from '../../harness/numerics/gradient-case.ts';
 import { declaredKinks } from '../../harness/declared-kinks.ts';
@@ -28,11 +31,19 @@ import { MOVE_MAX, MOVE_MIN, withMovedLearnables } from '../../harness/numerics/
 import { forwardRepeats, notRepeatableMessage, type Repeatability } from '../../harness/numerics/forward-repeats.ts';
 import { MAX_REFINEMENTS, REFINE_FACTOR, SAFETY } from '../../harness/numerics/probe.ts';
 import { ALL_UP_TO, COORDINATES, DIRECTIONS } from '../../harness/numerics/sampling.ts';
-import { BATCH, failedParameters, isEmptyOutput, searchFailure } from '../../harness/numerics/search-failure.ts';
+import {
+  BATCH,
+  caseArgs,
+  failedParameters,
+  isEmptyOutput,
+  searchFailure,
+} from '../../harness/numerics/search-failure.ts';
 import { DIRECTION_STEP, STEP } from '../../harness/numerics/step.ts';
 import { deriveSeed } from '../../harness/random.ts';
 import { tf } from '../../harness/tf.ts';
-import { diagnose, diagnosisKind } from './diagnose.ts';
+import { diagnose, diagnosisKind, outputsOfDiagnosis } from './diagnose.ts';
+import { outputLabel } from '../../harness/io-labels.ts';
+import { inputWhere } from './gradient-inputs.ts';
 import {
   excess,
   num,
@@ -62,7 +73,7 @@ import { positionOf } from '../../harness/numerics/position.ts';
  */
 export const MOVED_INPUT_SAMPLE = { coordinates: 16, directions: 2 };
 
-/** How the numeric derivatives are made, in one line (reported in the evidence). */
+/** How the numeric derivatives are made, in one line (reported in the evidence), for a layer with one output. */
 export const METHOD =
   `L = sum(Z * dLdZ), Z in float32, the sum in float64; per-element step ${STEP} x max(|value|, RMS of the parameter) (directions ${DIRECTION_STEP}); ` +
   `5-point central estimate, error |D(h) - D(2h)| + rounding noise; where an output responds non-smoothly (a kink), one-sided 4-point estimates ` +
@@ -72,6 +83,13 @@ export const METHOD =
   `at the initial learnables and again (the input at ${MOVED_INPUT_SAMPLE.coordinates} elements and ${MOVED_INPUT_SAMPLE.directions} directions) with every learnable moved (each element by ${MOVE_MIN * 100} to ${MOVE_MAX * 100}% of its magnitude; constants such as zeros and ones to distinct values at least ${MOVE_MIN} away from 0 and 1); ` +
   `probes: every element of parameters up to ${ALL_UP_TO} elements, else the first, the last and ${COORDINATES.input} (input) or ${COORDINATES.learnable} (learnable) random elements, plus ${DIRECTIONS} random directions; batch ${BATCH}`;
 
+/** METHOD, for a layer with `outputs` outputs (several: L sums over them, each with its own dLdZ). */
+export function methodFor(outputs: number): string {
+  return outputs === 1
+    ? METHOD
+    : METHOD.replace('L = sum(Z * dLdZ)', `L = sum over the ${outputs} outputs k of sum(Z_k * dLdZ_k)`);
+}
+
 async function diagnoses(
   ctx: CheckContext,
   c: GradientCase,
@@ -80,20 +98,32 @@ async function diagnoses(
   const out = new Map<string, string | null>();
   const failed = failedParameters(comparison);
   if (failed.length === 0) return out;
-  let doubled: Record<string, Float32Array> | null = null;
-  const X = tf.tensor(Float32Array.from(c.x), caseShape(c), 'float32');
-  const dLdZ = tf.tensor(
-    comparison.g.map((v) => 2 * v),
-    comparison.outputShape,
-    'float32',
-  );
+  const Xs = tensorsOf(caseArgs(c).xs, caseShapes(c));
+  const { outputShapes } = comparison;
+  const m = outputShapes.length;
+  const g = splitByShapes(comparison.g, outputShapes);
+  /** The analytic derivatives for dLdZ on output k times factor(k); null if the layer throws. */
+  const analyticFor = async (factor: (k: number) => number) => {
+    const dLdZs = tensorsOf(
+      g.map((gk, k) => gk.map((v) => factor(k) * v)),
+      outputShapes,
+    );
+    try {
+      return await analyticGradients(ctx.subject, Xs, dLdZs);
+    } catch {
+      return null;
+    } finally {
+      tf.dispose(dLdZs);
+    }
+  };
+  let doubled: Record<string, Float32Array> | null;
+  const byOutput: { label: string; values: Record<string, Float32Array> | null }[] = [];
   try {
-    doubled = await analyticGradients(ctx.subject, X, dLdZ);
-  } catch {
-    doubled = null;
+    doubled = await analyticFor(() => 2);
+    for (let k = 0; m > 1 && k < m; k++)
+      byOutput.push({ label: outputLabel(k, m), values: await analyticFor((j) => (j === k ? 1 : 0)) });
   } finally {
-    X.dispose();
-    dLdZ.dispose();
+    tf.dispose(Xs);
   }
   for (const p of failed) {
     out.set(
@@ -104,6 +134,10 @@ async function diagnoses(
         batch: c.batch,
         analytic: comparison.analytic[p.name]!,
         analyticDoubled: doubled?.[p.name] ?? null,
+        analyticByOutput:
+          byOutput.length > 0 && byOutput.every((o) => o.values?.[p.name])
+            ? byOutput.map((o) => ({ label: o.label, values: o.values![p.name]! }))
+            : null,
       }),
     );
   }
@@ -111,12 +145,12 @@ async function diagnoses(
 }
 
 async function repeatsOnDrawnInput(ctx: CheckContext, caseSeed: number): Promise<Repeatability> {
-  const c = drawCase(caseSeed, BATCH, ctx.inputSize, true, declaredKinks(ctx.subject.layer).kinks);
-  const X = tf.tensor(Float32Array.from(c.x), caseShape(c), 'float32');
+  const c = drawCase(caseSeed, BATCH, ctx.inputSizes, true, declaredKinks(ctx.subject.layer).kinks);
+  const Xs = tensorsOf(caseArgs(c).xs, caseShapes(c));
   try {
-    return await forwardRepeats(ctx.subject, X);
+    return await forwardRepeats(ctx.subject, Xs);
   } finally {
-    X.dispose();
+    tf.dispose(Xs);
   }
 }
 
@@ -153,7 +187,7 @@ async function checkAt(ctx: CheckContext, at: LearnablesAt, caseSeed: number): P
   const kinks = declaredKinks(ctx.subject.layer).kinks;
   const search = await searchFailure(
     ctx.subject,
-    ctx.inputSize,
+    ctx.inputSizes,
     ctx.seed,
     caseSeed,
     ctx.options.exhaustive,
@@ -162,9 +196,9 @@ async function checkAt(ctx: CheckContext, at: LearnablesAt, caseSeed: number): P
   );
   const { c, comparison } = search.drawn;
   const diag = await diagnoses(ctx, c, comparison);
-  const inputScaleOf = (i: number) => scaleOf(c.x[i]!, kinks);
+  const inputScaleOf = (input: number) => (i: number) => scaleOf(c.xs[input]![i]!, kinks);
   const parameters = comparison.parameters.map((p) =>
-    summarizeParameter(p, diag.get(p.name) ?? null, at, p.role === 'input' ? inputScaleOf : null),
+    summarizeParameter(p, diag.get(p.name) ?? null, at, p.inputIndex === null ? null : inputScaleOf(p.inputIndex)),
   );
   let counterexample: CounterexampleEvidence | null = null;
   const shrunk = search.counterexample && search.counterexample !== search.drawn ? search.counterexample : null;
@@ -172,11 +206,13 @@ async function checkAt(ctx: CheckContext, at: LearnablesAt, caseSeed: number): P
   if (shrunk && confirmed) {
     const failed = confirmed.parameter;
     const w = worstProbe(failed);
+    const inputShapes = caseShapes(shrunk.c);
     counterexample = {
       learnablesAt: at,
       shrinks: search.shrinks,
-      inputShape: caseShape(shrunk.c),
-      description: describeCase(shrunk.c, confirmed.comparison.outputShape),
+      inputShape: inputShapes[0]!,
+      ...(ctx.subject.isMultiIO ? { inputShapes } : {}),
+      description: describeCase(shrunk.c, confirmed.comparison.outputShapes),
       parameter: failed.name,
       probe: probeName(failed.name, failed.shape, w.index, w.direction),
       index: w.index,
@@ -208,9 +244,7 @@ async function sameFailure(
   try {
     comparison = await compareGradients({
       subject: ctx.subject,
-      x: Float32Array.from(c.x),
-      xShape: caseShape(c),
-      upstream: (s: number[]) => upstreamValues(c, s),
+      ...caseArgs(c),
       seed: ctx.seed,
       kinks,
       exhaustive: false,
@@ -219,7 +253,7 @@ async function sameFailure(
   } catch {
     return null;
   }
-  if (isEmptyOutput(comparison.outputShape)) return null;
+  if (isEmptyOutput(comparison.outputShapes)) return null;
   const diag = await diagnoses(ctx, c, comparison);
   const parameter = failedParameters(comparison).find(
     (p) => diagnosisKind(diag.get(p.name) ?? null) === diagnosisKind(drawnDiagnoses.get(p.name) ?? null),
@@ -252,12 +286,14 @@ export const gradientsAreNumericallyCorrect: Check = {
     const kinks = parameters.reduce((s, p) => s + p.kinks, 0);
     const probes = parameters.reduce((s, p) => s + p.coordinates + p.directions, 0);
     const forwardPasses = points.reduce((s, p) => s + p.comparison.forwardPasses, 0);
+    const inputShapes = caseShapes(c);
     const evidence: GradientCheckEvidence = {
       kind: 'gradientCheck',
-      method: METHOD,
+      method: methodFor(comparison.outputShapes.length),
       batch: c.batch,
-      inputShape: caseShape(c),
-      outputShape: comparison.outputShape,
+      inputShape: inputShapes[0]!,
+      outputShape: comparison.outputShapes[0]!,
+      ...(ctx.subject.isMultiIO ? { inputShapes, outputShapes: comparison.outputShapes } : {}),
       exhaustive: ctx.options.exhaustive,
       forwardPasses,
       kinks,
@@ -340,7 +376,7 @@ function failure(
       `  ${cx.description}`,
     );
   } else {
-    lines.push(`case: ${describeCase(c, comparison.outputShape)}`);
+    lines.push(`case: ${describeCase(c, comparison.outputShapes)}`);
   }
   lines.push(
     deciding.at === 'initial'
@@ -351,7 +387,12 @@ function failure(
     status: 'failed',
     message,
     details: lines,
-    where: { parameter: first.parameter, ...(w.index !== null ? { index: w.index, position: w.position! } : {}) },
+    where: {
+      parameter: first.parameter,
+      ...(w.index !== null ? { index: w.index, position: w.position! } : {}),
+      ...inputWhere(ctx, first.parameter),
+      ...(outputsOfDiagnosis(first.diagnosis).length === 1 ? { output: outputsOfDiagnosis(first.diagnosis)[0]! } : {}),
+    },
     evidence,
   };
 }

@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHECK_OPTIONS, type CheckOptions } from '../../harness/check.ts';
 import { evidenceOf } from '../../harness/evidence/index.ts';
 import { LayerUnderTest } from '../../harness/layer-under-test.ts';
+import type { InputSize } from '../../harness/options.ts';
 import { runChecks } from '../../harness/run-checks.ts';
-import { tf } from '../../harness/tf.ts';
+import { CustomLayer } from '../../harness/custom-layer.ts';
+import { tf, type Shape, type Tensor } from '../../harness/tf.ts';
 import deadLayer, { inputSize as deadInputSize } from '../../fixtures/training/dead-layer.ts';
 import hardSwishToFloat from '../../fixtures/shape/works-as-models-call-it.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
@@ -22,7 +24,60 @@ const options: CheckOptions = {
 };
 const cache = new Map<string, unknown>();
 
-async function check(make: () => unknown, inputSize: number[]) {
+/**
+ * A gated residual Z = A + sigmoid(A) * (g B) with a learnable per-channel gain g, Form B with its
+ * own backward (s = sigmoid(A)): dZ/dA = 1 + s (1 - s) g B, dZ/dB = s g, dZ/dg = s B summed over
+ * every axis but the channels.
+ */
+class GatedResidual extends CustomLayer {
+  static override className = 'TrainingTestGatedResidual';
+  override build(shapes: Shape | Shape[]): void {
+    const s = (Array.isArray(shapes[0]) ? shapes[0] : shapes) as Shape;
+    this.addLearnable('g', [s[s.length - 1]!], { uniform: [0.5, 1.5] });
+    this.built = true;
+  }
+  predict(A: Tensor, B: Tensor): Tensor {
+    return tf.tidy(() => tf.add(A, tf.mul(tf.sigmoid(A), tf.mul(this.learnables['g']!, B))));
+  }
+  override backward(Xs: Tensor | Tensor[], _Zs: Tensor | Tensor[], dLdZs: Tensor | Tensor[]) {
+    const [A, B] = Xs as Tensor[];
+    const dLdZ = (dLdZs as Tensor[])[0]!;
+    return tf.tidy(() => {
+      const g = this.learnables['g']!;
+      const s = tf.sigmoid(A!);
+      const dA = tf.mul(dLdZ, tf.add(1, tf.mul(tf.mul(s, tf.sub(1, s)), tf.mul(g, B!))));
+      const dB = tf.mul(dLdZ, tf.mul(s, g));
+      const axes = [...Array(A!.rank - 1).keys()];
+      return { dLdX: [dA, dB], dLdLearnables: { g: tf.sum(tf.mul(dLdZ, tf.mul(s, B!)), axes) } };
+    });
+  }
+}
+
+/** Two inputs, Form A: the channels of both side by side (its output has twice the channels of an input). */
+class Concatenate extends tf.layers.Layer {
+  static className = 'TrainingTestConcatenate';
+  override computeOutputShape(s: Shape | Shape[]): Shape {
+    const [a, b] = s as Shape[];
+    return [...a!.slice(0, -1), a![a!.length - 1]! + b![b!.length - 1]!];
+  }
+  override call(inputs: Tensor | Tensor[]): Tensor {
+    return tf.concat(inputs as Tensor[], -1);
+  }
+}
+
+/** Two inputs, Form A: feature-wise modulation A (1 + B) by a per-observation vector B of the channels' size. */
+class Modulate extends tf.layers.Layer {
+  static className = 'TrainingTestModulate';
+  override computeOutputShape(s: Shape | Shape[]): Shape {
+    return (s as Shape[])[0]!;
+  }
+  override call(inputs: Tensor | Tensor[]): Tensor {
+    const [A, B] = inputs as Tensor[];
+    return tf.mul(A!, tf.reshape(tf.add(1, B!), [B!.shape[0], 1, 1, B!.shape[1]!]));
+  }
+}
+
+async function check(make: () => unknown, inputSize: InputSize) {
   const subject = LayerUnderTest.create({ kind: 'factory', value: make }, inputSize, 1);
   const [result] = await runChecks({ subject, checks: [trainsToAccuracy], seed: 1, options, cache });
   return result!;
@@ -91,6 +146,67 @@ describe('trainsToAccuracy', () => {
       process.env['CHECK_LAYER_CACHE_DIR'] = 'off';
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('trains a correct gated residual (two inputs, Form B with backward) with the activation at both inputs', async () => {
+    const r = await check(
+      () => new GatedResidual(),
+      [
+        [4, 4, 3],
+        [4, 4, 3],
+      ],
+    );
+    expect(r.status, r.message).toBe('passed');
+    const ev = evidenceOf(r, 'training');
+    expect(ev.subjectIsReference).toBe(false);
+    expect(ev.subject.layer).toBe('TrainingTestGatedResidual');
+    expect(ev.subject.settings.l2AppliesTo).toContain('layer.g');
+    expect(ev.subject.testAccuracy).toBeGreaterThan(0.5);
+  });
+
+  it('fails a two-input layer that discards both inputs (0 A + 0 B): right gradients, nothing to learn from', async () => {
+    const dead = () =>
+      new (class extends Concatenate {
+        static override className = 'TrainingTestDeadPair';
+        override computeOutputShape(s: Shape | Shape[]): Shape {
+          return (s as Shape[])[0]!;
+        }
+        override call(inputs: Tensor | Tensor[]): Tensor {
+          const [A, B] = inputs as Tensor[];
+          return tf.add(tf.mul(A!, 0), tf.mul(B!, 0));
+        }
+      })({});
+    const r = await check(dead, [
+      [4, 4, 3],
+      [4, 4, 3],
+    ]);
+    expect(r.status, r.message).toBe('failed');
+    expect(r.message).toMatch(
+      /^expected test accuracy >= \d+\.\d%, got \d+\.\d%: below the shortened-run floor 50\.0%/,
+    );
+  });
+
+  it('skips a two-input layer whose inputs take different sizes, naming them', async () => {
+    const r = await check(() => new Modulate({}), [[4, 4, 3], [3]]);
+    expect(r.status, r.message).toBe('skipped');
+    expect(r.message).toBe(
+      "the seed network gives its activation [N, 24, 24, 20] to every input (as in a residual block) and trains on its output, which must have the activation's size; " +
+        "this layer's inputs take different sizes: [4, 4, 3] (input 1), [3] (input 2)",
+    );
+  });
+
+  it("skips a two-input layer whose output is not the activation's size, naming it", async () => {
+    const r = await check(
+      () => new Concatenate({}),
+      [
+        [4, 4, 3],
+        [4, 4, 3],
+      ],
+    );
+    expect(r.status, r.message).toBe('skipped');
+    expect(r.message).toMatch(
+      /^the seed network gives its activation \[N, 24, 24, 20\] to every input .*; given the activation, its output is \[N, 24, 24, 40\]$/,
+    );
   });
 
   it('fails a layer that breaks in models (call receives [x] there), naming the convention', async () => {

@@ -7,7 +7,10 @@
  * reaches the accuracy floor and stays within the margin of the reference network.
  *
  * The layer's gradients go through its own path (Form B backward, Form A autodiff): see
- * reference-layers/training/train.ts. The reference run is cached per seed, setting and backend,
+ * reference-layers/training/train.ts. A layer with several inputs gets the network's activation
+ * at every input (as in a residual block) and trains on its first output, where every input and
+ * that output have the activation's size; otherwise the check is skipped, saying why
+ * (activation-fit.ts). The reference run is cached per seed, setting and backend,
  * in the process and on disk (`reference-cache.ts`), so it trains once; when it must train and
  * the layer's network too, on the CPU with two workers or more, the two train at the same time
  * (the reference in a worker thread of its own, the workers shared between them).
@@ -24,6 +27,7 @@ import { readReference, writeReference } from '../../reference-layers/training/r
 import { runTrainingInWorker } from '../../reference-layers/training/run-in-worker.ts';
 import type { LayerSpec } from '../../reference-layers/training/data-parallel.ts';
 import { existsSync } from 'node:fs';
+import { multiIOTrainingProblem, multiIOUse } from './activation-fit.ts';
 
 /** The seed's setting: 30 epochs of 5,000 training digits, tested on 5,000. */
 export const FULL_SETTING = { epochs: 30, trainSize: 5000 };
@@ -65,6 +69,8 @@ export const trainsToAccuracy: Check = {
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const { epochs, trainSize, testSize } = ctx.options;
     if (!(epochs >= 1)) return { status: 'skipped', message: `training is off (--epochs ${epochs})` };
+    const misfit = multiIOTrainingProblem(ctx.subject, ctx.seed);
+    if (misfit) return { status: 'skipped', message: misfit };
     const previous = tf.getBackend();
     let backend;
     try {
@@ -104,7 +110,7 @@ async function trainBoth(
 ): Promise<Runs | CheckOutcome> {
   const backendName = backend.name;
   const { epochs, trainSize, testSize } = ctx.options;
-  const subjectIsReference = isReferenceElu(ctx.subject.fresh(ctx.seed));
+  const subjectIsReference = !ctx.subject.isMultiIO && isReferenceElu(ctx.subject.fresh(ctx.seed));
   const workers = ctx.options.trainWorkers;
   const onDisk = readReference({ seed: ctx.seed, epochs, trainSize, testSize, backend: backendName });
   const side = !subjectIsReference && !onDisk && workers >= 2 && (backendName === 'wasm' || backendName === 'cpu');
@@ -133,12 +139,15 @@ async function trainBoth(
         out: (line) => ctx.progress(`layer under test: ${line}`),
         live: false,
         workers: perRun(side ? workers - Math.floor(workers / 2) : workers),
+        numInputs: ctx.subject.numInputs,
       });
     } catch (e) {
       if (e instanceof LayerBuildError) {
         return {
           status: 'skipped',
-          message: `the layer cannot take the seed network's [N, 24, 24, 20] input: ${e.message}`,
+          message: ctx.subject.isMultiIO
+            ? `${multiIOUse(ctx.subject)}; ${e.message}`
+            : `the layer cannot take the seed network's [N, 24, 24, 20] input: ${e.message}`,
         };
       }
       return {
@@ -241,7 +250,12 @@ function referenceRun(
 function fileSpec(ctx: CheckContext): LayerSpec | undefined {
   const s = ctx.subject;
   if (!s.file || !existsSync(s.file)) return undefined;
-  return { kind: 'file', file: s.file, exportName: s.exportName, inputSize: s.inputSize };
+  return {
+    kind: 'file',
+    file: s.file,
+    exportName: s.exportName,
+    inputSize: s.numInputs === 1 ? s.inputSize : s.inputSizes,
+  };
 }
 
 /**

@@ -8,7 +8,6 @@
  * backward) = 24 compute dispatches an iteration (bench/train-gpu.ts counts them).
  */
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { applyAsModels } from '../../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../../harness/tf.ts';
 import { LAYER_INPUT_SIZE, type SeedNetwork } from '../seed-network.ts';
 import { assignLayerLearnables, type PackedLayout } from './packed-state.ts';
@@ -81,7 +80,7 @@ export function fusedStep(ctx: FusedContext, state: Tensor, batch: BatchInputs):
       }) as unknown as Parameters<typeof tf.customGrad>[0]);
       const { grads } = tf.engine().gradients(
         () => {
-          const z = tf.keep(applyAsModels(net.layer, A, { training: true }) as Tensor);
+          const z = tf.keep(net.applyLayer(A, true));
           held.Z = z;
           if (z.size !== B * F || z.dtype !== 'float32')
             throw new Error(
