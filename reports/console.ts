@@ -10,6 +10,7 @@ import {
   type CheckResult,
   type RunResult,
 } from '../harness/result.ts';
+import { ioSizes, whereText } from './io-text.ts';
 
 export interface ConsoleStyle {
   color: boolean;
@@ -34,13 +35,8 @@ export function formatCheckLine(r: CheckResult, style: ConsoleStyle): string {
   const secs = `${(r.durationMs / 1000).toFixed(2)} s`;
   const lines = [`  ${mark} ${r.suite}/${r.id} (${secs}): ${r.message}`];
   if (r.status === 'failed' || r.status === 'incomplete') {
-    const where = r.where
-      ? Object.entries(r.where).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length))
-      : [];
-    if (where.length)
-      lines.push(
-        `             where: ${where.map(([k, v]) => `${k} ${Array.isArray(v) ? `[${v.join(',')}]` : v}`).join(', ')}`,
-      );
+    const where = whereText(r.where, (v) => (Array.isArray(v) ? `[${v.join(',')}]` : String(v)));
+    if (where) lines.push(`             where: ${where}`);
     for (const d of r.details ?? []) lines.push(`             ${d}`);
     if (style.verbose) for (const f of r.stack ?? []) lines.push(`             ${f}`);
     if (r.replay && r.status === 'failed') lines.push(`             replay: ${r.replay}`);
@@ -74,7 +70,12 @@ export function formatHeader(
     return `check-layer ${l.file}${what ? `: ${what}` : ''}\n  network input [${SEED_NETWORK_INPUT.join(',')}] (handwritten digits; the layer gets [${SEED_NETWORK_LAYER_INPUT.join(',')}]), learnables: ${learnables}; trains on ${backend}; seed ${run.seed}`;
   }
   const env = run.environment ? `${run.environment.backend} (${run.environment.device})` : 'no backend';
-  return `check-layer ${l.file}${what ? `: ${what}` : ''}\n  input size [${(l.inputSize ?? []).join(',')}], learnables: ${learnables}; on ${env}; seed ${run.seed}`;
+  // Several inputs or outputs: each named as failures name it, `input 1 [4,4,3], input 2 [4,4,3]; output [4,4,3]`.
+  const io = ioSizes(l, (s) => `[${s.join(',')}]`);
+  const sizes = io
+    ? `${[io.inputs ?? `input [${(l.inputSize ?? []).join(',')}]`, io.outputs].filter(Boolean).join('; ')};`
+    : `input size [${(l.inputSize ?? []).join(',')}],`;
+  return `check-layer ${l.file}${what ? `: ${what}` : ''}\n  ${sizes} learnables: ${learnables}; on ${env}; seed ${run.seed}`;
 }
 
 export function formatSummary(run: RunResult): string {

@@ -9,7 +9,7 @@ import type { CheckResult, RunResult } from '../harness/result.ts';
 import { DESCRIPTION, IMG_TYPE, SCRIPT_NAME } from '../fixtures/reports/script-in-names.ts';
 import { anchor, renderHtml } from './html.ts';
 import { escapeHtml } from './html/escape.ts';
-import { failingRun, notALayerRun, passingRun, scriptRun, trainingRun } from '../test-support/real-runs.ts';
+import { failingRun, multiIoRun, notALayerRun, passingRun, scriptRun, trainingRun } from '../test-support/real-runs.ts';
 
 /**
  * Everything in the page's markup that could load or run something: elements that fetch or run,
@@ -153,6 +153,31 @@ describe('HTML report of a failing run (naive-mask ELU through the CLI path)', (
       expect(states).toEqual(grids.flatMap((g) => g.columns.map((c) => g.rows[i]!.cells[c.key]!.state)));
     });
     expect(rows.find((r) => r.cls === 'expOverflow+88.73')!.cells).toContain('>NaN</td>');
+  });
+});
+
+describe("HTML report of a layer with two inputs (through the CLI path, its file's input sizes)", () => {
+  it('shows the size of each input and output, and names the input of each failure in the list and its details', async () => {
+    const run = await multiIoRun();
+    const html = renderHtml(run);
+    expect(html).toContain(
+      '<tr><th scope="row">input sizes (one observation each)</th><td>input 1 [4, 4, 3], input 2 [4, 4, 3]</td></tr>',
+    );
+    expect(html).toContain('<tr><th scope="row">output sizes</th><td>output [4, 4, 3]</td></tr>');
+    expect(html).not.toContain('input size (one observation)');
+    const failed = run.checks.filter((c) => c.status === 'failed');
+    expect(failed).toHaveLength(2);
+    for (const c of failed) {
+      const input = c.where!.input!;
+      expect(input).toMatch(/^(input 1|all inputs)$/);
+      expect(html).toContain(
+        `<a href="#${anchor(c)}"><code>${c.id}</code></a> <span class="muted">(${input})</span>: <span class="message">`,
+      );
+      const details = new RegExp(`id="${anchor(c)}"[\\s\\S]*?</details>`).exec(html)![0];
+      expect(details).toContain(
+        `<h4>Where</h4><table class="kv"><tr><th scope="row">input</th><td><code>${input}</code></td></tr>`,
+      );
+    }
   });
 });
 

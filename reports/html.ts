@@ -21,6 +21,7 @@ import { escapeHtml } from './html/escape.ts';
 import { renderEvidence, renderStabilityGridSection, type EvidenceOptions } from './html/evidence-views.ts';
 import { formatDuration, formatShape, formatValue, isRecord } from './html/format.ts';
 import { renderResponsePlot } from './html/response-plot.ts';
+import { ioSizes, whereEntries } from './io-text.ts';
 import { mergeGrids } from './html/stability-grid.ts';
 import type { ReportWriter } from './writer.ts';
 
@@ -96,9 +97,15 @@ function renderProblems(checks: readonly CheckResult[]): string {
   return `<section class="box" id="problems"><strong>${bad.length} check${bad.length === 1 ? '' : 's'} did not pass:</strong><ul class="lines">${bad
     .map(
       (c) =>
-        `<li>${statusBadge(c.status)} <a href="#${anchor(c)}"><code>${escapeHtml(c.id)}</code></a>: <span class="message">${escapeHtml(c.message)}</span></li>`,
+        `<li>${statusBadge(c.status)} <a href="#${anchor(c)}"><code>${escapeHtml(c.id)}</code></a>${ioOf(c)}: <span class="message">${escapeHtml(c.message)}</span></li>`,
     )
     .join('')}</ul></section>`;
+}
+
+/** ` (input 2, output 1)` after a check's id, for a failure located at one input or output of several. */
+function ioOf(c: CheckResult): string {
+  const io = whereEntries(c.where).filter(([k]) => k === 'input' || k === 'output');
+  return io.length ? ` <span class="muted">(${escapeHtml(io.map(([, v]) => formatValue(v)).join(', '))})</span>` : '';
 }
 
 function renderLoadError(e: { message: string; hint?: string }): string {
@@ -149,6 +156,7 @@ function renderLayer(run: Readonly<RunResult>): string {
     Array.isArray(l.learnables) && l.learnables.length
       ? l.learnables.map((p) => `<code>${escapeHtml(p.name)}</code> ${escapeHtml(formatShape(p.shape))}`).join('<br>')
       : '<span class="muted">none</span>';
+  const io = ioSizes(l, formatShape);
   const rows: [string, string][] = [
     ['name', escapeHtml(l.name)],
     ['type', escapeHtml(l.type)],
@@ -167,8 +175,10 @@ function renderLayer(run: Readonly<RunResult>): string {
         `${SEED_NETWORK_INPUT.join('x')} handwritten digits; the layer gets ${SEED_NETWORK_LAYER_INPUT.join('x')} in the network`,
       ),
     ]);
+  else if (io?.inputs) rows.push(['input sizes (one observation each)', escapeHtml(io.inputs)]);
   else rows.push(['input size (one observation)', escapeHtml(l.inputSize ? formatShape(l.inputSize) : 'unknown')]);
-  if (l.outputSize !== undefined)
+  if (io?.outputs) rows.push(['output sizes', escapeHtml(io.outputs)]);
+  else if (l.outputSize !== undefined)
     rows.push(['output size', escapeHtml(l.outputSize ? formatShape(l.outputSize) : 'unknown')]);
   rows.push(['learnables', learnables]);
   if (l.hasBackward !== undefined) rows.push(['own backward', l.hasBackward ? 'yes' : 'no']);
@@ -219,8 +229,9 @@ export function renderCheck(c: CheckResult, evidenceOptions: EvidenceOptions = {
     parts.push(
       `<h4>Warnings</h4><ul class="lines warnings">${c.warnings.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>`,
     );
-  if (isRecord(c.where) && Object.keys(c.where).length) {
-    const rows = Object.entries(c.where).map(
+  const where = isRecord(c.where) ? whereEntries(c.where) : [];
+  if (where.length) {
+    const rows = where.map(
       ([k, v]) =>
         `<tr><th scope="row">${escapeHtml(k)}</th><td><code>${escapeHtml(Array.isArray(v) ? formatShape(v) : formatValue(v))}</code></td></tr>`,
     );

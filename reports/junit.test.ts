@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, RunResult } from '../harness/result.ts';
 import { escapeXml, escapeXmlAttr } from './html/escape.ts';
-import { failingRun, notALayerRun, passingRun, predictThrowsRun } from '../test-support/real-runs.ts';
+import { failingRun, multiIoRun, notALayerRun, passingRun, predictThrowsRun } from '../test-support/real-runs.ts';
 import { renderJunit } from './junit.ts';
 
 interface Case {
@@ -128,5 +128,20 @@ describe('JUnit XML', () => {
     expect(xml).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
     expect(xml).not.toMatch(/[\u007f-\u009f]/);
     expect(xml).toContain('a&lt;b&gt;&amp;&quot;c&#39; \\x01\\x08\uFFFD');
+  });
+
+  it('names the input a failure happened at, and the size of each input and output of a layer with several', async () => {
+    const run = await multiIoRun();
+    const xml = renderJunit(run);
+    expectWellFormedText(xml);
+    expect(xml).toContain('<property name="input sizes" value="input 1 [4,4,3], input 2 [4,4,3]"/>');
+    expect(xml).toContain('<property name="output sizes" value="output [4,4,3]"/>');
+    const failures = suitesOf(xml)
+      .flatMap((x) => x.cases)
+      .filter((c) => c.body.includes('<failure '));
+    expect(failures.map((c) => c.name)).toEqual(['predictIsFiniteForLargeInputs', 'gradientsAreFiniteForLargeInputs']);
+    for (const f of failures) expect(f.body).toMatch(/\nwhere: (input 1|all inputs), inputClass \S+, parameter /);
+    // A one-input layer's report has no such properties.
+    expect(renderJunit(await passingRun())).not.toContain('input sizes');
   });
 });

@@ -13,6 +13,7 @@
 import { layerTitle, type CheckResult, type RunResult } from '../harness/result.ts';
 import { escapeXml, escapeXmlAttr } from './html/escape.ts';
 import { checkAsText } from './html/evidence-text.ts';
+import { ioSizes } from './io-text.ts';
 import type { ReportWriter } from './writer.ts';
 import { asText } from '../harness/as-text.ts';
 
@@ -63,6 +64,7 @@ const countAttrs = (k: Counts): string =>
 /** A run's <testsuite> blocks and every testcase counted in them; `label` goes after each suite's name. */
 function runBlocks(run: Readonly<RunResult>, label = ''): { blocks: string[]; all: CheckResult[] } {
   const file = run.layer?.file ?? '';
+  const io = ioSizes(run.layer, (s) => `[${s.join(',')}]`);
   const props = [
     ['layer', layerNameOf(run)],
     ['file', file],
@@ -70,6 +72,9 @@ function runBlocks(run: Readonly<RunResult>, label = ''): { blocks: string[]; al
     ['backend', run.environment?.backend ?? ''],
     ['device', run.environment?.device ?? ''],
     ['tfjs', run.environment?.tfjsVersion ?? ''],
+    // A layer with several inputs or outputs: each one's size, named as failures name it.
+    ...(io?.inputs ? [['input sizes', io.inputs]] : []),
+    ...(io?.outputs ? [['output sizes', io.outputs]] : []),
   ]
     .map(([k, v]) => `      <property name="${attr(k)}" value="${attr(v)}"/>`)
     .join('\n');

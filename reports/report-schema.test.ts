@@ -12,7 +12,14 @@ import { checkLayer } from '../entry/api.ts';
 import { EVIDENCE_KINDS } from '../harness/evidence/index.ts';
 import { REPORT_SCHEMA_VERSION, type RunResult } from '../harness/result.ts';
 import { EluLayer } from '../reference-layers/elu-layer.ts';
-import { failingRun, INPUT_SIZE, passingRun, predictThrowsRun, trainingRun } from '../test-support/real-runs.ts';
+import {
+  failingRun,
+  INPUT_SIZE,
+  multiIoRun,
+  passingRun,
+  predictThrowsRun,
+  trainingRun,
+} from '../test-support/real-runs.ts';
 
 interface KindEntry {
   properties: { kind: { const: string } };
@@ -60,6 +67,7 @@ describe('report.schema.json', () => {
     ['a run whose predict throws', predictThrowsRun],
     ['a training run', trainingRun],
     ['a backend run', backendRun],
+    ['a run of a layer with two inputs (input sizes, output sizes, failures at an input)', multiIoRun],
   ])('validates %s', async (_what, make) => {
     const run = await make();
     expect(run.checks.length).toBeGreaterThan(0);

@@ -38,11 +38,23 @@ import * as averagePoolForgetsQuarter from '../fixtures/gradient/average-pool-fo
 import * as referenceBatchNorm from '../reference-layers/batch-norm-layer.ts';
 import * as referenceConv from '../reference-layers/conv2d-layer.ts';
 import * as referenceElu from '../reference-layers/elu-layer.ts';
+import * as attention from '../fixtures/multi-io/attention.ts';
+import * as attentionWrongSoftmax from '../fixtures/multi-io/attention-wrong-softmax-jacobian.ts';
+import * as concat from '../fixtures/multi-io/concat.ts';
+import * as contextGate from '../fixtures/multi-io/context-gate.ts';
+import * as gatedResidual from '../fixtures/multi-io/gated-residual.ts';
+import * as gatedResidualWrongA from '../fixtures/multi-io/gated-residual-wrong-dA.ts';
+import * as gluWithGate from '../fixtures/multi-io/glu-with-gate.ts';
+import * as gluIgnoresDLdZ2 from '../fixtures/multi-io/glu-with-gate-ignores-dLdZ2.ts';
+import * as split from '../fixtures/multi-io/split.ts';
+import * as weightedSum from '../fixtures/multi-io/weighted-sum.ts';
+import type { InputSize } from '../harness/options.ts';
 
 export interface TestLayer {
   name: string;
   make: () => unknown;
-  inputSize: number[];
+  /** One size, or one per input. */
+  inputSize: InputSize;
 }
 
 export interface BrokenLayer extends TestLayer {
@@ -52,7 +64,7 @@ export interface BrokenLayer extends TestLayer {
   throws?: boolean;
 }
 
-const layer = (name: string, m: { default: () => unknown; inputSize: number[] }): TestLayer => ({
+const layer = (name: string, m: { default: () => unknown; inputSize: InputSize }): TestLayer => ({
   name,
   make: m.default,
   inputSize: m.inputSize,
@@ -157,3 +169,24 @@ export async function runCheck(
   });
   return result!;
 }
+
+/** Layers with several inputs or outputs (fixtures/multi-io/) whose derivatives are right: must pass the gradient suite for every seed. */
+export const MULTI_IO_CORRECT: TestLayer[] = [
+  layer('gated residual A + sigmoid(A) * B (two inputs, own backward)', gatedResidual),
+  layer('scaled dot-product attention over Q, K, V (three inputs, own backward)', attention),
+  layer('gated linear unit with its gate as output 2 (two outputs, learnables, own backward)', gluWithGate),
+  layer('learned weighted sum of two inputs (own backward)', weightedSum),
+  layer('concatenation of two inputs (Form A)', concat),
+  layer('context gate (two inputs, Form A)', contextGate),
+  layer('split into two outputs (Form A)', split),
+];
+
+/** Layers with several inputs or outputs whose backward is wrong: must fail gradientsAreNumericallyCorrect for every seed. */
+export const MULTI_IO_BROKEN: BrokenLayer[] = [
+  { ...layer('gated residual with a wrong dZ/dA', gatedResidualWrongA), diagnosis: null },
+  { ...layer('attention with the softmax Jacobian diagonal only', attentionWrongSoftmax), diagnosis: null },
+  {
+    ...layer('gated linear unit whose backward ignores dLdZ of output 2', gluIgnoresDLdZ2),
+    diagnosis: { parameter: 'input', pattern: /^wrong through output 2/ },
+  },
+];

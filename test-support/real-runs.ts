@@ -9,6 +9,8 @@
  *   notALayer a factory that returns no layer: a run that could not run (exit 2)
  *   predictThrows  the shape fixture whose predict throws for a batch: failures and incomplete checks
  *   training  the dead-layer fixture through trainsToAccuracy, shortened to one epoch of 128 digits
+ *   multiIo   a two-input layer (the gated residual with a naive sigmoid) through the CLI's worker
+ *             path, its file's own input sizes: stability failures located at `input 1` or `all inputs`
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,10 +32,17 @@ const once = (key: string, make: () => Promise<RunResult>): Promise<RunResult> =
   return cache.get(key)!;
 };
 
-/** The CLI's path for one layer file: options resolved as the CLI does, checks in a worker, replay commands. */
-export function runFileAsCli(file: string, suites: SuiteId[] = SUITES): Promise<RunResult> {
-  return once(`file:${file}:${suites.join()}`, async () => {
-    const options = resolveRunOptions({ suites, inputSize: INPUT_SIZE });
+/**
+ * The CLI's path for one layer file: options resolved as the CLI does, checks in a worker, replay
+ * commands. `inputSize` null: the file's own `inputSize` export.
+ */
+export function runFileAsCli(
+  file: string,
+  suites: SuiteId[] = SUITES,
+  inputSize: number[] | null = INPUT_SIZE,
+): Promise<RunResult> {
+  return once(`file:${file}:${suites.join()}:${String(inputSize)}`, async () => {
+    const options = resolveRunOptions({ suites, inputSize });
     return runFileIsolated(
       file,
       options,
@@ -55,6 +64,8 @@ export const scriptRun = (): Promise<RunResult> =>
     }),
   );
 export const failingRun = (): Promise<RunResult> => runFileAsCli('fixtures/stability/naive-mask-elu.ts');
+export const multiIoRun = (): Promise<RunResult> =>
+  runFileAsCli('fixtures/multi-io/gated-residual-naive-sigmoid.ts', ['stability', 'backend'], null);
 export const notALayerRun = (): Promise<RunResult> =>
   once('notALayer', () =>
     checkLayer(() => ({ not: 'a layer' }), { inputSize: INPUT_SIZE, suites: SUITES, name: 'not-a-layer.ts' }),

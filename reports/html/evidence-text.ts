@@ -6,6 +6,7 @@
 import { evidenceFields } from '../../harness/evidence/index.ts';
 import type { CheckResult } from '../../harness/result.ts';
 import { formatValue, isRecord } from './format.ts';
+import { whereText } from '../io-text.ts';
 
 export function evidenceLines(v: unknown, indent = '', depth = 0, out: string[] = [], maxLines = 60): string[] {
   if (!isRecord(v)) {
@@ -48,12 +49,8 @@ export function checkAsText(
   const lines: string[] = [`${c.id} (${c.suite}) ${c.status}: ${c.message}`];
   if (Array.isArray(c.details)) lines.push(...c.details.map((d) => `  ${d}`));
   if (Array.isArray(c.warnings) && c.warnings.length) lines.push('warnings:', ...c.warnings.map((w) => `  ${w}`));
-  if (isRecord(c.where) && Object.keys(c.where).length)
-    lines.push(
-      `where: ${Object.entries(c.where)
-        .map(([k, v]) => `${k} ${formatValue(v)}`)
-        .join(', ')}`,
-    );
+  const where = isRecord(c.where) ? whereText(c.where, (v) => formatValue(v)) : '';
+  if (where) lines.push(`where: ${where}`);
   // The replay before the evidence, so a reader who stops early still has it.
   const replay = c.replay ?? o.replay;
   if (replay) lines.push(`replay: ${replay}`);

@@ -14,6 +14,7 @@ import { Conv2dLayer } from '../../reference-layers/conv2d-layer.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import { backendsAgree } from './backends-agree.ts';
 import { compareToReference } from './compare-to-reference.ts';
+import { evidenceSchemaProblems } from '../../test-support/evidence-schema.ts';
 
 let wasm: BackendStatus;
 let webgpu: BackendStatus;
@@ -209,6 +210,7 @@ describe('backendsAgree with several inputs and outputs', () => {
     const { result } = await check(() => new GatedResidual(), TWO, 1, ['wasm']);
     expect(result.status, result.message).toBe('passed');
     expect(quantities(result, 'wasm')).toEqual(['output', 'dLdX1', 'dLdX2', 'dLdg']);
+    expect(evidenceSchemaProblems(result.evidence)).toBe('');
     expect(result.message).toMatch(/^output, dLdX1, dLdX2, dLdg agree with cpu on wasm/);
     const ev = result.evidence;
     expect(isEvidenceOf(ev, 'backends') && ev.inputShapes).toEqual([

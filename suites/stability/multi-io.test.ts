@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CustomLayer } from '../../harness/custom-layer.ts';
 import { tf, type Shape, type Tensor } from '../../harness/tf.ts';
+import { evidenceSchemaProblems } from '../../test-support/evidence-schema.ts';
 import { gridOf, runStability } from '../../test-support/stability-backends.ts';
 
 /**
@@ -94,6 +95,7 @@ describe('stability with several inputs and outputs', () => {
       { key: 'input 2', label: 'dLdX2' },
       { key: 'g', label: 'dLdg' },
     ]);
+    for (const r of [predict, gradients]) expect(evidenceSchemaProblems(r.evidence)).toBe('');
     for (const w of [...(predict.warnings ?? []), ...(gradients.warnings ?? [])])
       expect(w).toMatch(/^(large[+-]3\.4e38|large[+-]1e30|mixed) \((input [12]|all inputs)\): /);
   });
