@@ -148,6 +148,7 @@ describe('gradientsAreNumericallyCorrect with several inputs and outputs', () =>
         const ev = gradientEvidence(r);
         expect([...new Set(ev.parameters.map((p) => p.parameter))]).toEqual(parameters);
         expect(ev.inputShapes).toEqual(sizes.map((s) => [2, ...s]));
+        if (sizes.length > 1) expect(ev.method).toContain(`${sizes.length} inputs, each a parameter of its own`);
         expect(ev.outputShapes?.length).toBe(make === correct[2]![1] ? 2 : 1);
       }
     });
