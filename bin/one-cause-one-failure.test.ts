@@ -1,7 +1,9 @@
 /**
  * One cause, one failure, through real runs of the layer files (each in its own check process) and
  * the real writers: a learnable derivative of the wrong shape fails backwardIsConsistentInSize
- * alone; a call returning two tensors fails predictDoesNotError alone; a 1 MB error message is
+ * alone; a call returning two tensors whose computeOutputShape (the default) declares one output
+ * fails outputShapeMatchesComputeOutputShape alone, every other check judging both outputs; a 1 MB
+ * error message is
  * capped in every report (the HTML stays small) and kept whole once in the JSON.
  */
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
@@ -40,9 +42,12 @@ describe('one cause, one failure', () => {
     }
   }, 120_000);
 
-  it('a call returning two tensors: predictDoesNotError says so once, every other check points there in one line', async () => {
+  it('a call returning two tensors, computeOutputShape declaring one: outputShapeMatchesComputeOutputShape says so once', async () => {
     const r = await run('call-returns-two-tensors');
-    expect(failed(r)).toEqual(['predictDoesNotError']);
+    expect(failed(r)).toEqual(['outputShapeMatchesComputeOutputShape']);
+    expect(r.checks.find((c) => c.id === 'outputShapeMatchesComputeOutputShape')!.message).toMatch(
+      /^call \(training: false\) returns 2 outputs; computeOutputShape declares 1 /,
+    );
     for (const c of r.checks.filter((x) => x.status === 'incomplete')) {
       expect(c.message, c.id).toMatch(POINTER);
       expect(c.message.length).toBeLessThan(120);

@@ -26,82 +26,86 @@ export const CATALOG = [
     id: 'functionSyntaxesAreCorrect',
     suite: 'shape',
     title:
-      'predict, forward and backward (or call) take the inputs the harness passes; backward returns a derivative per learnable, by name.',
+      'predict, forward and backward (or call) take the inputs the harness passes (one argument per input); backward returns a derivative per input and per learnable, by name.',
     dependsOn: [],
   },
   {
     id: 'worksAsModelsCallIt',
     suite: 'shape',
     title:
-      'The layer runs when called as tf.sequential and tf.model call it (call receives [x]), at prediction and training time, and gives the same output as a direct layer.apply(x).',
+      'The layer runs when called as tf.sequential and tf.model call it (call receives [x]), at prediction and training time, and gives the same output as a direct layer.apply(x); with several inputs, a tf.model around it gives what layer.apply([x1, x2]) gives.',
     dependsOn: [],
   },
   {
     id: 'predictDoesNotError',
     suite: 'shape',
-    title: 'predict runs without error on a batch of random observations and returns one Tensor.',
+    title:
+      'predict runs without error on a batch of random observations (one tensor per input) and returns one Tensor per output.',
     dependsOn: ['worksAsModelsCallIt'],
   },
   {
     id: 'forwardDoesNotError',
     suite: 'shape',
     title:
-      'forward (training-time output) runs without error on a batch of random observations and returns one Tensor.',
+      'forward (training-time output) runs without error on a batch of random observations (one tensor per input) and returns one Tensor per output.',
     dependsOn: ['worksAsModelsCallIt'],
   },
   {
     id: 'backwardDoesNotError',
     suite: 'shape',
     title:
-      'backward (or the automatic derivative) runs without error for random inputs and a random upstream gradient.',
+      'backward (or the automatic derivative) runs without error for random inputs and a random upstream gradient on every output.',
     dependsOn: ['functionSyntaxesAreCorrect', 'forwardDoesNotError'],
   },
   {
     id: 'outputShapeMatchesComputeOutputShape',
     suite: 'shape',
-    title: 'computeOutputShape gives the shape predict returns (the shape models wire the next layer with).',
+    title:
+      'computeOutputShape gives the shape predict returns, for every output (the shapes models wire the next layer with).',
     dependsOn: ['predictDoesNotError'],
   },
   {
     id: 'forwardPredictAreConsistentInSize',
     suite: 'shape',
-    title: 'forward and predict return outputs of the same shape for the same input.',
+    title: 'forward and predict return as many outputs, of the same shapes, for the same inputs.',
     dependsOn: ['predictDoesNotError', 'forwardDoesNotError'],
   },
   {
     id: 'backwardIsConsistentInSize',
     suite: 'shape',
-    title: 'dLdX has the shape of X and each learnable derivative the shape of its learnable.',
+    title:
+      'Each input derivative (dLdX) has the shape of its input and each learnable derivative the shape of its learnable.',
     dependsOn: ['backwardDoesNotError'],
   },
   {
     id: 'predictIsConsistentInType',
     suite: 'shape',
-    title: 'predict returns float32 for a float32 input.',
+    title: 'predict returns float32 at every output for float32 inputs.',
     dependsOn: ['predictDoesNotError'],
   },
   {
     id: 'forwardIsConsistentInType',
     suite: 'shape',
-    title: 'forward returns float32 for a float32 input.',
+    title: 'forward returns float32 at every output for float32 inputs.',
     dependsOn: ['forwardDoesNotError'],
   },
   {
     id: 'backwardIsConsistentInType',
     suite: 'shape',
-    title: 'dLdX and every learnable derivative are float32.',
+    title: 'Every input derivative (dLdX) and every learnable derivative is float32.',
     dependsOn: ['backwardDoesNotError'],
   },
   {
     id: 'predictIsDeterministic',
     suite: 'shape',
-    title: 'predict returns the same output when called twice on the same input.',
+    title: 'predict returns the same outputs when called twice on the same inputs.',
     dependsOn: ['predictDoesNotError'],
   },
   {
     id: 'observationsAreIndependent',
     suite: 'shape',
-    title: 'At prediction time a batch of N observations equals the N observations predicted one at a time.',
+    title:
+      'At prediction time a batch of N observations equals the N observations predicted one at a time (observation i of every input at once).',
     dependsOn: ['predictDoesNotError', 'predictIsDeterministic'],
   },
   {

@@ -288,9 +288,14 @@ export abstract class CustomLayer extends tf.layers.Layer {
         },
       };
     });
-    const packed = op(...Xs, ...values);
-    const L = layout as { listed: boolean; shapes: Shape[] } | null;
-    return L?.listed ? unpack(packed, L.shapes) : packed;
+    // In a tidy: the packed tensor and the pieces before their reshape are freed (a training-time
+    // call outside tf.tidy left 3 tensors behind per call with two outputs); automatic
+    // differentiation keeps what it needs of them.
+    return tf.tidy(() => {
+      const packed = op(...Xs, ...values);
+      const L = layout as { listed: boolean; shapes: Shape[] } | null;
+      return L?.listed ? unpack(packed, L.shapes) : packed;
+    });
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

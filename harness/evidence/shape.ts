@@ -1,6 +1,10 @@
 /**
  * The shape suite's evidence: what each contract check saw (shapes, dtypes, method arities,
  * tensor counts, output comparisons). Plain JSON-able data; no TensorFlow.js here.
+ * For a layer with several inputs or outputs, the single-valued fields (`inputShape`,
+ * `outputShape`, ...) hold the first input's and output's, and the plural fields (`inputShapes`,
+ * `outputShapes`, ...) every one, in order; the plural fields are left out for a layer with one
+ * input and one output. `output` names the output a comparison's numbers are of (`output 2`).
  */
 
 /** `functionSyntaxesAreCorrect`: the layer's form and the parameter counts of its methods. */
@@ -17,10 +21,15 @@ export interface SyntaxEvidence {
 
 /** One way of calling the layer, and what it did: the output's shape, or the error's first line. */
 export interface ConventionCall {
-  /** `[x]`: as tf.sequential and tf.model call it; `x`: a direct layer.apply(x) with a bare tensor. */
-  convention: '[x]' | 'x';
+  /**
+   * `[x]`: as tf.sequential and tf.model call it; `x`: a direct layer.apply(x) with a bare tensor.
+   * Several inputs: `Xs`, a direct layer.apply([x1, x2]); `tf.model`, model.predict of a tf.model
+   * around the layer.
+   */
+  convention: '[x]' | 'x' | 'Xs' | 'tf.model';
   training: boolean;
   outputShape?: number[];
+  outputShapes?: number[][];
   /** What came back when it was not one Tensor. */
   returned?: string;
   error?: string;
@@ -30,6 +39,7 @@ export interface ConventionCall {
 export interface CallConventionsEvidence extends OutputComparisonEvidence {
   kind: 'callConventions';
   inputShape: number[];
+  inputShapes?: number[][];
   calls: ConventionCall[];
 }
 
@@ -37,8 +47,11 @@ export interface CallConventionsEvidence extends OutputComparisonEvidence {
 export interface CallEvidence {
   kind: 'call';
   inputShape: number[];
+  inputShapes?: number[][];
   outputShape?: number[];
   dtype?: string;
+  outputShapes?: number[][];
+  dtypes?: string[];
   /** forward: whether it returned a memory value. */
   memory?: boolean;
 }
@@ -48,6 +61,9 @@ export interface BackwardCallEvidence {
   kind: 'backwardCall';
   inputShape: number[];
   upstreamShape: number[];
+  inputShapes?: number[][];
+  /** One upstream gradient per output. */
+  upstreamShapes?: number[][];
   learnables?: string[];
 }
 
@@ -56,6 +72,8 @@ export interface OutputShapeEvidence {
   kind: 'outputShape';
   inputShape: number[];
   outputShape: number[];
+  inputShapes?: number[][];
+  outputShapes?: number[][];
   /** What computeOutputShape returned, by the input shape it was asked about (`[2,4,4,3]`, `[null,4,4,3]`). */
   computeOutputShape?: Record<string, unknown>;
 }
@@ -66,9 +84,15 @@ export interface ForwardPredictShapesEvidence {
   inputShape: number[];
   predictShape: number[];
   forwardShape: number[];
+  inputShapes?: number[][];
+  predictShapes?: number[][];
+  forwardShapes?: number[][];
 }
 
-/** `backwardIsConsistentInSize`: per parameter, the derivative's shape against the expected one. */
+/**
+ * `backwardIsConsistentInSize`: per parameter (`input`, with several inputs `input 1`, `input 2`,
+ * ..., then each learnable), the derivative's shape against the expected one.
+ */
 export interface DerivativeShapesEvidence {
   kind: 'derivativeShapes';
   derivatives: { parameter: string; expected: number[]; seen: number[] }[];
@@ -78,7 +102,9 @@ export interface DerivativeShapesEvidence {
 export interface DtypeEvidence {
   kind: 'dtype';
   inputDtype: string;
+  /** The first output's not float32, else the first output's. */
   outputDtype: string;
+  outputDtypes?: string[];
 }
 
 /** `backwardIsConsistentInType`: per parameter, the derivative's dtype. */
@@ -92,6 +118,8 @@ export interface DerivativeTypesEvidence {
  * the comparison ran. `maxAbsDiff` is a string when not finite (JSON has no Infinity).
  */
 export interface OutputComparisonEvidence {
+  /** Several outputs: which one the numbers (and the check's shapes) are of, `output 2`. */
+  output?: string;
   maxAbsDiff?: number | string;
   maxAbs?: number;
   tolerance?: number;
@@ -102,6 +130,7 @@ export interface OutputComparisonEvidence {
 export interface BatchIndependenceEvidence extends OutputComparisonEvidence {
   kind: 'batchIndependence';
   inputShape: number[];
+  inputShapes?: number[][];
   batchedShape: number[];
   singleShapes: number[][];
 }
@@ -110,6 +139,7 @@ export interface BatchIndependenceEvidence extends OutputComparisonEvidence {
 export interface RepeatedPredictEvidence extends OutputComparisonEvidence {
   kind: 'repeatedPredict';
   inputShape: number[];
+  inputShapes?: number[][];
   shapes: number[][];
   dtypes: string[];
 }

@@ -81,7 +81,7 @@ export async function compareOutputs(a: Tensor, b: Tensor): Promise<Comparison> 
 }
 
 /** The numbers a comparison puts in a check's evidence (JSON: a non-finite difference as a string). */
-export function comparisonEvidence(c: Comparison): Required<OutputComparisonEvidence> {
+export function comparisonEvidence(c: Comparison): Required<Omit<OutputComparisonEvidence, 'output'>> {
   return {
     maxAbsDiff: Number.isFinite(c.maxAbsDiff) ? c.maxAbsDiff : String(c.maxAbsDiff),
     maxAbs: c.maxAbs,

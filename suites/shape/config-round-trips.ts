@@ -12,12 +12,14 @@ import { definedIn } from '../../harness/defined-in.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import type { ConfigRoundTripEvidence } from '../../harness/evidence/index.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
-import { applyAsModels } from '../../harness/layer-under-test.ts';
+import { applyAsModelsAll } from '../../harness/layer-under-test.ts';
+import { outputLabel } from '../../harness/io-labels.ts';
 import { tf } from '../../harness/tf.ts';
 import { asText } from '../../harness/as-text.ts';
-import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
+import { compareOutputs, comparisonEvidence, num, toleranceText, type Comparison } from './compare-outputs.ts';
 import { errorText, shapeText } from './describe-value.ts';
-import { randomInput } from './random-input.ts';
+import { atOutput, inputsShort, outputPosition, outputsCount, outputWhere } from './io-text.ts';
+import { randomInputs } from './random-input.ts';
 
 type Ctor = (new (...args: never[]) => unknown) & { className?: string; name: string };
 /** What tf.layers.Layer's own getConfig returns; a subclass with settings must add them. */
@@ -45,17 +47,17 @@ export const configRoundTrips: Check = {
     const restored = rebuilt(entry, config, ctor, cls, className);
     if (typeof restored === 'string') return failed(restored);
 
-    const X = randomInput(ctx);
+    const Xs = randomInputs(ctx);
     try {
-      const unbuilt = buildLike(restored, ctx.inputSize, ctx.seed);
+      const unbuilt = buildLike(restored, ctx.inputSizes, ctx.seed);
       if (unbuilt) return failed(unbuilt);
       evidence.weights = layer.weights.map((w) => ({ name: w.originalName ?? w.name, shape: w.shape }));
       const mismatch = weightMismatch(layer, restored);
       if (mismatch) return failed(mismatch);
       restored.setWeights(layer.getWeights());
-      return await comparePredictions(layer, restored, X, config, className, evidence);
+      return await comparePredictions(layer, restored, Xs, config, className, evidence);
     } finally {
-      X.dispose();
+      tf.dispose(Xs);
       disposeLayer(restored);
     }
   },
@@ -98,14 +100,21 @@ function rebuilt(
 }
 
 /** Builds the rebuilt layer for the same input size (seeded, as the original was); why it cannot be, or null. */
-function buildLike(restored: tf.layers.Layer, inputSize: number[], seed: number): string | null {
+function buildLike(restored: tf.layers.Layer, inputSizes: number[][], seed: number): string | null {
   try {
     withSeededMathRandom(deriveSeed(seed, 'configRoundTrips/build'), () =>
-      tf.tidy(() => void applyAsModels(restored, tf.zeros([1, ...inputSize]), {})),
+      tf.tidy(
+        () =>
+          void applyAsModelsAll(
+            restored,
+            inputSizes.map((size) => tf.zeros([1, ...size])),
+            {},
+          ),
+      ),
     );
   } catch (e) {
     if (!restored.built)
-      return `the layer rebuilt from getConfig() could not be built for input ${shapeText([1, ...inputSize])}: ${errorText(e)}`;
+      return `the layer rebuilt from getConfig() could not be built for ${inputsShort(inputSizes.map((size) => [1, ...size]))}: ${errorText(e)}`;
   }
   return null;
 }
@@ -121,45 +130,64 @@ function weightMismatch(layer: tf.layers.Layer, restored: tf.layers.Layer): stri
   return `the layer rebuilt from getConfig() has ${copy.length} weights, the original ${original.length}; weight ${at}: ${said(copy[at])} against ${said(original[at])} (does getConfig miss a constructor argument?)`;
 }
 
-/** With the same weights, the rebuilt layer predicts what the original does. */
+/** With the same weights, the rebuilt layer predicts what the original does, at every output. */
 async function comparePredictions(
   layer: tf.layers.Layer,
   restored: tf.layers.Layer,
-  X: tf.Tensor,
+  Xs: tf.Tensor[],
   config: tf.serialization.ConfigDict,
   className: string,
   evidence: ConfigRoundTripEvidence,
 ): Promise<CheckOutcome> {
-  const a = tf.tidy(() => tf.cast(applyAsModels(layer, X, { training: false }) as tf.Tensor, 'float32'));
-  const b = tf.tidy(() => tf.cast(applyAsModels(restored, X, { training: false }) as tf.Tensor, 'float32'));
+  const predictAll = (l: tf.layers.Layer) =>
+    tf.tidy(() => {
+      const out = applyAsModelsAll(l, Xs, { training: false }) as tf.Tensor | tf.Tensor[];
+      return (Array.isArray(out) ? out : [out]).map((Z) => tf.cast(Z, 'float32'));
+    });
+  const a = predictAll(layer);
+  const b = predictAll(restored);
+  const n = a.length;
   try {
-    if (a.shape.join() !== b.shape.join()) {
+    if (a.length !== b.length)
       return {
         status: 'failed',
-        message: `the layer rebuilt from getConfig() predicts shape ${shapeText(b.shape)}, the original ${shapeText(a.shape)} (does getConfig miss a constructor argument?)`,
+        message: `the layer rebuilt from getConfig() predicts ${outputsCount(b.length)}, the original ${outputsCount(a.length)} (does getConfig miss a constructor argument?)`,
+        evidence,
+      };
+    const k = a.findIndex((z, i) => z.shape.join() !== b[i]!.shape.join());
+    if (k >= 0) {
+      return {
+        status: 'failed',
+        message: `the layer rebuilt from getConfig() predicts shape ${shapeText(b[k]!.shape)}${atOutput(k, n)}, the original ${shapeText(a[k]!.shape)} (does getConfig miss a constructor argument?)`,
+        ...(n > 1 ? { where: outputWhere(k, n) } : {}),
         evidence,
       };
     }
-    const c = await compareOutputs(a, b);
-    Object.assign(evidence, comparisonEvidence(c));
+    let worst: { k: number; c: Comparison } | null = null;
+    for (let i = 0; i < n && (!worst || worst.c.same); i++) {
+      const c = await compareOutputs(a[i]!, b[i]!);
+      if (!worst || !c.same || c.maxAbsDiff > worst.c.maxAbsDiff) worst = { k: i, c };
+    }
+    const { k: w, c } = worst!;
+    Object.assign(evidence, comparisonEvidence(c), n > 1 ? { output: outputLabel(w, n) } : {});
     if (!c.same) {
-      const missing = Object.keys(config).every((k) => BASE_CONFIG_KEYS.includes(k))
+      const missing = Object.keys(config).every((key) => BASE_CONFIG_KEYS.includes(key))
         ? ` (getConfig returns only tf.layers.Layer's fields [${Object.keys(config).join(', ')}]: override it)`
         : '';
       return {
         status: 'failed',
-        message: `the layer rebuilt from getConfig() with the same weights predicts ${num(c.b)} at output ${shapeText(c.position)}, the original ${num(c.a)}; max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)}): getConfig misses a setting${missing}`,
-        where: { parameter: 'output', index: c.index, position: c.position },
+        message: `the layer rebuilt from getConfig() with the same weights predicts ${num(c.b)} at ${outputPosition(w, n, c.position)}, the original ${num(c.a)}; max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)}): getConfig misses a setting${missing}`,
+        where: outputWhere(w, n, { index: c.index, position: c.position }),
         evidence,
       };
     }
     return {
       status: 'passed',
-      message: `'${className}' round-trips through getConfig, JSON and the registry's fromConfig; with the same weights it predicts the same (max |diff| ${num(c.maxAbsDiff)}, ${toleranceText(c)})`,
+      message: `'${className}' round-trips through getConfig, JSON and the registry's fromConfig; with the same weights it predicts the same${n > 1 ? ` at all ${n} outputs` : ''} (max |diff| ${num(c.maxAbsDiff)}${atOutput(w, n)}, ${toleranceText(c)})`,
       evidence,
     };
   } finally {
-    tf.dispose([a, b]);
+    tf.dispose([...a, ...b]);
   }
 }
 

@@ -1,75 +1,90 @@
 /**
- * forwardDoesNotError: the training-time output on a batch of random observations runs and
- * returns one Tensor (Form B: forward, or predict when there is none; Form A: call with
- * training true).
+ * forwardDoesNotError: the training-time output on a batch of random observations (one tensor per
+ * input) runs and returns one Tensor per output (Form B: forward, or predict when there is none;
+ * Form A: call with training true).
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { CallEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { describeReturned, errorText, shapeText, stackLines } from './describe-value.ts';
 import { disposeExcept } from './dispose-except.ts';
-import { forwardName } from './method-names.ts';
-import { randomInput } from './random-input.ts';
+import { inputsText, outputsCount } from './io-text.ts';
+import { forwardName, predictName } from './method-names.ts';
+import { readOutputs } from './outputs.ts';
+import { randomInputs } from './random-input.ts';
 
 export const forwardDoesNotError: Check = {
   ...catalogEntry('forwardDoesNotError'),
   run(ctx): CheckOutcome {
-    const name = forwardName(ctx.subject);
-    const X = randomInput(ctx);
-    const inputShape = X.shape;
+    const { subject } = ctx;
+    const name = forwardName(subject);
+    const Xs = randomInputs(ctx);
+    const shapes = Xs.map((X) => X.shape);
+    const evidence: CallEvidence = {
+      kind: 'call',
+      inputShape: shapes[0]!,
+      ...(shapes.length > 1 ? { inputShapes: shapes } : {}),
+    };
+    const predict = ctx.earlier.get('predictDoesNotError');
     try {
-      let result: { Z: unknown; memory?: unknown };
+      let result: { Zs: unknown[]; memory?: unknown };
       try {
-        result = ctx.subject.forward(X);
+        result = subject.forwardAll(Xs);
       } catch (e) {
         // One cause, one failure: predict already failed with this very error (forward is predict, or
         // the same call at training time): point there.
-        const predict = ctx.earlier.get('predictDoesNotError');
         if (predict?.status === 'failed' && predict.message.includes(`: ${errorText(e).slice(0, 200)}`))
           return {
             status: 'incomplete',
             message: `not judged: predictDoesNotError failed; ${name} throws the same error`,
-            evidence: { kind: 'call', inputShape },
+            evidence,
           };
         return {
           status: 'failed',
-          message: `${name} threw for an input of shape ${shapeText(inputShape)}: ${errorText(e)}`,
+          message: `${name} threw for ${inputsText(shapes)}: ${errorText(e)}`,
           stack: stackLines(e),
-          evidence: { kind: 'call', inputShape },
+          evidence,
         };
       }
-      const { Z, memory } = result;
+      const { Zs, memory } = result;
       try {
-        if (!(Z instanceof tf.Tensor)) {
-          const predict = ctx.earlier.get('predictDoesNotError');
-          if (predict?.status === 'failed' && predict.message.includes(`returned ${describeReturned(Z)} `))
+        const read = readOutputs(Zs.length === 1 ? Zs[0] : Zs, subject.numOutputs);
+        if ('wrong' in read) {
+          if (predict?.status === 'failed' && predict.message.includes(`returned ${read.wrong} `))
             return {
               status: 'incomplete',
               message: `not judged: predictDoesNotError failed; ${name} returns the same`,
-              evidence: { kind: 'call', inputShape },
+              evidence,
             };
+          const n = subject.numOutputs;
           return {
             status: 'failed',
-            message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`,
-            evidence: { kind: 'call', inputShape },
+            message: `${name} returned ${read.wrong} for ${inputsText(shapes)}; expected ${read.expected}${n > 1 ? ` (${predictName(subject)} returns ${outputsCount(n)})` : ''}`,
+            evidence,
           };
         }
+        const outs = read.Zs;
+        const returned =
+          outs.length === 1
+            ? describeReturned(outs[0])
+            : `${outputsCount(outs.length)}: ${outs.map((Z) => `${Z.dtype} ${shapeText(Z.shape)}`).join(', ')}`;
         return {
           status: 'passed',
-          message: `${name} ran on an input of shape ${shapeText(inputShape)} and returned ${describeReturned(Z)}${memory === undefined ? '' : ' and a memory value'}`,
+          message: `${name} ran on ${inputsText(shapes)} and returned ${returned}${memory === undefined ? '' : ' and a memory value'}`,
           evidence: {
-            kind: 'call',
-            inputShape,
-            outputShape: Z.shape as number[],
-            dtype: Z.dtype,
+            ...evidence,
+            outputShape: outs[0]!.shape,
+            dtype: outs[0]!.dtype,
+            ...(outs.length > 1 ? { outputShapes: outs.map((Z) => Z.shape), dtypes: outs.map((Z) => Z.dtype) } : {}),
             memory: memory !== undefined,
           },
         };
       } finally {
-        disposeExcept([Z, memory], X);
+        disposeExcept([Zs, memory], Xs);
       }
     } finally {
-      X.dispose();
+      tf.dispose(Xs);
     }
   },
 };

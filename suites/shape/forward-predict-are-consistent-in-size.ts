@@ -1,42 +1,60 @@
 /**
- * forwardPredictAreConsistentInSize: for the same input, the training-time output (forward) has
- * the shape of the prediction-time output (predict); the next layer sees one or the other.
+ * forwardPredictAreConsistentInSize: for the same inputs, the training-time outputs (forward) have
+ * the shapes of the prediction-time outputs (predict), as many and output by output; the next
+ * layer sees one or the other.
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import type { ForwardPredictShapesEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
 import { shapeText } from './describe-value.ts';
+import { atOutput, inputsShort, outputsCount, outputWhere, shapesList } from './io-text.ts';
 import { forwardName, predictName } from './method-names.ts';
-import { randomInput } from './random-input.ts';
+import { randomInputs } from './random-input.ts';
 
 export const forwardPredictAreConsistentInSize: Check = {
   ...catalogEntry('forwardPredictAreConsistentInSize'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
-    const X = randomInput(ctx);
-    const inputShape = X.shape;
-    const predicted = tf.tidy(() => subject.predict(X).shape);
-    const forwarded = tf.tidy(() => subject.forward(X).Z.shape);
-    X.dispose();
+    const Xs = randomInputs(ctx);
+    const inputShapes = Xs.map((X) => X.shape);
+    const predicted = tf.tidy(() => subject.predictAll(Xs).map((Z) => Z.shape));
+    const forwarded = tf.tidy(() => subject.forwardAll(Xs).Zs.map((Z) => Z.shape));
+    tf.dispose(Xs);
+    const several = inputShapes.length > 1 || predicted.length > 1 || forwarded.length > 1;
     const evidence: ForwardPredictShapesEvidence = {
       kind: 'forwardPredictShapes',
-      inputShape,
-      predictShape: predicted,
-      forwardShape: forwarded,
+      inputShape: inputShapes[0]!,
+      predictShape: predicted[0] ?? [],
+      forwardShape: forwarded[0] ?? [],
+      ...(several ? { inputShapes, predictShapes: predicted, forwardShapes: forwarded } : {}),
     };
-    const same = predicted.length === forwarded.length && predicted.every((d, i) => d === forwarded[i]);
-    if (!same) {
+    const [fwd, pred, same] = [forwardName(subject), predictName(subject), inputsShort(inputShapes)];
+    if (predicted.length !== forwarded.length)
       return {
         status: 'failed',
-        message: `${forwardName(subject)} returned shape ${shapeText(forwarded)}; ${predictName(subject)} returned ${shapeText(predicted)} for the same input ${shapeText(inputShape)}`,
+        message: `${fwd} returned ${outputsCount(forwarded.length)} (${shapesList(forwarded)}); ${pred} returned ${outputsCount(predicted.length)} (${shapesList(predicted)}) for the same ${same}`,
         where: { parameter: 'output' },
+        evidence,
+      };
+    const n = predicted.length;
+    const k = predicted.findIndex(
+      (p, i) => p.length !== forwarded[i]!.length || p.some((d, j) => d !== forwarded[i]![j]),
+    );
+    if (k >= 0) {
+      return {
+        status: 'failed',
+        message: `${fwd} returned shape ${shapeText(forwarded[k]!)}${atOutput(k, n)}; ${pred} returned ${shapeText(predicted[k]!)} for the same ${same}`,
+        where: outputWhere(k, n),
         evidence,
       };
     }
     return {
       status: 'passed',
-      message: `${forwardName(subject)} and ${predictName(subject)} both return shape ${shapeText(predicted)} for input ${shapeText(inputShape)}`,
+      message:
+        n === 1
+          ? `${fwd} and ${pred} both return shape ${shapeText(predicted[0]!)} for ${same}`
+          : `${fwd} and ${pred} both return ${n} outputs of shapes ${shapesList(predicted)} for ${same}`,
       evidence,
     };
   },

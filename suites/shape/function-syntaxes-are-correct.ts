@@ -2,11 +2,13 @@
  * functionSyntaxesAreCorrect: the layer's methods take the inputs the harness passes and hand on
  * what the contract says, as MATLAB's check of the number of inputs and outputs.
  *
- * Form B: predict(X) and forward(X) take one input and backward(X, Z, dLdZ, memory) at most
- * four (parameters past those would be undefined); forward's memory is a Tensor or an array of
- * Tensors (it is saved through tf.customGrad); backward returns { dLdX, dLdLearnables } with one
- * derivative per learnable, named as the learnable (naming them dLdAlpha, after MATLAB's output
- * names, is the classic slip).
+ * Form B: predict(X) and forward(X) take one argument per input (predict(X1, X2) for two; where
+ * predict.length tells, a count other than the inputs' is named) and backward(X, Z, dLdZ, memory),
+ * or (Xs, Zs, dLdZs, memory) with several inputs or outputs, at most four (parameters past those
+ * would be undefined); forward's memory is a Tensor or an array of Tensors (it is saved through
+ * tf.customGrad); backward returns { dLdX, dLdLearnables } with a derivative per input (an array
+ * of them with several inputs: too few is named with both counts) and one per learnable, named as
+ * the learnable (naming them dLdAlpha, after MATLAB's output names, is the classic slip).
  * Form A: call(inputs, kwargs) takes at most two, computeOutputShape(inputShape) one.
  * Not judged here: whether predict and forward return one Tensor (predictDoesNotError and
  * forwardDoesNotError say), and a method that throws (the *DoesNotError checks report it); when
@@ -19,7 +21,7 @@ import { isCustomLayerCall, type CustomLayer } from '../../harness/custom-layer.
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { describeReturned, errorText } from './describe-value.ts';
 import { gradientTensors } from './gradient-path.ts';
-import { randomInput, randomNormal } from './random-input.ts';
+import { randomInputs, randomNormal } from './random-input.ts';
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -43,44 +45,69 @@ export const functionSyntaxesAreCorrect: Check = {
     const cls = safeClassName(subject.layer);
     const found: Findings = { problems: [], warnings: [], notJudged: [] };
     const evidence: SyntaxEvidence = { kind: 'syntax', form: subject.form };
-    const X = randomInput(ctx);
+    const Xs = randomInputs(ctx);
     try {
       const custom = subject.custom;
       if (custom) {
-        evidence.parameters = judgeCustomLayerParameters(custom, cls, found);
-        if (found.problems.length === 0) judgeWhatIsHandedOn(ctx, custom, X, cls, found);
+        evidence.parameters = judgeCustomLayerParameters(custom, cls, found, [subject.numInputs, subject.numOutputs]);
+        if (found.problems.length === 0) judgeWhatIsHandedOn(ctx, custom, Xs, cls, found);
       } else {
         evidence.parameters = judgeLayerParameters(subject.layer, cls, found);
       }
     } finally {
-      X.dispose();
+      tf.dispose(Xs);
     }
     return outcome(ctx, cls, found, evidence);
   },
 };
 
-/** Form B: predict(X), forward(X) and backward(X, Z, dLdZ, memory) declare what they are called with. */
-function judgeCustomLayerParameters(custom: CustomLayer, cls: string, found: Findings): SyntaxEvidence['parameters'] {
+/** How Form B's methods are called, for a layer with `nIn` inputs and `nOut` outputs. */
+export function customLayerCalls(nIn: number, nOut: number): { predict: string; forward: string; backward: string } {
+  const xs = nIn === 1 ? 'X' : Array.from({ length: nIn }, (_, i) => `X${i + 1}`).join(', ');
+  return {
+    predict: `predict(${xs})`,
+    forward: `forward(${xs})`,
+    backward: nIn === 1 && nOut === 1 ? 'backward(X, Z, dLdZ, memory)' : 'backward(Xs, Zs, dLdZs, memory)',
+  };
+}
+
+/**
+ * Form B: predict and forward take one argument per input (one input: predict(X)), and backward
+ * (X, Z, dLdZ, memory), or (Xs, Zs, dLdZs, memory) with several inputs or outputs. A method that
+ * declares fewer parameters than there are inputs (but some) ignores the last ones: with several
+ * inputs, `predict(inputs)` written for an array is the usual slip. None declared (rest
+ * parameters, `...Xs`) cannot be judged by its count.
+ */
+function judgeCustomLayerParameters(
+  custom: CustomLayer,
+  cls: string,
+  found: Findings,
+  [nIn, nOut]: [number, number],
+): SyntaxEvidence['parameters'] {
   const { problems, warnings } = found;
+  const calls = customLayerCalls(nIn, nOut);
   const predict = methodOf(custom, 'predict');
   const forward = methodOf(custom, 'forward');
   const backward = methodOf(custom, 'backward');
+  const perInput = nIn === 1 ? '' : ', one argument per input';
+  const tooFew = (method: string, f: Method) =>
+    `${cls}.${method} declares ${f.length} parameter${f.length === 1 ? '' : 's'} for ${nIn} inputs; it is called as ${method === 'predict' ? calls.predict : calls.forward}${perInput}, so it never sees the others (an array of inputs is not passed: take one parameter per input, or ...Xs)`;
   if (typeof predict !== 'function')
-    problems.push(`${cls} has no predict(X) method; a CustomLayer must define predict`);
-  else if (predict.length > 1)
+    problems.push(`${cls} has no ${calls.predict} method; a CustomLayer must define predict`);
+  else if (predict.length > nIn)
     problems.push(
-      `${cls}.predict declares ${predict.length} parameters; it is called as predict(X), so the others are undefined (learnables are this.learnables.name)`,
+      `${cls}.predict declares ${predict.length} parameters; it is called as ${calls.predict}${perInput}, so the others are undefined (learnables are this.learnables.name)`,
     );
+  else if (predict.length > 0 && predict.length < nIn) problems.push(tooFew('predict', predict));
   if (forward !== undefined && typeof forward !== 'function')
     problems.push(`${cls}.forward is ${describeReturned(forward)}, not a method`);
-  else if (forward && forward.length > 1)
-    problems.push(`${cls}.forward declares ${forward.length} parameters; it is called as forward(X)`);
+  else if (forward && forward.length > nIn)
+    problems.push(`${cls}.forward declares ${forward.length} parameters; it is called as ${calls.forward}${perInput}`);
+  else if (forward && forward.length > 0 && forward.length < nIn) problems.push(tooFew('forward', forward));
   if (backward !== undefined && typeof backward !== 'function')
     problems.push(`${cls}.backward is ${describeReturned(backward)}, not a method`);
   else if (backward && backward.length > 4)
-    problems.push(
-      `${cls}.backward declares ${backward.length} parameters; it is called as backward(X, Z, dLdZ, memory)`,
-    );
+    problems.push(`${cls}.backward declares ${backward.length} parameters; it is called as ${calls.backward}`);
   if (!isCustomLayerCall(methodOf(custom, 'call'))) {
     warnings.push(`${cls} overrides call: predict, forward and backward are only used if it calls super.call`);
   }
@@ -91,11 +118,15 @@ function judgeCustomLayerParameters(custom: CustomLayer, cls: string, found: Fin
   };
 }
 
-/** Form B: forward's memory is Tensors, backward's result keeps the contract. Each runs in a tidy. */
-function judgeWhatIsHandedOn(ctx: CheckContext, custom: CustomLayer, X: Tensor, cls: string, found: Findings): void {
+/**
+ * Form B: forward's memory is Tensors, backward's result keeps the contract (a derivative per
+ * input, one per learnable by name). Each runs in a tidy.
+ */
+function judgeWhatIsHandedOn(ctx: CheckContext, custom: CustomLayer, Xs: Tensor[], cls: string, found: Findings): void {
+  const { subject } = ctx;
   const f = tryRun(() =>
     tf.tidy(() => {
-      const memory = custom.runForward(X).memory;
+      const memory = subject.forwardAll(Xs).memory as unknown;
       const ok =
         memory === undefined ||
         memory instanceof tf.Tensor ||
@@ -111,9 +142,8 @@ function judgeWhatIsHandedOn(ctx: CheckContext, custom: CustomLayer, X: Tensor, 
   if (!methodOf(custom, 'backward') || f.threw || f.contract) return;
   const b = tryRun(() =>
     tf.tidy(() => {
-      const shape = custom.runForward(X).Z.shape;
-      const dLdZ = randomNormal(ctx.random, shape);
-      tf.dispose(gradientTensors(ctx.subject.backward(X, dLdZ)));
+      const dLdZs = subject.forwardAll(Xs).Zs.map((Z) => randomNormal(ctx.random, Z.shape));
+      tf.dispose(gradientTensors(subject.backwardAll(Xs, dLdZs)));
       return '';
     }),
   );
@@ -152,16 +182,14 @@ function outcome(ctx: CheckContext, cls: string, found: Findings, evidence: Synt
     };
   }
   const custom = subject.custom;
+  const calls = customLayerCalls(subject.numInputs, subject.numOutputs);
   const judged = custom
-    ? [
-        'predict(X)',
-        ...(custom.forward ? ['forward(X)'] : []),
-        ...(subject.hasBackward ? ['backward(X, Z, dLdZ, memory)'] : []),
-      ]
+    ? [calls.predict, ...(custom.forward ? [calls.forward] : []), ...(subject.hasBackward ? [calls.backward] : [])]
     : ['call(inputs, kwargs)', 'computeOutputShape(inputShape)'];
   const names = subject.learnableNames();
+  const dLdX = subject.numInputs === 1 ? 'dLdX' : `a dLdX for each of the ${subject.numInputs} inputs`;
   const derivatives = subject.hasBackward
-    ? `; backward returns dLdX and ${names.length ? `a derivative for each learnable [${names.join(', ')}]` : 'no learnable derivatives (none declared)'}`
+    ? `; backward returns ${dLdX} and ${names.length ? `a derivative for each learnable [${names.join(', ')}]` : 'no learnable derivatives (none declared)'}`
     : '';
   const takes = `${judged.join(', ')} take${judged.length === 1 ? 's' : ''} the inputs the harness passes`;
   if (notJudged.length) {

@@ -1,40 +1,47 @@
 /**
  * "Backward" for the shape checks, on both forms, as MATLAB's checkLayer means it:
- * - Form B with a backward: the user's backward, called directly with forward's output and
+ * - Form B with a backward: the user's backward, called directly with forward's outputs and
  *   memory (not through tf.customGrad, whose own shape and dtype asserts would hide which
  *   derivative is wrong);
  * - Form B without backward: automatic differentiation of forward, as training uses it;
  * - Form A: the layer's gradient path as training sees it (autodiff of call, or its customGrad).
+ * One derivative per input (dLdXs) and one per learnable, for a random upstream gradient on every
+ * output.
  */
-import type { Gradients, LayerUnderTest } from '../../harness/layer-under-test.ts';
+import type { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import type { CheckContext } from '../../harness/check.ts';
-import { randomInput, randomNormal } from './random-input.ts';
+import { randomInputs, randomNormal } from './random-input.ts';
 
-/** Derivatives for the input X and a random upstream gradient dLdZ (the forward output's shape). */
-export function layerGradients(subject: LayerUnderTest, X: Tensor, dLdZ: Tensor): Gradients {
-  return subject.form === 'B' && subject.hasBackward ? subject.backward(X, dLdZ) : subject.gradients(X, dLdZ);
+export interface AllGradients {
+  dLdXs: Tensor[];
+  dLdLearnables: Record<string, Tensor>;
 }
 
-/** A random upstream gradient shaped as forward's output for X. */
-export function upstreamGradient(subject: LayerUnderTest, X: Tensor, random: () => number): Tensor {
-  // tidy disposes Z and the memory (never X, which it did not make).
-  const shape = tf.tidy(() => subject.forward(X).Z.shape);
-  return randomNormal(random, shape);
+/** Derivatives for the inputs Xs and random upstream gradients dLdZs (one per forward output). */
+export function layerGradients(subject: LayerUnderTest, Xs: Tensor[], dLdZs: Tensor[]): AllGradients {
+  return subject.form === 'B' && subject.hasBackward ? subject.backwardAll(Xs, dLdZs) : subject.gradientsAll(Xs, dLdZs);
 }
 
-/** Every tensor in a Gradients value, for disposal. */
-export function gradientTensors(g: Gradients): Tensor[] {
-  return [g.dLdX, ...Object.values(g.dLdLearnables)];
+/** Random upstream gradients shaped as forward's outputs for Xs. */
+export function upstreamGradients(subject: LayerUnderTest, Xs: Tensor[], random: () => number): Tensor[] {
+  // tidy disposes the outputs and the memory (never Xs, which it did not make).
+  const shapes = tf.tidy(() => subject.forwardAll(Xs).Zs.map((Z) => Z.shape));
+  return shapes.map((shape) => randomNormal(random, shape));
 }
 
-/** Derivatives for a random batch and a random upstream gradient (both disposed); with the input's shape. */
-export function gradientsOfRandomInput(ctx: CheckContext): { g: Gradients; inputShape: number[] } {
-  const X = randomInput(ctx);
-  const dLdZ = upstreamGradient(ctx.subject, X, ctx.random);
+/** Every tensor in a gradients value, for disposal. */
+export function gradientTensors(g: AllGradients): Tensor[] {
+  return [...g.dLdXs, ...Object.values(g.dLdLearnables)];
+}
+
+/** Derivatives for a random batch and random upstream gradients (both disposed); with the inputs' shapes. */
+export function gradientsOfRandomInputs(ctx: CheckContext): { g: AllGradients; inputShapes: number[][] } {
+  const Xs = randomInputs(ctx);
+  const dLdZs = upstreamGradients(ctx.subject, Xs, ctx.random);
   try {
-    return { g: layerGradients(ctx.subject, X, dLdZ), inputShape: X.shape };
+    return { g: layerGradients(ctx.subject, Xs, dLdZs), inputShapes: Xs.map((X) => X.shape) };
   } finally {
-    tf.dispose([X, dLdZ]);
+    tf.dispose([...Xs, ...dLdZs]);
   }
 }

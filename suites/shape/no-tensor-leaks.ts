@@ -1,11 +1,13 @@
 /**
  * noTensorLeaks: predict, forward and the gradient path (as training runs it: Form B's backward
- * through tf.customGrad, or autodiff) leave no tensors behind once their outputs are disposed:
+ * through tf.customGrad, or autodiff; an upstream gradient on every output) leave no tensors
+ * behind once all their outputs are disposed:
  * tf.memory().numTensors is counted before and after each, as tfjs-layers' expectNoLeakedTensors
  * does. Each path runs once first (a layer may make a cached constant on its first call), then
  * is counted on its second call. A negative count (the layer disposed a tensor it did not make,
  * such as its input) fails too.
  */
+import { inputLabel } from '../../harness/io-labels.ts';
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import type { TensorLeaksEvidence } from '../../harness/evidence/index.ts';
@@ -13,9 +15,10 @@ import type { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { errorText } from './describe-value.ts';
 import { disposeExcept } from './dispose-except.ts';
-import { gradientTensors, upstreamGradient } from './gradient-path.ts';
+import { gradientTensors, upstreamGradients } from './gradient-path.ts';
+import { inputWhere } from './io-text.ts';
 import { forwardName, predictName } from './method-names.ts';
-import { randomInput } from './random-input.ts';
+import { randomInputs } from './random-input.ts';
 
 interface PathCount {
   path: string;
@@ -26,16 +29,16 @@ export const noTensorLeaks: Check = {
   ...catalogEntry('noTensorLeaks'),
   run(ctx): CheckOutcome {
     const { subject } = ctx;
-    const X = randomInput(ctx);
-    const dLdZ = upstreamGradient(subject, X, ctx.random);
+    const Xs = randomInputs(ctx);
+    const dLdZs = upstreamGradients(subject, Xs, ctx.random);
     const gradientName =
       subject.form === 'B' && subject.hasBackward
         ? 'gradients (backward through tf.customGrad)'
         : 'gradients (automatic differentiation)';
     const paths: { path: string; run: () => void }[] = [
-      { path: predictName(subject), run: () => disposeExcept([subject.predict(X)], X) },
-      { path: forwardName(subject), run: () => forwardOnce(subject, X) },
-      { path: gradientName, run: () => tf.dispose(gradientTensors(subject.gradients(X, dLdZ))) },
+      { path: predictName(subject), run: () => disposeExcept([subject.predictAll(Xs)], Xs) },
+      { path: forwardName(subject), run: () => forwardOnce(subject, Xs) },
+      { path: gradientName, run: () => tf.dispose(gradientTensors(subject.gradientsAll(Xs, dLdZs))) },
     ];
     const counts: PathCount[] = [];
     try {
@@ -53,7 +56,8 @@ export const noTensorLeaks: Check = {
           };
         }
       }
-      const inputDisposed = X.isDisposed || dLdZ.isDisposed;
+      const disposedInputs = Xs.flatMap((X, i) => (X.isDisposed ? [i] : []));
+      const inputDisposed = disposedInputs.length > 0 || dLdZs.some((d) => d.isDisposed);
       const evidence: TensorLeaksEvidence = { kind: 'tensorLeaks', counts, inputDisposed };
       const bad = counts.filter((c) => c.leaked !== 0);
       if (bad.length || inputDisposed) {
@@ -62,11 +66,16 @@ export const noTensorLeaks: Check = {
           ? first.leaked > 0
             ? `${first.path} left ${first.leaked} tensor${first.leaked === 1 ? '' : 's'} behind per call (tf.memory().numTensors ${first.leaked > 0 ? '+' : ''}${first.leaked}); expected 0: wrap the work in tf.tidy or dispose intermediates`
             : `${first.path} disposed ${-first.leaked} tensor${first.leaked === -1 ? '' : 's'} it did not make (tf.memory().numTensors ${first.leaked}); expected 0: never dispose the input`
-          : `the layer disposed its input (X or dLdZ); expected it untouched`;
+          : Xs.length > 1 && disposedInputs.length
+            ? `the layer disposed ${disposedInputs.map((i) => inputLabel(i, Xs.length)).join(' and ')}; expected every input untouched`
+            : `the layer disposed its input (X or dLdZ); expected it untouched`;
         return {
           status: 'failed',
           message,
           details: bad.slice(1).map((c) => `${c.path}: ${c.leaked > 0 ? '+' : ''}${c.leaked} tensors per call`),
+          ...(!first && Xs.length > 1 && disposedInputs.length
+            ? { where: inputWhere(disposedInputs[0]!, Xs.length) }
+            : {}),
           evidence,
         };
       }
@@ -76,12 +85,12 @@ export const noTensorLeaks: Check = {
         evidence,
       };
     } finally {
-      tf.dispose([X, dLdZ]);
+      tf.dispose([...Xs, ...dLdZs]);
     }
   },
 };
 
-function forwardOnce(subject: LayerUnderTest, X: Tensor): void {
-  const { Z, memory } = subject.forward(X);
-  disposeExcept([Z, memory], X);
+function forwardOnce(subject: LayerUnderTest, Xs: Tensor[]): void {
+  const { Zs, memory } = subject.forwardAll(Xs);
+  disposeExcept([Zs, memory], Xs);
 }

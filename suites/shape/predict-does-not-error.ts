@@ -1,50 +1,74 @@
 /**
- * predictDoesNotError: prediction on a batch of random observations runs and returns one Tensor.
+ * predictDoesNotError: prediction on a batch of random observations (one tensor per input) runs
+ * and returns one Tensor per output: one Tensor for a layer with one output, an array of them for
+ * a layer with several (as many as it returned for zeros when it was made).
  * (A batch of more than one: layers written for a single image fail here, as in MATLAB.)
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { CallEvidence } from '../../harness/evidence/index.ts';
+import { applyAsModelsAll } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
 import { describeReturned, errorText, shapeText, stackLines } from './describe-value.ts';
+import { inputsText, outputsCount } from './io-text.ts';
 import { predictName } from './method-names.ts';
-import { randomInput } from './random-input.ts';
+import { readOutputs } from './outputs.ts';
+import { randomInputs } from './random-input.ts';
 
 export const predictDoesNotError: Check = {
   ...catalogEntry('predictDoesNotError'),
   run(ctx): CheckOutcome {
-    const name = predictName(ctx.subject);
-    const X = randomInput(ctx);
-    const inputShape = X.shape;
+    const { subject } = ctx;
+    const name = predictName(subject);
+    const Xs = randomInputs(ctx);
+    const shapes = Xs.map((X) => X.shape);
+    const evidence: CallEvidence = {
+      kind: 'call',
+      inputShape: shapes[0]!,
+      ...(shapes.length > 1 ? { inputShapes: shapes } : {}),
+    };
     try {
-      let Z: unknown;
+      let out: unknown;
       try {
-        Z = ctx.subject.predict(X);
+        out = applyAsModelsAll(subject.layer, Xs, { training: false });
       } catch (e) {
         return {
           status: 'failed',
-          message: `${name} threw for an input of shape ${shapeText(inputShape)}: ${errorText(e)}`,
+          message: `${name} threw for ${inputsText(shapes)}: ${errorText(e)}`,
           stack: stackLines(e),
-          evidence: { kind: 'call', inputShape },
+          evidence,
         };
       }
       try {
-        if (!(Z instanceof tf.Tensor)) {
+        const read = readOutputs(out, subject.numOutputs);
+        if ('wrong' in read) {
+          const zeros = subject.numOutputs > 1 ? ` (it returned ${outputsCount(subject.numOutputs)} for zeros)` : '';
           return {
             status: 'failed',
-            message: `${name} returned ${describeReturned(Z)} for an input of shape ${shapeText(inputShape)}; expected one Tensor`,
-            evidence: { kind: 'call', inputShape },
+            message: `${name} returned ${read.wrong} for ${inputsText(shapes)}; expected ${read.expected}${zeros}`,
+            evidence,
           };
         }
+        const { Zs } = read;
+        const returned =
+          Zs.length === 1
+            ? describeReturned(Zs[0])
+            : `${outputsCount(Zs.length)}: ${Zs.map((Z) => `${Z.dtype} ${shapeText(Z.shape)}`).join(', ')}`;
         return {
           status: 'passed',
-          message: `${name} ran on an input of shape ${shapeText(inputShape)} and returned ${describeReturned(Z)}`,
-          evidence: { kind: 'call', inputShape, outputShape: Z.shape as number[], dtype: Z.dtype },
+          message: `${name} ran on ${inputsText(shapes)} and returned ${returned}`,
+          evidence: {
+            ...evidence,
+            outputShape: Zs[0]!.shape,
+            dtype: Zs[0]!.dtype,
+            ...(Zs.length > 1 ? { outputShapes: Zs.map((Z) => Z.shape), dtypes: Zs.map((Z) => Z.dtype) } : {}),
+          },
         };
       } finally {
-        tf.dispose(Z as tf.TensorContainer);
+        tf.dispose(out as tf.TensorContainer);
       }
     } finally {
-      X.dispose();
+      tf.dispose(Xs);
     }
   },
 };

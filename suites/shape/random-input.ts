@@ -22,7 +22,15 @@ export function randomNormal(random: () => number, shape: number[]): Tensor {
   return tf.tensor(values, shape, 'float32');
 }
 
-/** A batch of `batch` random observations of the layer's input size: [batch, ...inputSize]. */
+/**
+ * A batch of `batch` random observations for every input, in order: `[batch, ...inputSizes[i]]`
+ * each, drawn one after the other from `random` (one input: the same values as `randomInput`).
+ */
+export function randomInputs(ctx: Pick<CheckContext, 'random' | 'inputSizes'>, batch = BATCH): Tensor[] {
+  return ctx.inputSizes.map((size) => randomNormal(ctx.random, [batch, ...size]));
+}
+
+/** A batch of `batch` random observations of the (first) input's size: [batch, ...inputSize]. */
 export function randomInput(ctx: Pick<CheckContext, 'random' | 'inputSize'>, batch = BATCH): Tensor {
   return randomNormal(ctx.random, [batch, ...ctx.inputSize]);
 }

@@ -13,7 +13,10 @@
  * - both run at prediction time but give different outputs: failed (what a model computes is not
  *   what a direct call computes). Tolerance: compare-outputs.ts (1e-5 * max|Z| + 1e-6);
  * - both throw: not this check's to judge (skipped): predictDoesNotError reports the error.
+ * A layer with several outputs is compared output by output. A layer with several inputs has no
+ * bare-tensor call to compare with: see works-in-a-model.ts for what is compared instead.
  */
+import { outputLabel } from '../../harness/io-labels.ts';
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import type { CallConventionsEvidence, ConventionCall } from '../../harness/evidence/index.ts';
@@ -21,9 +24,12 @@ import { applyAsModels, applyBare } from '../../harness/layer-under-test.ts';
 import { withWeightsRestored } from '../../harness/numerics/preserve-weights.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
-import { compareOutputs, comparisonEvidence, num, toleranceText } from './compare-outputs.ts';
+import { compareOutputs, comparisonEvidence, num, toleranceText, type Comparison } from './compare-outputs.ts';
 import { describeReturned, errorText, shapeText } from './describe-value.ts';
+import { atOutput, outputPosition, outputWhere, shapesList } from './io-text.ts';
+import { readOutputs } from './outputs.ts';
 import { randomInput } from './random-input.ts';
+import { judgeInAModel } from './works-in-a-model.ts';
 
 const AS_MODELS = 'call([x]), as tf.sequential and tf.model call it (predict, fit, evaluate, apply)';
 const BARE = 'a direct layer.apply(x) with a bare tensor';
@@ -31,7 +37,8 @@ const FIX = 'take the input as `const x = Array.isArray(inputs) ? inputs[0] : in
 
 interface Called {
   record: ConventionCall;
-  output?: Tensor;
+  /** One Tensor per output, when the call returned them. */
+  outputs?: Tensor[];
   threw?: string;
 }
 
@@ -39,7 +46,9 @@ export const worksAsModelsCallIt: Check = {
   ...catalogEntry('worksAsModelsCallIt'),
   run(ctx): Promise<CheckOutcome> {
     // Training-time calls may update state (running statistics): the checks after this one see the layer as it was.
-    return withWeightsRestored(ctx.subject.layer, () => judge(ctx));
+    return withWeightsRestored(ctx.subject.layer, () =>
+      ctx.subject.numInputs === 1 ? judge(ctx) : judgeInAModel(ctx),
+    );
   },
 };
 
@@ -63,12 +72,12 @@ async function judge(ctx: CheckContext): Promise<CheckOutcome> {
     const broken = brokenInModels(model, bare, modelTraining, bareTraining, shape);
     if (broken) return { ...broken, evidence };
     const warnings = bareWarnings(bare, bareTraining);
-    if (model.output && bare.output)
-      return await compareConventions(call, { model, bare }, [model.output, bare.output], shape, warnings, evidence);
-    if (model.record.returned !== undefined && bare.output)
+    if (model.outputs && bare.outputs)
+      return await compareConventions(call, { model, bare }, [model.outputs, bare.outputs], shape, warnings, evidence);
+    if (model.record.returned !== undefined && bare.outputs)
       return {
         status: 'failed',
-        message: `the layer computes something else in a model: ${AS_MODELS} returned ${model.record.returned}, ${BARE} ${describeReturned(bare.output)}`,
+        message: `the layer computes something else in a model: ${AS_MODELS} returned ${model.record.returned}, ${BARE} ${describeOutputs(bare.outputs)}`,
         where: { parameter: 'output' },
         evidence,
       };
@@ -93,15 +102,7 @@ function caller(ctx: CheckContext, X: Tensor, made: Tensor[]): Call {
       const out = withSeededMathRandom(deriveSeed(ctx.seed, `worksAsModelsCallIt/${String(training)}`), () =>
         convention === '[x]' ? applyAsModels(layer, X, { training }) : applyBare(layer, X, { training }),
       );
-      if (out instanceof tf.Tensor) {
-        const output = out as Tensor;
-        made.push(output);
-        record.outputShape = output.shape;
-        return { record, output };
-      }
-      record.returned = describeReturned(out);
-      tf.dispose(out as tf.TensorContainer);
-      return { record };
+      return recorded(record, out, ctx.subject.numOutputs, made);
     } catch (e) {
       record.error = errorText(e);
       return { record, threw: record.error };
@@ -145,11 +146,11 @@ function bareWarnings(bare: Called, bareTraining: Called): string[] {
   ];
 }
 
-/** Both conventions ran at prediction time: the same output, or a layer that computes something else in a model. */
+/** Both conventions ran at prediction time: the same outputs, or a layer that computes something else in a model. */
 async function compareConventions(
   call: Call,
   { model, bare }: { model: Called; bare: Called },
-  [modelOut, bareOut]: [Tensor, Tensor],
+  [modelOut, bareOut]: [Tensor[], Tensor[]],
   shape: string,
   warnings: string[],
   evidence: CallConventionsEvidence,
@@ -162,39 +163,73 @@ async function compareConventions(
       warnings,
       evidence,
     };
-  if (modelOut.shape.join() !== bareOut.shape.join())
+  const n = modelOut.length;
+  const k = modelOut.findIndex((z, i) => z.shape.join() !== bareOut[i]!.shape.join());
+  if (k >= 0)
     return {
       status: 'failed',
-      message: `the layer computes something else in a model: ${AS_MODELS} returned shape ${shapeText(modelOut.shape)}, ${BARE} ${shapeText(bareOut.shape)}, for the same input ${shape}`,
-      where: { parameter: 'output' },
+      message: `the layer computes something else in a model: ${AS_MODELS} returned shape ${shapeText(modelOut[k]!.shape)}${atOutput(k, n)}, ${BARE} ${shapeText(bareOut[k]!.shape)}, for the same input ${shape}`,
+      where: outputWhere(k, n),
       evidence,
     };
-  const c = await compareOutputs(modelOut, bareOut);
-  Object.assign(evidence, comparisonEvidence(c));
+  const { k: w, c } = await worstOutput(modelOut, bareOut);
+  Object.assign(evidence, comparisonEvidence(c), n > 1 ? { output: outputLabel(w, n) } : {});
   if (!c.same)
     return {
       status: 'failed',
-      message: `the layer computes something else in a model: ${AS_MODELS} gave ${num(c.a)}, ${BARE} ${num(c.b)} at output ${shapeText(c.position)}; ${c.differing} of ${modelOut.size} elements differ, max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)})`,
-      where: { parameter: 'output', index: c.index, position: c.position },
+      message: `the layer computes something else in a model: ${AS_MODELS} gave ${num(c.a)}, ${BARE} ${num(c.b)} at ${outputPosition(w, n, c.position)}; ${c.differing} of ${modelOut[w]!.size} elements differ, max |diff| ${num(c.maxAbsDiff)} (${toleranceText(c)})`,
+      where: outputWhere(w, n, { index: c.index, position: c.position }),
       evidence,
     };
   return {
     status: 'passed',
-    message: `called as models call it (call([x])) and directly (layer.apply(x)), the layer runs at prediction and training time and gives the same output for input ${shape} (max |diff| ${num(c.maxAbsDiff)})`,
+    message: `called as models call it (call([x])) and directly (layer.apply(x)), the layer runs at prediction and training time and gives the same output${n > 1 ? `s (all ${n})` : ''} for input ${shape} (max |diff| ${num(c.maxAbsDiff)})`,
     warnings,
     evidence,
   };
 }
 
-async function sameOutputs(a: Tensor, b: Tensor): Promise<boolean> {
-  return a.shape.join() === b.shape.join() && (await compareOutputs(a, b)).same;
+/** What a call returned, read as the layer's outputs and recorded; tensors go to `made` for disposal. */
+function recorded(record: ConventionCall, out: unknown, numOutputs: number, made: Tensor[]): Called {
+  const read = readOutputs(out, numOutputs);
+  if ('Zs' in read) {
+    made.push(...read.Zs);
+    record.outputShape = read.Zs[0]!.shape;
+    if (read.Zs.length > 1) record.outputShapes = read.Zs.map((Z) => Z.shape);
+    return { record, outputs: read.Zs };
+  }
+  record.returned = read.wrong;
+  tf.dispose(out as tf.TensorContainer);
+  return { record };
+}
+
+function describeOutputs(outputs: Tensor[]): string {
+  return outputs.length === 1
+    ? describeReturned(outputs[0])
+    : `${outputs.length} outputs (${shapesList(outputs.map((Z) => Z.shape))})`;
+}
+
+/** The comparison of the output that differs most (the first that differs beyond the tolerance). */
+async function worstOutput(a: Tensor[], b: Tensor[]): Promise<{ k: number; c: Comparison }> {
+  let worst: { k: number; c: Comparison } | null = null;
+  for (let k = 0; k < a.length; k++) {
+    const c = await compareOutputs(a[k]!, b[k]!);
+    if (!worst || !c.same || c.maxAbsDiff > worst.c.maxAbsDiff) worst = { k, c };
+    if (!c.same) break;
+  }
+  return worst!;
+}
+
+async function sameOutputs(a: Tensor[], b: Tensor[]): Promise<boolean> {
+  if (a.length !== b.length || a.some((z, k) => z.shape.join() !== b[k]!.shape.join())) return false;
+  return (await worstOutput(a, b)).c.same;
 }
 
 /** Whether calling again, bare then as models, gives the same outputs as the first calls. */
 async function repeatable(call: Call, bare: Called, model: Called): Promise<boolean> {
   for (const first of [bare, model]) {
-    const again = call(first.record.convention, false);
-    if (!again.output || !(await sameOutputs(first.output!, again.output))) return false;
+    const again = call(first.record.convention as '[x]' | 'x', false);
+    if (!again.outputs || !(await sameOutputs(first.outputs!, again.outputs))) return false;
   }
   return true;
 }
