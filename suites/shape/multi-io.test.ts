@@ -16,13 +16,17 @@ import { runChecks } from '../../harness/run-checks.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 
 type Shape = tf.Shape;
+import { evidenceSchemaProblems } from '../../test-support/evidence-schema.ts';
 import { shapeChecks } from './index.ts';
 
 const SEED = 11;
 
+/** The shape suite on the layer; every result's evidence (multi-IO fields included) fits the report's JSON Schema. */
 async function run(factory: () => unknown, inputSize: number[] | number[][], seed = SEED): Promise<CheckResult[]> {
   const subject = LayerUnderTest.create({ kind: 'factory', value: factory }, inputSize, seed);
-  return runChecks({ subject, checks: shapeChecks, seed, options: DEFAULT_CHECK_OPTIONS });
+  const results = await runChecks({ subject, checks: shapeChecks, seed, options: DEFAULT_CHECK_OPTIONS });
+  for (const r of results) if (r.evidence) expect(evidenceSchemaProblems(r.evidence), r.id).toBe('');
+  return results;
 }
 
 function summary(results: CheckResult[]): string {
@@ -481,7 +485,7 @@ describe('shape suite on fixtures/multi-io', () => {
   });
 
   it.each(fixtureFiles)('$file', async ({ file, correct, shapeTarget }) => {
-    const m = (await import(`../../fixtures/multi-io/${file}`)) as {
+    const m = (await import(`../../fixtures/multi-io/${file.slice(0, -'.ts'.length)}.ts`)) as {
       default: () => unknown;
       inputSize: number[] | number[][];
     };
