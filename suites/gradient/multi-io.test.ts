@@ -11,6 +11,7 @@ import { tf, type Tensor } from '../../harness/tf.ts';
 import { backwardIsLinearInUpstreamGradient } from './backward-is-linear-in-upstream-gradient.ts';
 import { backwardMatchesAutodiff } from './backward-matches-autodiff.ts';
 import { gradientsAreNumericallyCorrect } from './gradients-are-numerically-correct.ts';
+import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import {
   TestAttention,
   TestAttentionWrongSoftmax,
@@ -147,6 +148,7 @@ describe('gradientsAreNumericallyCorrect with several inputs and outputs', () =>
         const ev = gradientEvidence(r);
         expect([...new Set(ev.parameters.map((p) => p.parameter))]).toEqual(parameters);
         expect(ev.inputShapes).toEqual(sizes.map((s) => [2, ...s]));
+        if (sizes.length > 1) expect(ev.method).toContain(`${sizes.length} inputs, each a parameter of its own`);
         expect(ev.outputShapes?.length).toBe(make === correct[2]![1] ? 2 : 1);
       }
     });
@@ -248,5 +250,16 @@ describe('the evidence of several inputs and outputs', () => {
       const r = await run(check, () => new TestGatedResidualWrongA(), GATED, 3);
       expect(validate(JSON.parse(JSON.stringify(r.evidence))), ajv.errorsText(validate.errors)).toBe(true);
     }
+  });
+});
+
+describe('a layer with one input and one output', () => {
+  it('keeps the parameter name input, no where.input and no lists of shapes in the evidence', async () => {
+    const r = await run(gradientsAreNumericallyCorrect, () => new EluLayer(), ONE, 1);
+    expect(r.status).toBe('passed');
+    const ev = gradientEvidence(r);
+    expect([...new Set(ev.parameters.map((p) => p.parameter))]).toEqual(['input', 'alpha']);
+    expect('inputShapes' in ev || 'outputShapes' in ev).toBe(false);
+    expect(ev.method).toMatch(/^L = sum\(Z \* dLdZ\)/);
   });
 });

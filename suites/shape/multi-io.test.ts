@@ -16,13 +16,17 @@ import { runChecks } from '../../harness/run-checks.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 
 type Shape = tf.Shape;
+import { evidenceSchemaProblems } from '../../test-support/evidence-schema.ts';
 import { shapeChecks } from './index.ts';
 
 const SEED = 11;
 
+/** The shape suite on the layer; every result's evidence (multi-IO fields included) fits the report's JSON Schema. */
 async function run(factory: () => unknown, inputSize: number[] | number[][], seed = SEED): Promise<CheckResult[]> {
   const subject = LayerUnderTest.create({ kind: 'factory', value: factory }, inputSize, seed);
-  return runChecks({ subject, checks: shapeChecks, seed, options: DEFAULT_CHECK_OPTIONS });
+  const results = await runChecks({ subject, checks: shapeChecks, seed, options: DEFAULT_CHECK_OPTIONS });
+  for (const r of results) if (r.evidence) expect(evidenceSchemaProblems(r.evidence), r.id).toBe('');
+  return results;
 }
 
 function summary(results: CheckResult[]): string {
@@ -299,6 +303,17 @@ class LeakyTwoInputs extends CustomLayer {
   }
 }
 
+/** Form A, two inputs, one output, keeping tf.layers.Layer's computeOutputShape (the list of input shapes: two outputs). */
+class DefaultShapeTwoInputs extends tf.layers.Layer {
+  static className = 'DefaultShapeTwoInputsShapeTest';
+  override call(inputs: Tensor | Tensor[]): Tensor {
+    return tf.tidy(() => {
+      const [A, B] = asList(inputs) as [Tensor, Tensor];
+      return tf.mul(A, tf.sigmoid(B));
+    });
+  }
+}
+
 /** Form A with two inputs whose getConfig forgets its factor. */
 class ForgetfulWeightedSum extends tf.layers.Layer {
   static className = 'ForgetfulWeightedSumShapeTest';
@@ -329,6 +344,7 @@ for (const cls of [
   NoisySecondOutput,
   LeakyTwoInputs,
   ForgetfulWeightedSum,
+  DefaultShapeTwoInputs,
 ])
   tf.serialization.registerClass(cls);
 
@@ -353,6 +369,14 @@ const BROKEN: Broken[] = [
     inputSize: [4, 4, 5],
     check: 'outputShapeMatchesComputeOutputShape',
     message: /^call \(training: false\) returns 2 outputs; computeOutputShape declares 1 /,
+  },
+  {
+    name: "two inputs, one output, tf.layers.Layer's default computeOutputShape",
+    factory: () => new DefaultShapeTwoInputs(),
+    inputSize: TWO,
+    check: 'outputShapeMatchesComputeOutputShape',
+    message:
+      /^call \(training: false\) returns 1 output; computeOutputShape declares 2 \(computeOutputShape\(\[\[2,4,4,3\],\[2,4,4,3\]\]\) returned \[\[2,4,4,3\],\[2,4,4,3\]\] \(the default, "same as the input": override computeOutputShape\)\): return one shape, here \[2,4,4,3\]$/,
   },
   {
     name: 'a backward returning one input derivative for two inputs',
@@ -481,7 +505,7 @@ describe('shape suite on fixtures/multi-io', () => {
   });
 
   it.each(fixtureFiles)('$file', async ({ file, correct, shapeTarget }) => {
-    const m = (await import(`../../fixtures/multi-io/${file}`)) as {
+    const m = (await import(`../../fixtures/multi-io/${file.slice(0, -'.ts'.length)}.ts`)) as {
       default: () => unknown;
       inputSize: number[] | number[][];
     };
