@@ -24,7 +24,9 @@ import { deriveSeed } from '../../harness/random.ts';
 import { errorText } from '../../harness/error-text.ts';
 import { compareDerivatives } from './compare-derivatives.ts';
 import { num, probeName } from './gradient-evidence.ts';
-import { drawInputs, inputWhere, parameterShapes, readGradients } from './gradient-inputs.ts';
+import { drawInputs, inputWhere, parameterShapes, readGradients, upstreamOnOutput } from './gradient-inputs.ts';
+import { outputLabel } from '../../harness/io-labels.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
 import { positionOf } from '../../harness/numerics/position.ts';
 
 /** Two float32 computations of one derivative agree to this (relative, and relative to the RMS).
@@ -120,7 +122,40 @@ export const backwardMatchesAutodiff: Check = {
 };
 
 type Inputs = ReturnType<typeof drawInputs>;
-type Compared = { parameters: AutodiffComparisonEvidence['parameters']; arbiter: ArbiterEvidence | null };
+type Compared = {
+  parameters: AutodiffComparisonEvidence['parameters'];
+  arbiter: ArbiterEvidence | null;
+  /** Several outputs, when the two differ: whether they differ with dLdZ on each output alone. */
+  byOutput: { output: string; differs: boolean }[] | null;
+};
+
+/** The derivatives by autodiff and by the backward, for dLdZs, read back (by parameter name). */
+async function bothFor(ctx: CheckContext, inputs: Inputs, dLdZs: Tensor[]) {
+  const { subject } = ctx;
+  const auto = await readGradients(tidyGradients(() => subject.autodiffGradientsAll(inputs.Xs, dLdZs)));
+  const hand = await readGradients(tidyGradients(() => subject.backwardAll(inputs.Xs, dLdZs)));
+  return { auto, hand };
+}
+
+/** Several outputs: for each, whether the backward and autodiff differ with dLdZ on that output alone. */
+async function differencesByOutput(ctx: CheckContext, inputs: Inputs): Promise<Compared['byOutput']> {
+  const m = inputs.outputShapes.length;
+  if (m === 1) return null;
+  const out: { output: string; differs: boolean }[] = [];
+  for (let k = 0; k < m; k++) {
+    const dLdZs = upstreamOnOutput(inputs, k);
+    try {
+      const { auto, hand } = await bothFor(ctx, inputs, dLdZs);
+      const differs = Object.keys(auto).some(
+        (name) => compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE).mismatches > 0,
+      );
+      out.push({ output: outputLabel(k, m), differs });
+    } finally {
+      tf.dispose(dLdZs);
+    }
+  }
+  return out;
+}
 
 /**
  * Autodiff and the backward on one case, element by element; where they disagree, finite
@@ -140,10 +175,9 @@ async function compareBoth(ctx: CheckContext, inputs: Inputs): Promise<Compared 
     const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
     return { parameter: name, shape: shapes[name]!, elements: auto[name]!.length, passed: c.mismatches === 0, ...c };
   });
-  const arbiter = parameters.every((p) => p.passed)
-    ? null
-    : await arbitrate(ctx, inputs, shapes, auto, hand, AUTODIFF_TOLERANCE);
-  return { parameters, arbiter };
+  const agree = parameters.every((p) => p.passed);
+  const arbiter = agree ? null : await arbitrate(ctx, inputs, shapes, auto, hand, AUTODIFF_TOLERANCE);
+  return { parameters, arbiter, byOutput: agree ? null : await differencesByOutput(ctx, inputs) };
 }
 
 /** A backward right only where the learnables start (beta at 1, a bias at 0): compared again with them moved. */
@@ -169,7 +203,7 @@ async function compareAtMovedLearnables(
 
 function outcome(
   ctx: CheckContext,
-  { parameters, arbiter }: Compared,
+  { parameters, arbiter, byOutput }: Compared,
   movedAt: MovedLearnable[] | null,
   caseText: string,
   evidence: AutodiffComparisonEvidence,
@@ -205,6 +239,9 @@ function outcome(
       evidence,
     };
   }
+  const through = (byOutput ?? []).filter((o) => o.differs).map((o) => o.output);
+  for (const o of byOutput ?? [])
+    details.push(`with dLdZ on ${o.output} alone: backward ${o.differs ? 'DIFFERS from' : 'equals'} autodiff`);
   details.push(`case: ${caseText}`);
   return {
     status: 'failed',
@@ -215,6 +252,7 @@ function outcome(
       index: w.worstIndex,
       position: positionOf(w.worstIndex, w.shape),
       ...inputWhere(ctx, w.parameter),
+      ...(through.length === 1 ? { output: through[0]! } : {}),
     },
     evidence,
   };

@@ -226,6 +226,18 @@ describe('backwardMatchesAutodiff and backwardIsLinearInUpstreamGradient with se
     expect(attention.message).toMatch(/for input 1, input 2:/);
   });
 
+  it('backwardMatchesAutodiff names the output through which the backward differs', async () => {
+    const r = await run(backwardMatchesAutodiff, () => new TestTanhAndSquareWrongOutput2(), ONE, 1);
+    expect(r.status).toBe('failed');
+    expect(r.where).toMatchObject({ parameter: 'input', input: 'input', output: 'output 2' });
+    expect(r.details).toEqual(
+      expect.arrayContaining([
+        'with dLdZ on output 1 alone: backward equals autodiff',
+        'with dLdZ on output 2 alone: backward DIFFERS from autodiff',
+      ]),
+    );
+  });
+
   it('backwardIsLinearInUpstreamGradient catches a part from output 2 that ignores its dLdZ', async () => {
     const r = await run(backwardIsLinearInUpstreamGradient, () => new TestTanhAndSquareIgnoresDLdZ2(), ONE, 1);
     expect(r.status).toBe('failed');
