@@ -263,7 +263,7 @@ class ScalarResidual extends CustomLayer {
     const dLdZ = (dLdZs as Tensor[])[0]!;
     return tf.tidy(() => {
       const { alpha, beta } = this.learnables as { alpha: Tensor; beta: Tensor };
-      const n = this.wrongOffCpu && tf.getBackend() !== 'cpu' ? A!.shape[0]! - 1 : A!.shape[0]!;
+      const n = this.wrongOffCpu && tf.getBackend() !== 'cpu' ? A!.shape[0] - 1 : A!.shape[0];
       const dAlpha = tf.reshape(tf.sum(tf.slice(tf.mul(dLdZ, A!), [0], [n])), [1]);
       return {
         dLdX: [tf.mul(dLdZ, alpha), tf.mul(dLdZ, beta)],
