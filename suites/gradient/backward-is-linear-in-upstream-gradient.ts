@@ -17,8 +17,15 @@ import { drawInputs, inputWhere, parameterShapes, readGradients, scaledUpstream 
 import { positionOf } from '../../harness/numerics/position.ts';
 
 export const SCALES = [-2.5, 1e-3] as const;
-/** Derivatives for c x dLdZ agree with c x those for dLdZ to this (relative, and relative to the RMS). */
-export const LINEARITY_TOLERANCE = { rel: 1e-3, relToRms: 1e-4 };
+/** Derivatives for c x dLdZ agree with c x those for dLdZ to this (relative, and relative to the RMS).
+ * relToRms 1e-3 (it was 1e-4): two float32 computations of a derivative that cancels large terms
+ * differ by more than 1e-4 of the RMS. Measured on scaled dot-product attention over Q, K, V
+ * (fixtures/multi-io/attention.ts), where a row of scores past 30 x 30 makes the softmax one-hot and
+ * dLdS = P * (dLdP - rowsum(P * dLdP)) is a difference of terms of about 100: 3 false alarms in 100
+ * seeds at 1e-4 (differences up to 3x that tolerance), none in 300 seeds at 1e-3; every broken
+ * layer of the gradient tests still fails both checks for each of 20 seeds (unchanged verdicts).
+ */
+export const LINEARITY_TOLERANCE = { rel: 1e-3, relToRms: 1e-3 };
 /** With dLdZ = 0, every derivative must be within this fraction of the RMS derivative of zero. */
 export const ZERO_TOLERANCE = 1e-6;
 

@@ -24,11 +24,20 @@ import { deriveSeed } from '../../harness/random.ts';
 import { errorText } from '../../harness/error-text.ts';
 import { compareDerivatives } from './compare-derivatives.ts';
 import { num, probeName } from './gradient-evidence.ts';
-import { drawInputs, inputWhere, parameterShapes, readGradients } from './gradient-inputs.ts';
+import { drawInputs, inputWhere, parameterShapes, readGradients, upstreamOnOutput } from './gradient-inputs.ts';
+import { outputLabel } from '../../harness/io-labels.ts';
+import { tf, type Tensor } from '../../harness/tf.ts';
 import { positionOf } from '../../harness/numerics/position.ts';
 
-/** Two float32 computations of one derivative agree to this (relative, and relative to the RMS). */
-export const AUTODIFF_TOLERANCE = { rel: 1e-3, relToRms: 1e-4 };
+/** Two float32 computations of one derivative agree to this (relative, and relative to the RMS).
+ * relToRms 1e-3 (it was 1e-4): two float32 computations of a derivative that cancels large terms
+ * differ by more than 1e-4 of the RMS. Measured on scaled dot-product attention over Q, K, V
+ * (fixtures/multi-io/attention.ts), where a row of scores past 30 x 30 makes the softmax one-hot and
+ * dLdS = P * (dLdP - rowsum(P * dLdP)) is a difference of terms of about 100: 3 false alarms in 100
+ * seeds at 1e-4 (differences up to 3x that tolerance), none in 300 seeds at 1e-3; every broken
+ * layer of the gradient tests still fails both checks for each of 20 seeds (unchanged verdicts).
+ */
+export const AUTODIFF_TOLERANCE = { rel: 1e-3, relToRms: 1e-3 };
 
 export type { AutodiffComparisonEvidence as BackwardMatchesAutodiffEvidence } from '../../harness/evidence/index.ts';
 
@@ -113,7 +122,40 @@ export const backwardMatchesAutodiff: Check = {
 };
 
 type Inputs = ReturnType<typeof drawInputs>;
-type Compared = { parameters: AutodiffComparisonEvidence['parameters']; arbiter: ArbiterEvidence | null };
+type Compared = {
+  parameters: AutodiffComparisonEvidence['parameters'];
+  arbiter: ArbiterEvidence | null;
+  /** Several outputs, when the two differ: whether they differ with dLdZ on each output alone. */
+  byOutput: { output: string; differs: boolean }[] | null;
+};
+
+/** The derivatives by autodiff and by the backward, for dLdZs, read back (by parameter name). */
+async function bothFor(ctx: CheckContext, inputs: Inputs, dLdZs: Tensor[]) {
+  const { subject } = ctx;
+  const auto = await readGradients(tidyGradients(() => subject.autodiffGradientsAll(inputs.Xs, dLdZs)));
+  const hand = await readGradients(tidyGradients(() => subject.backwardAll(inputs.Xs, dLdZs)));
+  return { auto, hand };
+}
+
+/** Several outputs: for each, whether the backward and autodiff differ with dLdZ on that output alone. */
+async function differencesByOutput(ctx: CheckContext, inputs: Inputs): Promise<Compared['byOutput']> {
+  const m = inputs.outputShapes.length;
+  if (m === 1) return null;
+  const out: { output: string; differs: boolean }[] = [];
+  for (let k = 0; k < m; k++) {
+    const dLdZs = upstreamOnOutput(inputs, k);
+    try {
+      const { auto, hand } = await bothFor(ctx, inputs, dLdZs);
+      const differs = Object.keys(auto).some(
+        (name) => compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE).mismatches > 0,
+      );
+      out.push({ output: outputLabel(k, m), differs });
+    } finally {
+      tf.dispose(dLdZs);
+    }
+  }
+  return out;
+}
 
 /**
  * Autodiff and the backward on one case, element by element; where they disagree, finite
@@ -133,10 +175,9 @@ async function compareBoth(ctx: CheckContext, inputs: Inputs): Promise<Compared 
     const c = compareDerivatives(auto[name]!, hand[name]!, AUTODIFF_TOLERANCE);
     return { parameter: name, shape: shapes[name]!, elements: auto[name]!.length, passed: c.mismatches === 0, ...c };
   });
-  const arbiter = parameters.every((p) => p.passed)
-    ? null
-    : await arbitrate(ctx, inputs, shapes, auto, hand, AUTODIFF_TOLERANCE);
-  return { parameters, arbiter };
+  const agree = parameters.every((p) => p.passed);
+  const arbiter = agree ? null : await arbitrate(ctx, inputs, shapes, auto, hand, AUTODIFF_TOLERANCE);
+  return { parameters, arbiter, byOutput: agree ? null : await differencesByOutput(ctx, inputs) };
 }
 
 /** A backward right only where the learnables start (beta at 1, a bias at 0): compared again with them moved. */
@@ -162,7 +203,7 @@ async function compareAtMovedLearnables(
 
 function outcome(
   ctx: CheckContext,
-  { parameters, arbiter }: Compared,
+  { parameters, arbiter, byOutput }: Compared,
   movedAt: MovedLearnable[] | null,
   caseText: string,
   evidence: AutodiffComparisonEvidence,
@@ -198,6 +239,9 @@ function outcome(
       evidence,
     };
   }
+  const through = (byOutput ?? []).filter((o) => o.differs).map((o) => o.output);
+  for (const o of byOutput ?? [])
+    details.push(`with dLdZ on ${o.output} alone: backward ${o.differs ? 'DIFFERS from' : 'equals'} autodiff`);
   details.push(`case: ${caseText}`);
   return {
     status: 'failed',
@@ -208,6 +252,7 @@ function outcome(
       index: w.worstIndex,
       position: positionOf(w.worstIndex, w.shape),
       ...inputWhere(ctx, w.parameter),
+      ...(through.length === 1 ? { output: through[0]! } : {}),
     },
     evidence,
   };

@@ -59,6 +59,14 @@ export function scaledUpstream(inputs: DrawnInputs, c: number): Tensor[] {
   );
 }
 
+/** dLdZ on output `k` alone, times `c` (the other outputs' zero; tensors the caller disposes). */
+export function upstreamOnOutput(inputs: DrawnInputs, k: number, c = 1): Tensor[] {
+  return tensorsOf(
+    splitByShapes(inputs.g, inputs.outputShapes).map((g, j) => g.map((v) => (j === k ? c * v : 0))),
+    inputs.outputShapes,
+  );
+}
+
 /** Shapes of the derivatives, by parameter name (each input, then each learnable). */
 export function parameterShapes(ctx: CheckContext, Xs: Tensor[]): Record<string, number[]> {
   const names = inputNames(Xs.length);

@@ -22,6 +22,7 @@ import {
   describeCase,
   drawCase,
   formatValues,
+  INPUT_RANGE,
   scaleOf,
   splitByShapes,
   type GradientCase,
@@ -83,11 +84,18 @@ export const METHOD =
   `at the initial learnables and again (the input at ${MOVED_INPUT_SAMPLE.coordinates} elements and ${MOVED_INPUT_SAMPLE.directions} directions) with every learnable moved (each element by ${MOVE_MIN * 100} to ${MOVE_MAX * 100}% of its magnitude; constants such as zeros and ones to distinct values at least ${MOVE_MIN} away from 0 and 1); ` +
   `probes: every element of parameters up to ${ALL_UP_TO} elements, else the first, the last and ${COORDINATES.input} (input) or ${COORDINATES.learnable} (learnable) random elements, plus ${DIRECTIONS} random directions; batch ${BATCH}`;
 
-/** METHOD, for a layer with `outputs` outputs (several: L sums over them, each with its own dLdZ). */
-export function methodFor(outputs: number): string {
-  return outputs === 1
-    ? METHOD
-    : METHOD.replace('L = sum(Z * dLdZ)', `L = sum over the ${outputs} outputs k of sum(Z_k * dLdZ_k)`);
+/**
+ * METHOD, for a layer with `inputs` inputs and `outputs` outputs: several outputs, L sums over them,
+ * each with its own dLdZ; several inputs, each probed on its own, the first observation at unit scale.
+ */
+export function methodFor(inputs: number, outputs: number): string {
+  const sum =
+    outputs === 1
+      ? METHOD
+      : METHOD.replace('L = sum(Z * dLdZ)', `L = sum over the ${outputs} outputs k of sum(Z_k * dLdZ_k)`);
+  return inputs === 1
+    ? sum
+    : `${sum}; ${inputs} inputs, each a parameter of its own, the first observation of every input drawn at unit scale only (in [-${INPUT_RANGE}, ${INPUT_RANGE}])`;
 }
 
 async function diagnoses(
@@ -289,7 +297,7 @@ export const gradientsAreNumericallyCorrect: Check = {
     const inputShapes = caseShapes(c);
     const evidence: GradientCheckEvidence = {
       kind: 'gradientCheck',
-      method: methodFor(comparison.outputShapes.length),
+      method: methodFor(c.xs.length, comparison.outputShapes.length),
       batch: c.batch,
       inputShape: inputShapes[0]!,
       outputShape: comparison.outputShapes[0]!,

@@ -10,7 +10,10 @@ import { runChecks } from '../../harness/run-checks.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { backwardIsLinearInUpstreamGradient } from './backward-is-linear-in-upstream-gradient.ts';
 import { backwardMatchesAutodiff } from './backward-matches-autodiff.ts';
+import { diagnosisKind } from './diagnose.ts';
 import { gradientsAreNumericallyCorrect } from './gradients-are-numerically-correct.ts';
+import { EluLayer } from '../../reference-layers/elu-layer.ts';
+import { MULTI_IO_BROKEN, runCheck } from '../../test-support/gradient-fixtures.ts';
 import {
   TestAttention,
   TestAttentionWrongSoftmax,
@@ -147,6 +150,7 @@ describe('gradientsAreNumericallyCorrect with several inputs and outputs', () =>
         const ev = gradientEvidence(r);
         expect([...new Set(ev.parameters.map((p) => p.parameter))]).toEqual(parameters);
         expect(ev.inputShapes).toEqual(sizes.map((s) => [2, ...s]));
+        if (sizes.length > 1) expect(ev.method).toContain(`${sizes.length} inputs, each a parameter of its own`);
         expect(ev.outputShapes?.length).toBe(make === correct[2]![1] ? 2 : 1);
       }
     });
@@ -224,6 +228,18 @@ describe('backwardMatchesAutodiff and backwardIsLinearInUpstreamGradient with se
     expect(attention.message).toMatch(/for input 1, input 2:/);
   });
 
+  it('backwardMatchesAutodiff names the output through which the backward differs', async () => {
+    const r = await run(backwardMatchesAutodiff, () => new TestTanhAndSquareWrongOutput2(), ONE, 1);
+    expect(r.status).toBe('failed');
+    expect(r.where).toMatchObject({ parameter: 'input', input: 'input', output: 'output 2' });
+    expect(r.details).toEqual(
+      expect.arrayContaining([
+        'with dLdZ on output 1 alone: backward equals autodiff',
+        'with dLdZ on output 2 alone: backward DIFFERS from autodiff',
+      ]),
+    );
+  });
+
   it('backwardIsLinearInUpstreamGradient catches a part from output 2 that ignores its dLdZ', async () => {
     const r = await run(backwardIsLinearInUpstreamGradient, () => new TestTanhAndSquareIgnoresDLdZ2(), ONE, 1);
     expect(r.status).toBe('failed');
@@ -248,5 +264,41 @@ describe('the evidence of several inputs and outputs', () => {
       const r = await run(check, () => new TestGatedResidualWrongA(), GATED, 3);
       expect(validate(JSON.parse(JSON.stringify(r.evidence))), ajv.errorsText(validate.errors)).toBe(true);
     }
+  });
+});
+
+describe('a layer with one input and one output', () => {
+  it('keeps the parameter name input, no where.input and no lists of shapes in the evidence', async () => {
+    const r = await run(gradientsAreNumericallyCorrect, () => new EluLayer(), ONE, 1);
+    expect(r.status).toBe('passed');
+    const ev = gradientEvidence(r);
+    expect([...new Set(ev.parameters.map((p) => p.parameter))]).toEqual(['input', 'alpha']);
+    expect('inputShapes' in ev || 'outputShapes' in ev).toBe(false);
+    expect(ev.method).toMatch(/^L = sum\(Z \* dLdZ\)/);
+  });
+});
+
+describe('the multi-IO fixtures that gradientsAreNumericallyCorrect must catch', () => {
+  for (const l of MULTI_IO_BROKEN.filter((b) => b.diagnosis)) {
+    it(`${l.name}: fails for each of 3 seeds, with its diagnosis naming the input or output`, async () => {
+      for (const seed of [1, 2, 3]) {
+        const r = await runCheck(gradientsAreNumericallyCorrect, l, seed);
+        expect(r.status, `seed ${seed}: ${r.message}`).toBe('failed');
+        const p = gradientEvidence(r).parameters.find((q) => q.parameter === l.diagnosis!.parameter)!;
+        expect(p.diagnosis ?? '', `seed ${seed}`).toMatch(l.diagnosis!.pattern);
+        expect(r.message).toContain(p.diagnosis!);
+      }
+    });
+  }
+});
+
+describe('diagnosis kinds with input names', () => {
+  it('read names that hold spaces', () => {
+    expect(
+      diagnosisKind('derivatives of input 4 and input 3 swapped: the derivative returned for input 4 matches'),
+    ).toBe('swapped input 3 input 4');
+    expect(diagnosisKind('wrong through output 2: the part of the derivative from dLdZ of output 2 differs')).toBe(
+      'through output 2',
+    );
   });
 });

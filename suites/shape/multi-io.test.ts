@@ -303,6 +303,17 @@ class LeakyTwoInputs extends CustomLayer {
   }
 }
 
+/** Form A, two inputs, one output, keeping tf.layers.Layer's computeOutputShape (the list of input shapes: two outputs). */
+class DefaultShapeTwoInputs extends tf.layers.Layer {
+  static className = 'DefaultShapeTwoInputsShapeTest';
+  override call(inputs: Tensor | Tensor[]): Tensor {
+    return tf.tidy(() => {
+      const [A, B] = asList(inputs) as [Tensor, Tensor];
+      return tf.mul(A, tf.sigmoid(B));
+    });
+  }
+}
+
 /** Form A with two inputs whose getConfig forgets its factor. */
 class ForgetfulWeightedSum extends tf.layers.Layer {
   static className = 'ForgetfulWeightedSumShapeTest';
@@ -333,6 +344,7 @@ for (const cls of [
   NoisySecondOutput,
   LeakyTwoInputs,
   ForgetfulWeightedSum,
+  DefaultShapeTwoInputs,
 ])
   tf.serialization.registerClass(cls);
 
@@ -357,6 +369,14 @@ const BROKEN: Broken[] = [
     inputSize: [4, 4, 5],
     check: 'outputShapeMatchesComputeOutputShape',
     message: /^call \(training: false\) returns 2 outputs; computeOutputShape declares 1 /,
+  },
+  {
+    name: "two inputs, one output, tf.layers.Layer's default computeOutputShape",
+    factory: () => new DefaultShapeTwoInputs(),
+    inputSize: TWO,
+    check: 'outputShapeMatchesComputeOutputShape',
+    message:
+      /^call \(training: false\) returns 1 output; computeOutputShape declares 2 \(computeOutputShape\(\[\[2,4,4,3\],\[2,4,4,3\]\]\) returned \[\[2,4,4,3\],\[2,4,4,3\]\] \(the default, "same as the input": override computeOutputShape\)\): return one shape, here \[2,4,4,3\]$/,
   },
   {
     name: 'a backward returning one input derivative for two inputs',

@@ -27,20 +27,13 @@ import { tf, type Tensor } from '../../harness/tf.ts';
 import { compareOutputs, comparisonEvidence, num, toleranceText, type Comparison } from './compare-outputs.ts';
 import { describeReturned, errorText, shapeText } from './describe-value.ts';
 import { atOutput, outputPosition, outputWhere, shapesList } from './io-text.ts';
-import { readOutputs } from './outputs.ts';
+import { recorded, type Called } from './recorded-call.ts';
 import { randomInput } from './random-input.ts';
 import { judgeInAModel } from './works-in-a-model.ts';
 
 const AS_MODELS = 'call([x]), as tf.sequential and tf.model call it (predict, fit, evaluate, apply)';
 const BARE = 'a direct layer.apply(x) with a bare tensor';
 const FIX = 'take the input as `const x = Array.isArray(inputs) ? inputs[0] : inputs`';
-
-interface Called {
-  record: ConventionCall;
-  /** One Tensor per output, when the call returned them. */
-  outputs?: Tensor[];
-  threw?: string;
-}
 
 export const worksAsModelsCallIt: Check = {
   ...catalogEntry('worksAsModelsCallIt'),
@@ -187,20 +180,6 @@ async function compareConventions(
     warnings,
     evidence,
   };
-}
-
-/** What a call returned, read as the layer's outputs and recorded; tensors go to `made` for disposal. */
-function recorded(record: ConventionCall, out: unknown, numOutputs: number, made: Tensor[]): Called {
-  const read = readOutputs(out, numOutputs);
-  if ('Zs' in read) {
-    made.push(...read.Zs);
-    record.outputShape = read.Zs[0]!.shape;
-    if (read.Zs.length > 1) record.outputShapes = read.Zs.map((Z) => Z.shape);
-    return { record, outputs: read.Zs };
-  }
-  record.returned = read.wrong;
-  tf.dispose(out as tf.TensorContainer);
-  return { record };
 }
 
 function describeOutputs(outputs: Tensor[]): string {

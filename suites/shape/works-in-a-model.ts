@@ -26,14 +26,8 @@ import { tf, type Tensor } from '../../harness/tf.ts';
 import { compareOutputs, comparisonEvidence, num, toleranceText, type Comparison } from './compare-outputs.ts';
 import { errorText, shapeText } from './describe-value.ts';
 import { atOutput, inputsShort, outputPosition, outputsCount, outputWhere } from './io-text.ts';
-import { readOutputs } from './outputs.ts';
+import { recorded, type Called } from './recorded-call.ts';
 import { randomInputs } from './random-input.ts';
-
-interface Called {
-  record: ConventionCall;
-  outputs?: Tensor[];
-  threw?: string;
-}
 
 export async function judgeInAModel(ctx: CheckContext): Promise<CheckOutcome> {
   const { subject } = ctx;
@@ -48,16 +42,7 @@ export async function judgeInAModel(ctx: CheckContext): Promise<CheckOutcome> {
     try {
       // The same Math.random seed for both: a layer drawing from it gives the same output.
       const out = withSeededMathRandom(deriveSeed(ctx.seed, `worksAsModelsCallIt/${String(call.training)}`), run);
-      const read = readOutputs(out, subject.numOutputs);
-      if ('wrong' in read) {
-        call.returned = read.wrong;
-        tf.dispose(out as tf.TensorContainer);
-        return { record: call };
-      }
-      made.push(...read.Zs);
-      call.outputShape = read.Zs[0]!.shape;
-      if (read.Zs.length > 1) call.outputShapes = read.Zs.map((Z) => Z.shape);
-      return { record: call, outputs: read.Zs };
+      return recorded(call, out, subject.numOutputs, made);
     } catch (e) {
       call.error = errorText(e);
       return { record: call, threw: call.error };
