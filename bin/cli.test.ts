@@ -82,12 +82,12 @@ describe('check-layer CLI', () => {
     expect(report.layer.form).toBe('B');
   });
 
-  it("passes the README's two layer examples, each in its form", () => {
+  it("passes the README's layer examples, each in its form: one input in each, then two inputs in each", () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
       .map((m) => m[1]!)
       .filter((b) => b.includes('export default'));
-    expect(examples.length).toBe(2);
+    expect(examples.length).toBe(4);
     const dir = mkdtempSync(path.join(tmpdir(), 'readme-examples-'));
     const files = examples.map((code, i) => {
       const file = path.join(dir, `example-${i + 1}.ts`);
@@ -96,8 +96,12 @@ describe('check-layer CLI', () => {
     });
     const run = cli([...files, '--suites', 'shape,gradient,stability'], { cwd: dir });
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(reportOf(run, 'example-1').layer.form).toBe('A');
-    expect(reportOf(run, 'example-2').layer.form).toBe('B');
+    expect(examples.map((_, i) => reportOf(run, `example-${i + 1}`).layer.form)).toEqual(['A', 'B', 'A', 'B']);
+    expect(reportOf(run, 'example-3').layer.inputSizes).toEqual([
+      [8, 8, 16],
+      [8, 8, 8],
+    ]);
+    expect(reportOf(run, 'example-4').layer.inputSizes).toHaveLength(2);
   });
 
   it('takes a plain JavaScript Form A layer', () => {

@@ -49,6 +49,22 @@ import * as gluIgnoresDLdZ2 from '../fixtures/multi-io/glu-with-gate-ignores-dLd
 import * as split from '../fixtures/multi-io/split.ts';
 import * as weightedSum from '../fixtures/multi-io/weighted-sum.ts';
 import type { InputSize } from '../harness/options.ts';
+import * as additiveAttention from '../fixtures/multi-io-more/additive-attention.ts';
+import * as bilinearPool from '../fixtures/multi-io-more/bilinear-pool.ts';
+import * as channelMoments from '../fixtures/multi-io-more/channel-moments.ts';
+import * as complexMultiply from '../fixtures/multi-io-more/complex-multiply.ts';
+import * as crossAttention from '../fixtures/multi-io-more/cross-attention.ts';
+import * as film from '../fixtures/multi-io-more/film.ts';
+import * as gluBias from '../fixtures/multi-io-more/glu-bias.ts';
+import * as highway from '../fixtures/multi-io-more/highway.ts';
+import * as maxOfTwo from '../fixtures/multi-io-more/max-of-two.ts';
+import * as residualScalars from '../fixtures/multi-io-more/residual-scalars.ts';
+import * as softplusGate from '../fixtures/multi-io-more/softplus-gate.ts';
+import * as complexIgnoresDLdZ2 from '../fixtures/multi-io-more/complex-multiply-ignores-dldz2.ts';
+import * as complexSwapped from '../fixtures/multi-io-more/complex-multiply-swapped-db.ts';
+import * as crossAttentionWrongDx from '../fixtures/multi-io-more/cross-attention-wrong-dx.ts';
+import * as gluBiasMean from '../fixtures/multi-io-more/glu-bias-mean-over-batch.ts';
+import * as highwayForgets from '../fixtures/multi-io-more/highway-forgets-gate-path-dx.ts';
 
 export interface TestLayer {
   name: string;
@@ -170,7 +186,7 @@ export async function runCheck(
   return result!;
 }
 
-/** Layers with several inputs or outputs (fixtures/multi-io/) whose derivatives are right: must pass the gradient suite for every seed. */
+/** Layers with several inputs or outputs (fixtures/multi-io/, fixtures/multi-io-more/) whose derivatives are right: must pass the gradient suite for every seed. */
 export const MULTI_IO_CORRECT: TestLayer[] = [
   layer('gated residual A + sigmoid(A) * B (two inputs, own backward)', gatedResidual),
   layer('scaled dot-product attention over Q, K, V (three inputs, own backward)', attention),
@@ -179,6 +195,17 @@ export const MULTI_IO_CORRECT: TestLayer[] = [
   layer('concatenation of two inputs (Form A)', concat),
   layer('context gate (two inputs, Form A)', contextGate),
   layer('split into two outputs (Form A)', split),
+  layer('additive attention (query and keys of different ranks, two outputs, learnables, Form A)', additiveAttention),
+  layer('bilinear pooling of two feature maps (Form A)', bilinearPool),
+  layer('channel mean and variance (one input, two outputs, Form A)', channelMoments),
+  layer('complex multiply (four inputs, two outputs, own backward)', complexMultiply),
+  layer('cross-attention with a learnable query projection (own backward)', crossAttention),
+  layer('FiLM (three inputs of different sizes, Form A)', film),
+  layer('gated linear unit with a learnable bias (own backward)', gluBias),
+  layer('highway layer (own backward)', highway),
+  layer('elementwise max of two inputs (kinks, own backward)', maxOfTwo),
+  layer('residual with learnable scalars (own backward)', residualScalars),
+  layer('softplus gate (Form A)', softplusGate),
 ];
 
 /** Layers with several inputs or outputs whose backward is wrong: must fail gradientsAreNumericallyCorrect for every seed. */
@@ -189,4 +216,18 @@ export const MULTI_IO_BROKEN: BrokenLayer[] = [
     ...layer('gated linear unit whose backward ignores dLdZ of output 2', gluIgnoresDLdZ2),
     diagnosis: { parameter: 'input', pattern: /^wrong through output 2/ },
   },
+  {
+    ...layer('complex multiply whose backward ignores dLdZ of output 2', complexIgnoresDLdZ2),
+    diagnosis: { parameter: 'input 1', pattern: /^wrong through output 2/ },
+  },
+  {
+    ...layer('complex multiply with the derivatives of inputs 3 and 4 swapped', complexSwapped),
+    diagnosis: { parameter: 'input 3', pattern: /^derivatives of input 3 and input 4 swapped/ },
+  },
+  { ...layer('cross-attention whose dLdX forgets to transpose Wq', crossAttentionWrongDx), diagnosis: null },
+  {
+    ...layer('gated linear unit whose bias derivative is a mean over observations', gluBiasMean),
+    diagnosis: { parameter: 'b', pattern: /^sum over observations missing: analytic = numeric \/ 2/ },
+  },
+  { ...layer('highway layer whose dLdX forgets the gate path', highwayForgets), diagnosis: null },
 ];

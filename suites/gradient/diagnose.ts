@@ -152,7 +152,8 @@ function constantFactor(input: DiagnosisInput, smooth: ProbePoint[]): string | n
 export function diagnosisKind(d: string | null): string | null {
   if (d === null) return null;
   if (d.startsWith('upstream gradient not applied')) return 'upstream';
-  const swapped = /^derivatives of (\S+) and (\S+) swapped/.exec(d);
+  // Names may hold spaces (`input 2`).
+  const swapped = /^derivatives of (.+?) and (.+?) swapped/.exec(d);
   if (swapped) return `swapped ${[swapped[1], swapped[2]].sort().join(' ')}`;
   if (d.startsWith('sign flipped')) return 'sign';
   const through = outputsOfDiagnosis(d);

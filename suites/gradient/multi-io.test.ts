@@ -10,8 +10,10 @@ import { runChecks } from '../../harness/run-checks.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
 import { backwardIsLinearInUpstreamGradient } from './backward-is-linear-in-upstream-gradient.ts';
 import { backwardMatchesAutodiff } from './backward-matches-autodiff.ts';
+import { diagnosisKind } from './diagnose.ts';
 import { gradientsAreNumericallyCorrect } from './gradients-are-numerically-correct.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
+import { MULTI_IO_BROKEN, runCheck } from '../../test-support/gradient-fixtures.ts';
 import {
   TestAttention,
   TestAttentionWrongSoftmax,
@@ -273,5 +275,30 @@ describe('a layer with one input and one output', () => {
     expect([...new Set(ev.parameters.map((p) => p.parameter))]).toEqual(['input', 'alpha']);
     expect('inputShapes' in ev || 'outputShapes' in ev).toBe(false);
     expect(ev.method).toMatch(/^L = sum\(Z \* dLdZ\)/);
+  });
+});
+
+describe('the multi-IO fixtures that gradientsAreNumericallyCorrect must catch', () => {
+  for (const l of MULTI_IO_BROKEN.filter((b) => b.diagnosis)) {
+    it(`${l.name}: fails for each of 3 seeds, with its diagnosis naming the input or output`, async () => {
+      for (const seed of [1, 2, 3]) {
+        const r = await runCheck(gradientsAreNumericallyCorrect, l, seed);
+        expect(r.status, `seed ${seed}: ${r.message}`).toBe('failed');
+        const p = gradientEvidence(r).parameters.find((q) => q.parameter === l.diagnosis!.parameter)!;
+        expect(p.diagnosis ?? '', `seed ${seed}`).toMatch(l.diagnosis!.pattern);
+        expect(r.message).toContain(p.diagnosis!);
+      }
+    });
+  }
+});
+
+describe('diagnosis kinds with input names', () => {
+  it('read names that hold spaces', () => {
+    expect(
+      diagnosisKind('derivatives of input 4 and input 3 swapped: the derivative returned for input 4 matches'),
+    ).toBe('swapped input 3 input 4');
+    expect(diagnosisKind('wrong through output 2: the part of the derivative from dLdZ of output 2 differs')).toBe(
+      'through output 2',
+    );
   });
 });
