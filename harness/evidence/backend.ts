@@ -19,7 +19,11 @@ export interface QuantityComparison {
   maxAbsDiff: number;
   /** max_i |got_i - cpu_i| / |cpu_i| over elements with cpu_i != 0. */
   maxRelDiff: number;
-  /** Largest |cpu| in the tensor (the scale of atol). */
+  /**
+   * The scale of atol: the largest |cpu| in the tensor; for a derivative, also over the same
+   * derivative for 2 more random upstream gradients on cpu (a sum that cancels for one
+   * upstream gradient is judged against its usual size).
+   */
   scale: number;
   /** max_i |got_i - cpu_i| / allowed_i: at most 1 when the tensor agrees. */
   worstRatio: number;

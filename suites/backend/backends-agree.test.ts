@@ -15,6 +15,7 @@ import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import { backendsAgree } from './backends-agree.ts';
 import { compareToReference } from './compare-to-reference.ts';
 import { evidenceSchemaProblems } from '../../test-support/evidence-schema.ts';
+import residualScalars, { inputSize as residualScalarsSize } from '../../fixtures/multi-io-more/residual-scalars.ts';
 
 let wasm: BackendStatus;
 let webgpu: BackendStatus;
@@ -240,8 +241,83 @@ describe('backendsAgree with several inputs and outputs', () => {
   });
 });
 
+/**
+ * A residual add with scalar scales, alpha * A + beta * B; `wrongOffCpu`: off cpu, dLdalpha leaves out
+ * the last observation (an off-by-one in a backend-specific fast path).
+ */
+class ScalarResidual extends CustomLayer {
+  static override className = 'BackendTestScalarResidual';
+  constructor(private readonly wrongOffCpu = false) {
+    super({});
+  }
+  override build(): void {
+    this.addLearnable('alpha', [1], 'ones');
+    this.addLearnable('beta', [1], { uniform: [-1, 1] });
+    this.built = true;
+  }
+  predict(A: Tensor, B: Tensor): Tensor {
+    return tf.tidy(() => tf.add(tf.mul(this.learnables['alpha']!, A), tf.mul(this.learnables['beta']!, B)));
+  }
+  override backward(Xs: Tensor | Tensor[], _Zs: Tensor | Tensor[], dLdZs: Tensor | Tensor[]) {
+    const [A, B] = Xs as Tensor[];
+    const dLdZ = (dLdZs as Tensor[])[0]!;
+    return tf.tidy(() => {
+      const { alpha, beta } = this.learnables as { alpha: Tensor; beta: Tensor };
+      const n = this.wrongOffCpu && tf.getBackend() !== 'cpu' ? A!.shape[0] - 1 : A!.shape[0];
+      const dAlpha = tf.reshape(tf.sum(tf.slice(tf.mul(dLdZ, A!), [0], [n])), [1]);
+      return {
+        dLdX: [tf.mul(dLdZ, alpha), tf.mul(dLdZ, beta)],
+        dLdLearnables: {
+          alpha: dAlpha,
+          beta: tf.reshape(tf.sum(tf.mul(dLdZ, B!)), [1]),
+        },
+      };
+    });
+  }
+}
+
+describe('backendsAgree: a scalar learnable, whose derivative is one long sum', () => {
+  // Seeds 3 and 14: the sum for dLdalpha cancels to 0.022 and 0.028 (terms of size 1, 96 of them);
+  // judged against that alone, wasm's other summation order (|diff| 4.6e-6 and 1.4e-6) failed.
+  it.each([3, 14])('passes the correct fixtures/multi-io-more/residual-scalars.ts, seed %i (wasm)', async (seed) => {
+    const { result } = await check(residualScalars, residualScalarsSize, seed, ['wasm']);
+    expect(result.status, result.message).toBe('passed');
+    const ev = result.evidence;
+    const row = isEvidenceOf(ev, 'backends')
+      ? ev.backends['wasm']!.quantities!.find((q) => q.quantity === 'dLdalpha')
+      : null;
+    expect(Math.abs(row!.cpuValue)).toBeLessThan(0.05); // the cancelled sum
+    expect(row!.scale).toBeGreaterThan(1); // judged against the derivative's typical size
+    expect(evidenceSchemaProblems(ev)).toBe('');
+  });
+
+  it.each([1, 2, 3])(
+    'fails a dLdalpha that leaves out an observation off cpu, naming alpha (seed %i)',
+    async (seed) => {
+      const TWO = [
+        [4, 4, 3],
+        [4, 4, 3],
+      ];
+      expect((await check(() => new ScalarResidual(), TWO, seed, ['wasm'])).result.status).toBe('passed');
+      const { result } = await check(() => new ScalarResidual(true), TWO, seed, ['wasm']);
+      expect(result.status).toBe('failed');
+      expect(result.message).toMatch(/^wasm disagrees with cpu on dLdalpha at index 0 \[0\]/);
+      expect(result.where).toMatchObject({ parameter: 'alpha' });
+    },
+  );
+});
+
 describe('compareToReference', () => {
   const tol = { atol: 1e-5, rtol: 1e-5 };
+
+  it("takes a typical scale where it is larger than the tensor's own largest |cpu|", () => {
+    // A cancelled sum: 0.02 on cpu, 0.02 + 5e-5 elsewhere; its typical size is 10.
+    expect(compareToReference([0.02], [0.02005], tol).agrees).toBe(false);
+    const c = compareToReference([0.02], [0.02005], tol, 10);
+    expect([c.agrees, c.scale]).toEqual([true, 10]);
+    expect(compareToReference([0.02], [0.0205], tol, 10).agrees).toBe(false); // 5e-4 > 1e-5 * 10
+    expect(compareToReference([50], [50], tol, 10).scale).toBe(50);
+  });
 
   it('judges a near-zero element against the tensor scale and a large one against itself', () => {
     expect(compareToReference([100, 1e-9], [100, 1e-9 + 5e-4], tol).agrees).toBe(true); // 5e-4 <= 1e-5 * 100

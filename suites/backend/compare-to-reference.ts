@@ -7,6 +7,11 @@
  * terms' size, not to the (possibly cancelled) result, so an element near zero is judged against
  * the tensor's magnitude. NaN never agrees with anything; an infinity agrees only with the same
  * infinity.
+ *
+ * `typicalScale` (gradients): the largest |cpu| of the same derivative for other random upstream
+ * gradients. A derivative with few elements, each a long sum (a scalar learnable's), can cancel to
+ * near zero for one upstream gradient while its terms, and so its rounding, stay large; the
+ * tensor's own largest |cpu| then understates the scale. The scale is the larger of the two.
  */
 
 import type { BackendTolerance } from '../../harness/evidence/index.ts';
@@ -18,7 +23,7 @@ export interface Comparison {
   maxAbsDiff: number;
   /** max_i |got_i - cpu_i| / |cpu_i| over elements with cpu_i != 0. */
   maxRelDiff: number;
-  /** Largest |cpu| in the tensor (the scale of atol). */
+  /** Largest |cpu| in the tensor, or the typical scale where larger (the scale of atol). */
   scale: number;
   /** max_i |got_i - cpu_i| / allowed_i: at most 1 when the tensor agrees. */
   worstRatio: number;
@@ -31,10 +36,15 @@ export interface Comparison {
   agrees: boolean;
 }
 
-export function compareToReference(cpu: ArrayLike<number>, got: ArrayLike<number>, tol: Tolerance): Comparison {
+export function compareToReference(
+  cpu: ArrayLike<number>,
+  got: ArrayLike<number>,
+  tol: Tolerance,
+  typicalScale = 0,
+): Comparison {
   if (cpu.length !== got.length)
     throw new Error(`compareToReference: ${got.length} values against ${cpu.length} on cpu`);
-  let scale = 0;
+  let scale = Number.isFinite(typicalScale) ? typicalScale : 0;
   for (let i = 0; i < cpu.length; i++) if (Number.isFinite(cpu[i]!)) scale = Math.max(scale, Math.abs(cpu[i]!));
   let maxAbsDiff = 0;
   let maxRelDiff = 0;
