@@ -1,11 +1,11 @@
 /**
- * The console report of a layer with several inputs (a real run through the CLI's worker path):
- * the header names each input's and output's size, and a failure's `where` line leads with the
- * input it happened at. A one-input layer's header reads as before.
+ * The console report of layers with several inputs or outputs (real runs through the CLI's worker
+ * path): the header names each input's and output's size, and a failure's `where` line leads with
+ * the input and the output it happened at. A one-input, one-output layer's header reads as before.
  */
 import { describe, expect, it } from 'vitest';
 import { formatCheckLine, formatHeader } from './console.ts';
-import { multiIoRun, passingRun } from '../test-support/real-runs.ts';
+import { multiIoRun, passingRun, twoOutputsRun } from '../test-support/real-runs.ts';
 
 describe('console report, several inputs', () => {
   it('names each input and output with its size in the header', async () => {
@@ -29,5 +29,20 @@ describe('console report, several inputs', () => {
       expect(where.trim()).toMatch(new RegExp(`^where: ${c.where!.input!}, inputClass \\S+, parameter `));
       expect(c.where!.input).toMatch(/^(input 1|all inputs)$/);
     }
+  });
+});
+
+describe('console report, several outputs', () => {
+  it('names each output with its size, and the output a failure happened at', async () => {
+    const run = await twoOutputsRun();
+    expect(formatHeader(run).split('\n')[1]).toMatch(
+      /^ {2}input \[4,4,6\]; output 1 \[4,4,3\], output 2 \[4,4,3\]; learnables: none; /,
+    );
+    const c = run.checks.find((x) => x.id === 'gradientsAreNumericallyCorrect')!;
+    expect(c.status).toBe('failed');
+    expect(c.where).toMatchObject({ input: 'input', output: 'output 2', parameter: 'input' });
+    expect(formatCheckLine(c, { color: false })).toMatch(
+      /\n {13}where: input, output 2, index \d+, position \[\d+,\d+,\d+,\d+\]\n/,
+    );
   });
 });

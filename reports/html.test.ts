@@ -9,7 +9,15 @@ import type { CheckResult, RunResult } from '../harness/result.ts';
 import { DESCRIPTION, IMG_TYPE, SCRIPT_NAME } from '../fixtures/reports/script-in-names.ts';
 import { anchor, renderHtml } from './html.ts';
 import { escapeHtml } from './html/escape.ts';
-import { failingRun, multiIoRun, notALayerRun, passingRun, scriptRun, trainingRun } from '../test-support/real-runs.ts';
+import {
+  failingRun,
+  multiIoRun,
+  notALayerRun,
+  passingRun,
+  scriptRun,
+  trainingRun,
+  twoOutputsRun,
+} from '../test-support/real-runs.ts';
 
 /**
  * Everything in the page's markup that could load or run something: elements that fetch or run,
@@ -178,6 +186,20 @@ describe("HTML report of a layer with two inputs (through the CLI path, its file
         `<h4>Where</h4><table class="kv"><tr><th scope="row">input</th><td><code>${input}</code></td></tr>`,
       );
     }
+  });
+});
+
+describe('HTML report of a layer with two outputs', () => {
+  it('shows the size of each output and names the output of a failure', async () => {
+    const run = await twoOutputsRun();
+    const html = renderHtml(run);
+    expect(html).toContain('<tr><th scope="row">output sizes</th><td>output 1 [4, 4, 3], output 2 [4, 4, 3]</td></tr>');
+    const c = run.checks.find((x) => x.id === 'gradientsAreNumericallyCorrect')!;
+    expect(html).toContain(`<code>${c.id}</code></a> <span class="muted">(input, output 2)</span>: `);
+    const details = new RegExp(`id="${anchor(c)}"[\\s\\S]*?</details>`).exec(html)![0];
+    expect(details).toContain(
+      '<h4>Where</h4><table class="kv"><tr><th scope="row">input</th><td><code>input</code></td></tr><tr><th scope="row">output</th><td><code>output 2</code></td></tr><tr><th scope="row">index</th>',
+    );
   });
 });
 

@@ -6,7 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, RunResult } from '../harness/result.ts';
 import { escapeXml, escapeXmlAttr } from './html/escape.ts';
-import { failingRun, multiIoRun, notALayerRun, passingRun, predictThrowsRun } from '../test-support/real-runs.ts';
+import {
+  failingRun,
+  multiIoRun,
+  notALayerRun,
+  passingRun,
+  predictThrowsRun,
+  twoOutputsRun,
+} from '../test-support/real-runs.ts';
 import { renderJunit } from './junit.ts';
 
 interface Case {
@@ -143,5 +150,15 @@ describe('JUnit XML', () => {
     for (const f of failures) expect(f.body).toMatch(/\nwhere: (input 1|all inputs), inputClass \S+, parameter /);
     // A one-input layer's report has no such properties.
     expect(renderJunit(await passingRun())).not.toContain('input sizes');
+  });
+
+  it("names the output a failure happened at, and each output's size, for a layer with two outputs", async () => {
+    const xml = renderJunit(await twoOutputsRun());
+    expectWellFormedText(xml);
+    expect(xml).toContain('<property name="output sizes" value="output 1 [4,4,3], output 2 [4,4,3]"/>');
+    const failure = suitesOf(xml)
+      .flatMap((x) => x.cases)
+      .find((c) => c.name === 'gradientsAreNumericallyCorrect')!;
+    expect(failure.body).toMatch(/\nwhere: input, output 2, index \d+, position /);
   });
 });

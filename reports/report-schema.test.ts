@@ -19,6 +19,7 @@ import {
   passingRun,
   predictThrowsRun,
   trainingRun,
+  twoOutputsRun,
 } from '../test-support/real-runs.ts';
 
 interface KindEntry {
@@ -68,6 +69,7 @@ describe('report.schema.json', () => {
     ['a training run', trainingRun],
     ['a backend run', backendRun],
     ['a run of a layer with two inputs (input sizes, output sizes, failures at an input)', multiIoRun],
+    ['a run of a layer with two outputs (a failure at an output)', twoOutputsRun],
   ])('validates %s', async (_what, make) => {
     const run = await make();
     expect(run.checks.length).toBeGreaterThan(0);

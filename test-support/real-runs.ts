@@ -11,6 +11,8 @@
  *   training  the dead-layer fixture through trainsToAccuracy, shortened to one epoch of 128 digits
  *   multiIo   a two-input layer (the gated residual with a naive sigmoid) through the CLI's worker
  *             path, its file's own input sizes: stability failures located at `input 1` or `all inputs`
+ *   twoOutputs  a one-input, two-output layer whose backward ignores dLdZ of output 2, through the
+ *             CLI's worker path (gradient suite): a failure located at `output 2`
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +68,8 @@ export const scriptRun = (): Promise<RunResult> =>
 export const failingRun = (): Promise<RunResult> => runFileAsCli('fixtures/stability/naive-mask-elu.ts');
 export const multiIoRun = (): Promise<RunResult> =>
   runFileAsCli('fixtures/multi-io/gated-residual-naive-sigmoid.ts', ['stability', 'backend'], null);
+export const twoOutputsRun = (): Promise<RunResult> =>
+  runFileAsCli('fixtures/multi-io/glu-with-gate-ignores-dLdZ2.ts', ['gradient'], null);
 export const notALayerRun = (): Promise<RunResult> =>
   once('notALayer', () =>
     checkLayer(() => ({ not: 'a layer' }), { inputSize: INPUT_SIZE, suites: SUITES, name: 'not-a-layer.ts' }),
