@@ -60,6 +60,8 @@ import * as highway from '../fixtures/multi-io-more/highway.ts';
 import * as maxOfTwo from '../fixtures/multi-io-more/max-of-two.ts';
 import * as residualScalars from '../fixtures/multi-io-more/residual-scalars.ts';
 import * as softplusGate from '../fixtures/multi-io-more/softplus-gate.ts';
+import * as tanhGate from '../fixtures/multi-io-more/tanh-gate.ts';
+import * as tanhGateForgets from '../fixtures/multi-io-more/tanh-gate-forgets-tanh-slope.ts';
 import * as complexIgnoresDLdZ2 from '../fixtures/multi-io-more/complex-multiply-ignores-dldz2.ts';
 import * as complexSwapped from '../fixtures/multi-io-more/complex-multiply-swapped-db.ts';
 import * as crossAttentionWrongDx from '../fixtures/multi-io-more/cross-attention-wrong-dx.ts';
@@ -206,6 +208,7 @@ export const MULTI_IO_CORRECT: TestLayer[] = [
   layer('elementwise max of two inputs (kinks, own backward)', maxOfTwo),
   layer('residual with learnable scalars (own backward)', residualScalars),
   layer('softplus gate (Form A)', softplusGate),
+  layer('tanh gate (Form A, tf.customGrad inside call)', tanhGate),
 ];
 
 /** Layers with several inputs or outputs whose backward is wrong: must fail gradientsAreNumericallyCorrect for every seed. */
@@ -230,4 +233,8 @@ export const MULTI_IO_BROKEN: BrokenLayer[] = [
     diagnosis: { parameter: 'b', pattern: /^sum over observations missing: analytic = numeric \/ 2/ },
   },
   { ...layer('highway layer whose dLdX forgets the gate path', highwayForgets), diagnosis: null },
+  {
+    ...layer('tanh gate (Form A, tf.customGrad) whose dLdB forgets the slope of tanh', tanhGateForgets),
+    diagnosis: null,
+  },
 ];
