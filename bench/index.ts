@@ -14,6 +14,8 @@ const BENCHMARKS: { name: string; file: string; args?: string[] }[] = [
   { name: 'gradient-suite', file: 'gradient-suite.ts' },
   // False alarms (correct fixtures, 300 seeds) and misses (broken fixtures, 20 seeds) of the gradient suite: minutes.
   { name: 'fixture-verdicts', file: 'fixture-verdicts.ts' },
+  // Verdicts of all four suites on fixtures/multi-io-more (written outside the suites), 10 seeds, as users run it: minutes.
+  { name: 'multi-io-more-verdicts', file: 'multi-io-more-verdicts.ts' },
   { name: 'train-cpu', file: 'train-cpu.ts' },
   { name: 'check-layer-training', file: 'check-layer-training.ts' },
   { name: 'check-layer-jobs', file: 'check-layer-jobs.ts' },
