@@ -165,6 +165,27 @@ describe('HTML report of a failing run (naive-mask ELU through the CLI path)', (
 });
 
 describe("HTML report of a layer with two inputs (through the CLI path, its file's input sizes)", () => {
+  it('draws the stability grid with a row per input class and input (each input in turn, then all together)', async () => {
+    const run = await multiIoRun();
+    const html = renderHtml(run);
+    const start = html.indexOf('<section class="suite" id="suite-stability">');
+    const section = html.slice(start, html.indexOf('<details', start));
+    const rows = [...section.matchAll(/<tr><th scope="row" class="mono">([^<]+)<\/th>(.*?)<\/tr>/g)].map((m) => ({
+      row: m[1]!,
+      cells: m[2]!,
+    }));
+    const grid = evidenceOf(
+      run.checks.find((c) => c.suite === 'stability')!,
+      'stabilityGrid',
+    ).grid;
+    expect(rows.map((r) => r.row)).toEqual(grid.rows.map((r) => escapeHtml(`${r.inputClass} (${r.input!})`)));
+    expect(new Set(rows.map((r) => r.row)).size).toBe(rows.length);
+    const cells = (row: string) => rows.find((r) => r.row === row)!.cells;
+    expect(cells('expOverflow+88.73 (input 1)')).toContain('>NaN</td>');
+    expect(cells('expOverflow+88.73 (all inputs)')).toContain('>NaN</td>');
+    expect(cells('expOverflow+88.73 (input 2)')).not.toContain('>NaN</td>');
+  });
+
   it('shows the size of each input and output, and names the input of each failure in the list and its details', async () => {
     const run = await multiIoRun();
     const html = renderHtml(run);
@@ -194,6 +215,13 @@ describe('HTML report of a layer with two outputs', () => {
     const run = await twoOutputsRun();
     const html = renderHtml(run);
     expect(html).toContain('<tr><th scope="row">output sizes</th><td>output 1 [4, 4, 3], output 2 [4, 4, 3]</td></tr>');
+    const e = evidenceOf(
+      run.checks.find((x) => x.id === 'gradientsAreNumericallyCorrect')!,
+      'gradientCheck',
+    );
+    const shape = (x: number[]) => `[${x.join(', ')}]`;
+    const [o1, o2] = e.outputShapes!.map(shape);
+    expect(html).toContain(` · input ${shape(e.inputShape)} · output 1 ${o1!} · output 2 ${o2!} · `);
     const c = run.checks.find((x) => x.id === 'gradientsAreNumericallyCorrect')!;
     expect(html).toContain(`<code>${c.id}</code></a> <span class="muted">(input, output 2)</span>: `);
     const details = new RegExp(`id="${anchor(c)}"[\\s\\S]*?</details>`).exec(html)![0];

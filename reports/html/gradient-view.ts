@@ -30,9 +30,15 @@ export function renderGradientEvidence(e: GradientCheckEvidence): { keys: string
 }
 
 function leadLine(e: GradientCheckEvidence): string {
+  // A layer with several inputs or outputs: each one's shape, named as its parameters are (`input 2`).
+  const shapes = (list: number[][] | undefined, what: 'input' | 'output') =>
+    list && list.length > 1 ? list.map((s, i) => `${what} ${i + 1} ${formatShape(s)}`) : [];
   const lead = [
     e.method,
-    `input ${formatShape(e.inputShape)}`,
+    ...(e.inputShapes && e.inputShapes.length > 1
+      ? shapes(e.inputShapes, 'input')
+      : [`input ${formatShape(e.inputShape)}`]),
+    ...shapes(e.outputShapes, 'output'),
     `${e.kinks} kink${e.kinks === 1 ? '' : 's'} recognised`,
     `${e.forwardPasses} forward passes`,
   ];

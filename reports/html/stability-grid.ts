@@ -3,7 +3,8 @@
  * finite, NaN, Infinity or a warning, marked in words and colour (not colour alone).
  *
  * The stability suite's shape (suites/stability/grid.ts):
- *   { backend, columns: [{ key, label }], rows: [{ inputClass, values, error?, cells: { <key>: { state, size, nonFinite, first? } } }] }
+ *   { backend, columns: [{ key, label }], rows: [{ inputClass, input?, values, error?, cells: { <key>: { state, size, nonFinite, first? } } }] }
+ *   (`input`: a layer with several inputs, the one that got the class, or `all inputs`)
  * and, defensively, simpler ones (anything else returns null):
  *   { rows: string[], columns: string[], cells: Cell[][] }
  *   [{ inputClass: string, <column>: Cell, ... }, ...]
@@ -12,7 +13,7 @@
  */
 import { asText } from '../../harness/as-text.ts';
 import { escapeHtml } from './escape.ts';
-import { mergeStabilityGrids, type StabilityGrid } from '../../harness/evidence/index.ts';
+import { mergeStabilityGrids, stabilityRowKey, type StabilityGrid } from '../../harness/evidence/index.ts';
 import { isRecord } from './format.ts';
 
 export type CellState = 'finite' | 'nan' | 'inf' | 'warning' | 'unknown';
@@ -97,7 +98,11 @@ export function parseGrid(v: unknown): Grid | null {
     );
     const rows = v['rows'] as Record<string, unknown>[];
     return {
-      rows: rows.map((r, i) => asText(r['inputClass'] ?? r['name'] ?? `row ${i + 1}`)),
+      // A layer with several inputs has a row per input class and input: `expOverflow+89 (input 2)`.
+      rows: rows.map((r, i) => {
+        const cls = asText(r['inputClass'] ?? r['name'] ?? `row ${i + 1}`);
+        return typeof r['input'] === 'string' ? stabilityRowKey({ inputClass: cls, input: r['input'] }) : cls;
+      }),
       errors: rows.map((r) => (r['error'] ? asText(r['error']) : undefined)),
       columns: cols.map((c) => c.label),
       cells: rows.map((r) => cols.map((c) => normalizeState((r['cells'] as Record<string, unknown>)[c.key]))),

@@ -28,4 +28,14 @@ describe('estimateMagnitudes', () => {
     expect(logCosh).toBeLessThan(110);
     expect(isHonestMagnitude(softplus) || isHonestMagnitude(logCosh)).toBe(false);
   });
+
+  it('estimates every element of a large all-Infinity tensor (x + x at 3.4e38, 34,560 elements)', async () => {
+    const n = 34_560;
+    const targets = Array.from({ length: n }, (_, i) => i);
+    const evaluate = (s: number) => Promise.resolve(new Float32Array(n).fill(f(2 * f(3.4e38 * s))));
+    const estimates = await estimateMagnitudes(evaluate, targets);
+    expect(estimates.size).toBe(n);
+    for (const v of estimates.values()) expect(v / 6.8e38).toBeCloseTo(1, 1);
+    expect([...estimates.values()].every(isHonestMagnitude)).toBe(true);
+  });
 });

@@ -54,7 +54,9 @@ export async function estimateMagnitudes(evaluate: EvaluateScaled, targets: numb
     const groups = new Map<string, number[]>();
     for (const i of lo.keys()) {
       const key = `${lo.get(i)}:${hi.get(i)}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
     }
     for (const members of groups.values()) {
       const a = lo.get(members[0]!)!;
