@@ -1,6 +1,6 @@
 /**
  * Benchmark of verdicts, not speed, as a user runs check-layer: the layers of fixtures/multi-io-more
- * (written from outside the suites: 12 correct, 10 broken) through checkLayer, each file in its own
+ * (written from outside the suites: 12 correct, 13 broken) through checkLayer, each file in its own
  * check process, shape, gradient, stability and backend suites, cpu with wasm and webgpu compared,
  * for seeds 1..--seeds (default 10). A correct layer with a check failed or incomplete is a false
  * alarm; a broken layer whose check does not fail is a miss; a broken one failing another check, or

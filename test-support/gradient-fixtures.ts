@@ -61,6 +61,9 @@ import * as maxOfTwo from '../fixtures/multi-io-more/max-of-two.ts';
 import * as residualScalars from '../fixtures/multi-io-more/residual-scalars.ts';
 import * as softplusGate from '../fixtures/multi-io-more/softplus-gate.ts';
 import * as tanhGate from '../fixtures/multi-io-more/tanh-gate.ts';
+import * as complexDaiTwoPercent from '../fixtures/multi-io-more/complex-multiply-dai-two-percent.ts';
+import * as gluFlatPast3 from '../fixtures/multi-io-more/glu-bias-flat-gate-past-3.ts';
+import * as highwayDWTransposed from '../fixtures/multi-io-more/highway-dw-transposed.ts';
 import * as tanhGateForgets from '../fixtures/multi-io-more/tanh-gate-forgets-tanh-slope.ts';
 import * as complexIgnoresDLdZ2 from '../fixtures/multi-io-more/complex-multiply-ignores-dldz2.ts';
 import * as complexSwapped from '../fixtures/multi-io-more/complex-multiply-swapped-db.ts';
@@ -237,4 +240,7 @@ export const MULTI_IO_BROKEN: BrokenLayer[] = [
     ...layer('tanh gate (Form A, tf.customGrad) whose dLdB forgets the slope of tanh', tanhGateForgets),
     diagnosis: null,
   },
+  { ...layer('complex multiply whose dLdai is 2% too large', complexDaiTwoPercent), diagnosis: null },
+  { ...layer('gated linear unit whose gate slope is 0 past |3|', gluFlatPast3), diagnosis: null },
+  { ...layer('highway layer whose dLdW is transposed', highwayDWTransposed), diagnosis: null },
 ];
