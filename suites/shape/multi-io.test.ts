@@ -419,6 +419,7 @@ const BROKEN: Broken[] = [
     inputSize: TWO,
     check: 'observationsAreIndependent',
     message: /^observation \d predicted in a batch of 3 gave .* at output \[/,
+    where: { parameter: 'output', input: 'input 2' },
   },
   {
     name: 'a derivative for input 2 summed over the batch',
@@ -526,6 +527,14 @@ describe('shape suite on fixtures/multi-io', () => {
     const r = (await run(m.default, m.inputSize)).find((x) => x.id === 'outputShapeMatchesComputeOutputShape')!;
     expect(r.message).toBe(
       'call (training: false) returns 2 outputs; computeOutputShape declares 1 (computeOutputShape([2,4,4,6]) returned [2,4,4,2]): return a list of 2 shapes, one per output, here [[2,4,4,2],[2,4,4,4]]',
+    );
+  });
+
+  it('observationsAreIndependent names the input that mixes observations, and the one that does not', async () => {
+    const r = (await run(() => new MixesSecondInput(), TWO)).find((c) => c.id === 'observationsAreIndependent')!;
+    expect(r.status).toBe('failed');
+    expect(r.details?.[0]).toBe(
+      'input 2 mixes observations (varied alone across the batch, it changes the outputs; input 1 does not)',
     );
   });
 });
