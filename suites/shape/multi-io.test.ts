@@ -259,6 +259,14 @@ class ForwardSecondOutputShape extends CustomLayer {
 }
 
 /** Form A: Z = A + mean of B over the batch: observation i's output depends on the other observations of input 2. */
+/** Z = A + sigmoid(A) * B, checked with one size: B is undefined. */
+class TwoInputPredictOneSize extends CustomLayer {
+  static override className = 'TwoInputPredictOneSizeShapeTest';
+  predict(A: Tensor, B: Tensor): Tensor {
+    return tf.add(A, tf.mul(tf.sigmoid(A), B));
+  }
+}
+
 class MixesSecondInput extends tf.layers.Layer {
   static className = 'MixesSecondInputShapeTest';
   override call(inputs: Tensor | Tensor[]): Tensor {
@@ -340,6 +348,7 @@ for (const cls of [
   SecondOutputInt32,
   ForwardSecondOutputShape,
   MixesSecondInput,
+  TwoInputPredictOneSize,
   SecondDerivativeSummed,
   NoisySecondOutput,
   LeakyTwoInputs,
@@ -536,5 +545,17 @@ describe('shape suite on fixtures/multi-io', () => {
     expect(r.details?.[0]).toBe(
       'input 2 mixes observations (varied alone across the batch, it changes the outputs; input 1 does not)',
     );
+  });
+
+  it('a Form B predict(A, B) given one size: one failure, functionSyntaxesAreCorrect, saying to give two sizes', async () => {
+    const results = await run(() => new TwoInputPredictOneSize(), [4, 3]);
+    const failed = results.filter((r) => r.status === 'failed').map((r) => r.id);
+    expect(failed, summary(results)).toEqual(['functionSyntaxesAreCorrect']);
+    expect(results[0]!.message).toMatch(
+      /if the layer takes 2 inputs, give 2 input sizes \(--input-size once per input/,
+    );
+    const predict = results.find((r) => r.id === 'predictDoesNotError')!;
+    expect(predict.status).toBe('incomplete');
+    expect(predict.message).toMatch(/^not judged: functionSyntaxesAreCorrect failed; predict declares more parameters/);
   });
 });
