@@ -558,4 +558,11 @@ describe('shape suite on fixtures/multi-io', () => {
     expect(predict.status).toBe('incomplete');
     expect(predict.message).toMatch(/^not judged: functionSyntaxesAreCorrect failed; predict declares more parameters/);
   });
+
+  it('a two-input Form A layer given one size: computeOutputShape throws, and the failure says to give one size per input', async () => {
+    const m = (await import('../../fixtures/multi-io/concat.ts')) as { default: () => unknown };
+    const r = (await run(m.default, [4, 4, 3])).find((x) => x.id === 'outputShapeMatchesComputeOutputShape')!;
+    expect(r.status).toBe('failed');
+    expect(r.details).toEqual([expect.stringMatching(/if the layer takes several inputs, give one size per input/)]);
+  });
 });
