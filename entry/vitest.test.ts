@@ -19,6 +19,7 @@ const LAYERS = [
   { describe: 'reference ELU', file: 'reference-elu.json' },
   { describe: 'ELU with a wrong alpha gradient', file: 'broken-elu.json' },
   { describe: 'Form A leaky ReLU', file: 'leaky-relu.json' },
+  { describe: 'gated residual with two inputs', file: 'gated-residual.json' },
 ];
 
 describe('describeLayer in a user project', () => {
@@ -78,8 +79,8 @@ describe('describeLayer in a user project', () => {
     expect(exitCode).toBe(expected.failed > 0 ? 1 : 0);
   });
 
-  it('passes the reference ELU and fails nothing of the correct Form A layer', () => {
-    for (const name of ['reference ELU', 'Form A leaky ReLU']) {
+  it('passes the reference ELU and fails nothing of the correct Form A layer or the two-input layer', () => {
+    for (const name of ['reference ELU', 'Form A leaky ReLU', 'gated residual with two inputs']) {
       const failed = testsOf(name).filter((t) => t.status === 'failed');
       expect(failed.map((t) => `${t.title}: ${t.failureMessages[0]?.split('\n')[0]}`)).toEqual([]);
       expect(testsOf(name).filter((t) => t.status === 'passed').length).toBeGreaterThan(0);
@@ -119,5 +120,12 @@ describe('describeLayer in a user project', () => {
         expect(stdout).toContain(`[${c.message}]`);
       }
     }
+  });
+
+  it('takes one size per input for a layer with two inputs', () => {
+    expect(runs['gated residual with two inputs']!.layer.inputSizes).toEqual([
+      [4, 4, 3],
+      [4, 4, 3],
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import type { RunResult } from '../../harness/result.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import { BrokenAlphaGradientElu } from './broken-elu.ts';
 import { LeakyReluLayer } from './leaky-relu-layer.ts';
+import { GatedResidual } from '../../fixtures/multi-io/gated-residual.ts';
 
 const out = process.env['CHECK_LAYER_FIXTURE_OUT'];
 const save = (file: string) => (run: RunResult) => {
@@ -31,4 +32,12 @@ describeLayer('Form A leaky ReLU', () => new LeakyReluLayer(), {
   inputSize: [4, 4, 3],
   suites,
   onRun: save('leaky-relu.json'),
+});
+describeLayer('gated residual with two inputs', () => new GatedResidual(), {
+  inputSize: [
+    [4, 4, 3],
+    [4, 4, 3],
+  ],
+  suites,
+  onRun: save('gated-residual.json'),
 });

@@ -34,10 +34,19 @@ export const forwardDoesNotError: Check = {
       } catch (e) {
         // One cause, one failure: predict already failed with this very error (forward is predict, or
         // the same call at training time): point there.
-        if (predict?.status === 'failed' && predict.message.includes(`: ${errorText(e).slice(0, 200)}`))
+        // predictDoesNotError incomplete with the error: a predict declaring more parameters than
+        // inputs, which functionSyntaxesAreCorrect failed.
+        const text = errorText(e).slice(0, 200);
+        if (predict?.status === 'failed' && predict.message.includes(`: ${text}`))
           return {
             status: 'incomplete',
             message: `not judged: predictDoesNotError failed; ${name} throws the same error`,
+            evidence,
+          };
+        if (predict?.status === 'incomplete' && predict.message.includes(`(${text}`))
+          return {
+            status: 'incomplete',
+            message: `not judged: functionSyntaxesAreCorrect failed; ${name} throws the error predict throws`,
             evidence,
           };
         return {

@@ -96,7 +96,7 @@ function judgeCustomLayerParameters(
     problems.push(`${cls} has no ${calls.predict} method; a CustomLayer must define predict`);
   else if (predict.length > nIn)
     problems.push(
-      `${cls}.predict declares ${predict.length} parameters; it is called as ${calls.predict}${perInput}, so the others are undefined (learnables are this.learnables.name)`,
+      `${cls}.predict declares ${predict.length} parameters; it is called as ${calls.predict}${perInput}, so the others are undefined (learnables are this.learnables.name)${nIn === 1 ? `; if the layer takes ${predict.length} inputs, give ${predict.length} input sizes (--input-size once per input, or export inputSize = [[...], [...]])` : ''}`,
     );
   else if (predict.length > 0 && predict.length < nIn) problems.push(tooFew('predict', predict));
   if (forward !== undefined && typeof forward !== 'function')

@@ -259,6 +259,14 @@ class ForwardSecondOutputShape extends CustomLayer {
 }
 
 /** Form A: Z = A + mean of B over the batch: observation i's output depends on the other observations of input 2. */
+/** Z = A + sigmoid(A) * B, checked with one size: B is undefined. */
+class TwoInputPredictOneSize extends CustomLayer {
+  static override className = 'TwoInputPredictOneSizeShapeTest';
+  predict(A: Tensor, B: Tensor): Tensor {
+    return tf.add(A, tf.mul(tf.sigmoid(A), B));
+  }
+}
+
 class MixesSecondInput extends tf.layers.Layer {
   static className = 'MixesSecondInputShapeTest';
   override call(inputs: Tensor | Tensor[]): Tensor {
@@ -340,6 +348,7 @@ for (const cls of [
   SecondOutputInt32,
   ForwardSecondOutputShape,
   MixesSecondInput,
+  TwoInputPredictOneSize,
   SecondDerivativeSummed,
   NoisySecondOutput,
   LeakyTwoInputs,
@@ -419,6 +428,7 @@ const BROKEN: Broken[] = [
     inputSize: TWO,
     check: 'observationsAreIndependent',
     message: /^observation \d predicted in a batch of 3 gave .* at output \[/,
+    where: { parameter: 'output', input: 'input 2' },
   },
   {
     name: 'a derivative for input 2 summed over the batch',
@@ -527,5 +537,32 @@ describe('shape suite on fixtures/multi-io', () => {
     expect(r.message).toBe(
       'call (training: false) returns 2 outputs; computeOutputShape declares 1 (computeOutputShape([2,4,4,6]) returned [2,4,4,2]): return a list of 2 shapes, one per output, here [[2,4,4,2],[2,4,4,4]]',
     );
+  });
+
+  it('observationsAreIndependent names the input that mixes observations, and the one that does not', async () => {
+    const r = (await run(() => new MixesSecondInput(), TWO)).find((c) => c.id === 'observationsAreIndependent')!;
+    expect(r.status).toBe('failed');
+    expect(r.details?.[0]).toBe(
+      'input 2 mixes observations (varied alone across the batch, it changes the outputs; input 1 does not)',
+    );
+  });
+
+  it('a Form B predict(A, B) given one size: one failure, functionSyntaxesAreCorrect, saying to give two sizes', async () => {
+    const results = await run(() => new TwoInputPredictOneSize(), [4, 3]);
+    const failed = results.filter((r) => r.status === 'failed').map((r) => r.id);
+    expect(failed, summary(results)).toEqual(['functionSyntaxesAreCorrect']);
+    expect(results[0]!.message).toMatch(
+      /if the layer takes 2 inputs, give 2 input sizes \(--input-size once per input/,
+    );
+    const predict = results.find((r) => r.id === 'predictDoesNotError')!;
+    expect(predict.status).toBe('incomplete');
+    expect(predict.message).toMatch(/^not judged: functionSyntaxesAreCorrect failed; predict declares more parameters/);
+  });
+
+  it('a two-input Form A layer given one size: computeOutputShape throws, and the failure says to give one size per input', async () => {
+    const m = (await import('../../fixtures/multi-io/concat.ts')) as { default: () => unknown };
+    const r = (await run(m.default, [4, 4, 3])).find((x) => x.id === 'outputShapeMatchesComputeOutputShape')!;
+    expect(r.status).toBe('failed');
+    expect(r.details).toEqual([expect.stringMatching(/if the layer takes several inputs, give one size per input/)]);
   });
 });

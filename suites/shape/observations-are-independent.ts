@@ -15,6 +15,8 @@ import { shapeText } from './describe-value.ts';
 import { atOutput, outputPosition, outputWhere } from './io-text.ts';
 import { predictName } from './method-names.ts';
 import { randomInputs } from './random-input.ts';
+import { mixingInputs, mixingText } from './mixing-inputs.ts';
+import { inputLabel } from '../../harness/io-labels.ts';
 
 /** Three observations: more than the usual two, so an observation in the middle is seen too. */
 const N = 3;
@@ -92,13 +94,17 @@ export const observationsAreIndependent: Check = {
       describe(k);
       Object.assign(evidence, comparisonEvidence(c));
       if (!c.same) {
+        const mixing = Xs.length > 1 ? await mixingInputs(subject, Xs) : [];
+        const where = outputWhere(k, n, { index: c.index, position: c.position });
+        if (mixing.length === 1) where.input = inputLabel(mixing[0]!, Xs.length);
         return {
           status: 'failed',
           message: `observation ${c.position[0]} predicted in a batch of ${N} gave ${num(c.a)} at ${outputPosition(k, n, c.position)}, alone ${num(c.b)} (max |diff| ${num(c.maxAbsDiff)}, ${c.differing} of ${size} elements differ; ${toleranceText(c)})`,
           details: [
+            ...(Xs.length > 1 ? [mixingText(mixing, Xs.length)] : []),
             'batch statistics or mixing across observations at prediction time? Use running statistics in predict',
           ],
-          where: outputWhere(k, n, { index: c.index, position: c.position }),
+          where,
           evidence,
         };
       }

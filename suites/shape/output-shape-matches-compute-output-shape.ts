@@ -19,6 +19,9 @@ import { randomInputs } from './random-input.ts';
 
 type Shape = (number | null)[];
 
+const SEVERAL_INPUTS_HINT =
+  'it was given one shape, as for a layer with one input; if the layer takes several inputs, give one size per input (--input-size once per input, or export inputSize = [[...], [...]])';
+
 export const outputShapeMatchesComputeOutputShape: Check = {
   ...catalogEntry('outputShapeMatchesComputeOutputShape'),
   run(ctx): CheckOutcome {
@@ -52,6 +55,8 @@ export const outputShapeMatchesComputeOutputShape: Check = {
         return {
           status: 'failed',
           message: `computeOutputShape(${arg}) threw: ${errorText(e)}; ${name} returned shape${nOut > 1 ? 's' : ''} ${shapesList(outputShapes)}`,
+          // One shape given where a layer written for several inputs indexes a list of them.
+          ...(nIn === 1 ? { details: [SEVERAL_INPUTS_HINT] } : {}),
           evidence,
         };
       }

@@ -5,7 +5,7 @@
  * (A batch of more than one: layers written for a single image fail here, as in MATLAB.)
  */
 import { catalogEntry } from '../../harness/catalog.ts';
-import type { Check, CheckOutcome } from '../../harness/check.ts';
+import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
 import type { CallEvidence } from '../../harness/evidence/index.ts';
 import { applyAsModelsAll } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
@@ -14,6 +14,15 @@ import { inputsText, outputsCount } from './io-text.ts';
 import { predictName } from './method-names.ts';
 import { readOutputs } from './outputs.ts';
 import { randomInputs } from './random-input.ts';
+
+/**
+ * A Form B predict that declares more parameters than there are inputs (predict(A, B) given one
+ * size) throws on the missing ones: one cause, which functionSyntaxesAreCorrect has already failed.
+ */
+function undeclaredInputs(ctx: CheckContext): boolean {
+  const declared = ctx.subject.custom ? ctx.subject.custom.predict.length : 0;
+  return declared > ctx.subject.numInputs && ctx.earlier.get('functionSyntaxesAreCorrect')?.status === 'failed';
+}
 
 export const predictDoesNotError: Check = {
   ...catalogEntry('predictDoesNotError'),
@@ -32,6 +41,13 @@ export const predictDoesNotError: Check = {
       try {
         out = applyAsModelsAll(subject.layer, Xs, { training: false });
       } catch (e) {
+        if (undeclaredInputs(ctx))
+          return {
+            status: 'incomplete',
+            message: `not judged: functionSyntaxesAreCorrect failed; ${name} declares more parameters than it is given inputs and threw for ${inputsText(shapes)} (${errorText(e)})`,
+            stack: stackLines(e),
+            evidence,
+          };
         return {
           status: 'failed',
           message: `${name} threw for ${inputsText(shapes)}: ${errorText(e)}`,
