@@ -26,7 +26,7 @@ describe('console report, several inputs', () => {
       const where = formatCheckLine(c, { color: false })
         .split('\n')
         .find((l) => l.trimStart().startsWith('where: '))!;
-      expect(where.trim()).toMatch(new RegExp(`^where: ${c.where!.input!}, inputClass \\S+, parameter `));
+      expect(where.trim()).toMatch(new RegExp(`^where: inputClass \\S+ given to ${c.where!.input!}, parameter `));
       expect(c.where!.input).toMatch(/^(input 1|all inputs)$/);
     }
   });

@@ -18,7 +18,7 @@ describe('whereText', () => {
   it('leaves out a parameter that repeats the input or output label', () => {
     expect(whereText({ parameter: 'output 2', output: 'output 2', index: 0 }, text)).toBe('output 2, index 0');
     expect(whereText({ parameter: 'input 1', input: 'all inputs', inputClass: 'zero+0' }, text)).toBe(
-      'all inputs, parameter input 1, inputClass zero+0',
+      'inputClass zero+0 given to all inputs, parameter input 1',
     );
   });
 

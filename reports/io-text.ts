@@ -29,8 +29,19 @@ export function whereEntries(where: Readonly<FailureLocation> | undefined): [key
 
 /** The location as one line: `input 2, output 1, parameter alpha, index 5, position [0,1,1,2]`. */
 export function whereText(where: Readonly<FailureLocation> | undefined, value: (v: unknown) => string): string {
-  return whereEntries(where)
-    .map(([k, v]) => (k === 'input' || k === 'output' ? value(v) : `${k} ${value(v)}`))
+  // The stability suite's input is the one its input class went to (`inputClass expOverflow+89 given
+  // to input 2`), which a derivative's parameter (`parameter input 1`) must not be read as.
+  const givenTo = where?.inputClass !== undefined && where.input !== undefined ? where.input : undefined;
+  const entries = whereEntries(where).filter(([k]) => !(givenTo !== undefined && k === 'input'));
+  if (givenTo !== undefined) entries.sort(([a], [b]) => Number(b === 'inputClass') - Number(a === 'inputClass'));
+  return entries
+    .map(([k, v]) =>
+      k === 'input' || k === 'output'
+        ? value(v)
+        : k === 'inputClass' && givenTo !== undefined
+          ? `${k} ${value(v)} given to ${value(givenTo)}`
+          : `${k} ${value(v)}`,
+    )
     .join(', ');
 }
 

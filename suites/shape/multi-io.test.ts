@@ -565,4 +565,23 @@ describe('shape suite on fixtures/multi-io', () => {
     expect(r.status).toBe('failed');
     expect(r.details).toEqual([expect.stringMatching(/if the layer takes several inputs, give one size per input/)]);
   });
+
+  it('a computeOutputShape the layer overrides is not called "the default" when it is wrong for output 2', async () => {
+    const m = (await import('../../fixtures/multi-io-more/channel-moments-wrong-variance-shape.ts')) as {
+      default: () => unknown;
+      inputSize: number[];
+    };
+    const r = (await run(m.default, m.inputSize)).find((x) => x.id === 'outputShapeMatchesComputeOutputShape')!;
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/says \[2,4,4,3\] for output 2$/);
+  });
+
+  it('a Form A layer of three inputs given two sizes: predictDoesNotError says how many inputs it was called with', async () => {
+    const m = (await import('../../fixtures/multi-io-more/film.ts')) as { default: () => unknown };
+    const r = (await run(m.default, [[4, 4, 3], [3]])).find((x) => x.id === 'predictDoesNotError')!;
+    expect(r.status).toBe('failed');
+    expect(r.details).toEqual([
+      expect.stringMatching(/^it was called with 2 inputs \(one per input size given\); if the layer takes more/),
+    ]);
+  });
 });

@@ -64,7 +64,10 @@ export const outputShapeMatchesComputeOutputShape: Check = {
       const declared = declaredShapes(s, nOut);
       if (!declared) {
         const count = isShapeList(s) ? s.length : isShape(s) ? 1 : null;
-        const hint = sameShapes(s, input) ? ' (the default, "same as the input": override computeOutputShape)' : '';
+        const hint =
+          sameShapes(s, input) && usesDefaultComputeOutputShape(subject.layer)
+            ? ' (the default, "same as the input": override computeOutputShape)'
+            : '';
         const message = single
           ? `computeOutputShape(${arg}) returned ${count !== null ? `${count} shapes` : describeReturned(s)}; expected one shape like ${shapeText(outputShapes[0]!)}`
           : count !== null
@@ -79,7 +82,10 @@ export const outputShapeMatchesComputeOutputShape: Check = {
         if (sameShape(sk, expected)) continue;
         const inputK = Array.isArray(input[0]) ? (input as Shape[])[k] : (input as Shape);
         const hint =
-          inputK && sameShape(sk, inputK) && !sameShape(outputShape, inputShapes[Math.min(k, nIn - 1)]!)
+          inputK &&
+          sameShape(sk, inputK) &&
+          !sameShape(outputShape, inputShapes[Math.min(k, nIn - 1)]!) &&
+          usesDefaultComputeOutputShape(subject.layer)
             ? ' (the default, "same as the input": override computeOutputShape)'
             : '';
         return {
@@ -124,6 +130,11 @@ function sameShape(a: readonly (number | null)[], b: readonly (number | null)[])
 }
 
 /** Whether computeOutputShape gave back exactly what it was asked about (tf.layers.Layer's default). */
+/** True when the layer's computeOutputShape is tf.layers.Layer's own (which returns its input shape). */
+function usesDefaultComputeOutputShape(layer: tf.layers.Layer): boolean {
+  return layer.computeOutputShape === tf.layers.Layer.prototype.computeOutputShape;
+}
+
 function sameShapes(s: unknown, input: Shape | Shape[]): boolean {
   if (isShapeList(s) && isShapeList(input))
     return s.length === input.length && s.every((x, i) => sameShape(x, input[i]!));

@@ -24,6 +24,16 @@ function undeclaredInputs(ctx: CheckContext): boolean {
   return declared > ctx.subject.numInputs && ctx.earlier.get('functionSyntaxesAreCorrect')?.status === 'failed';
 }
 
+/**
+ * A Form A call that reads an input past those it was given (`inputs[2].shape` with two sizes
+ * given) throws on undefined: say how many it got and how to give more.
+ */
+function missingInputHint(ctx: CheckContext, e: unknown): string | null {
+  if (ctx.subject.form !== 'A' || !/undefined|null/.test(errorText(e))) return null;
+  const n = ctx.subject.numInputs;
+  return `it was called with ${n} input${n === 1 ? '' : 's'} (one per input size given); if the layer takes more, give one size per input (--input-size once per input, or export inputSize = [[...], [...]])`;
+}
+
 export const predictDoesNotError: Check = {
   ...catalogEntry('predictDoesNotError'),
   run(ctx): CheckOutcome {
@@ -51,6 +61,7 @@ export const predictDoesNotError: Check = {
         return {
           status: 'failed',
           message: `${name} threw for ${inputsText(shapes)}: ${errorText(e)}`,
+          ...(missingInputHint(ctx, e) ? { details: [missingInputHint(ctx, e)!] } : {}),
           stack: stackLines(e),
           evidence,
         };
