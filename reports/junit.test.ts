@@ -147,7 +147,8 @@ describe('JUnit XML', () => {
       .flatMap((x) => x.cases)
       .filter((c) => c.body.includes('<failure '));
     expect(failures.map((c) => c.name)).toEqual(['predictIsFiniteForLargeInputs', 'gradientsAreFiniteForLargeInputs']);
-    for (const f of failures) expect(f.body).toMatch(/\nwhere: inputClass \S+ given to (input 1|all inputs), parameter /);
+    for (const f of failures)
+      expect(f.body).toMatch(/\nwhere: inputClass \S+ given to (input 1|all inputs), parameter /);
     // A one-input layer's report has no such properties.
     expect(renderJunit(await passingRun())).not.toContain('input sizes');
   });
