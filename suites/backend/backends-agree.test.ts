@@ -16,6 +16,7 @@ import { backendsAgree } from './backends-agree.ts';
 import { compareToReference } from './compare-to-reference.ts';
 import { evidenceSchemaProblems } from '../../test-support/evidence-schema.ts';
 import residualScalars, { inputSize as residualScalarsSize } from '../../fixtures/multi-io-more/residual-scalars.ts';
+import { GatedResidualWithGain } from '../../test-support/gated-residual-with-gain.ts';
 
 let wasm: BackendStatus;
 let webgpu: BackendStatus;
@@ -150,38 +151,6 @@ describe('backendsAgree', () => {
   });
 });
 
-/**
- * Correct: Z = A + sigmoid(A) * (g B), Form B with its own backward (s = sigmoid(A)):
- * dZ/dA = 1 + s (1 - s) g B, dZ/dB = s g, dZ/dg = s B summed over all but the channels.
- * `wrongOffCpu`: off cpu, backward drops the factor g from dZ/dB (a backend-specific fast path).
- */
-class GatedResidual extends CustomLayer {
-  static override className = 'BackendTestGatedResidual';
-  constructor(private readonly wrongOffCpu = false) {
-    super({});
-  }
-  override build(shapes: Shape | Shape[]): void {
-    const s = (Array.isArray(shapes[0]) ? shapes[0] : shapes) as Shape;
-    this.addLearnable('g', [s[s.length - 1]!], { uniform: [0.5, 1.5] });
-    this.built = true;
-  }
-  predict(A: Tensor, B: Tensor): Tensor {
-    return tf.tidy(() => tf.add(A, tf.mul(tf.sigmoid(A), tf.mul(this.learnables['g']!, B))));
-  }
-  override backward(Xs: Tensor | Tensor[], _Zs: Tensor | Tensor[], dLdZs: Tensor | Tensor[]) {
-    const [A, B] = Xs as Tensor[];
-    const dLdZ = (dLdZs as Tensor[])[0]!;
-    return tf.tidy(() => {
-      const g = this.learnables['g']!;
-      const s = tf.sigmoid(A!);
-      const dA = tf.mul(dLdZ, tf.add(1, tf.mul(tf.mul(s, tf.sub(1, s)), tf.mul(g, B!))));
-      const dB = tf.mul(dLdZ, this.wrongOffCpu && tf.getBackend() !== 'cpu' ? s : tf.mul(s, g));
-      const axes = [...Array(A!.rank - 1).keys()];
-      return { dLdX: [dA, dB], dLdLearnables: { g: tf.sum(tf.mul(dLdZ, tf.mul(s, B!)), axes) } };
-    });
-  }
-}
-
 /** Two inputs, two outputs, Form A: [A + B, A B]; `wrongOffCpu`: off cpu the product is scaled by 1.01. */
 class SumAndProduct extends tf.layers.Layer {
   static className = 'BackendTestSumAndProduct';
@@ -208,7 +177,7 @@ describe('backendsAgree with several inputs and outputs', () => {
     isEvidenceOf(r.evidence, 'backends') ? r.evidence.backends[backend]?.quantities?.map((q) => q.quantity) : [];
 
   it('passes a correct gated residual (Form B with backward): the output, the derivative for each input and the learnable', async () => {
-    const { result } = await check(() => new GatedResidual(), TWO, 1, ['wasm']);
+    const { result } = await check(() => new GatedResidualWithGain(), TWO, 1, ['wasm']);
     expect(result.status, result.message).toBe('passed');
     expect(quantities(result, 'wasm')).toEqual(['output', 'dLdX1', 'dLdX2', 'dLdg']);
     expect(evidenceSchemaProblems(result.evidence)).toBe('');
@@ -221,7 +190,7 @@ describe('backendsAgree with several inputs and outputs', () => {
   });
 
   it('fails a derivative wrong off cpu for input 2 only, naming input 2', async () => {
-    const { result } = await check(() => new GatedResidual(true), TWO, 1, ['wasm']);
+    const { result } = await check(() => new GatedResidualWithGain(true), TWO, 1, ['wasm']);
     expect(result.status).toBe('failed');
     expect(result.message).toMatch(/^wasm disagrees with cpu on dLdX2 at index \d+ \[[\d,]+\]/);
     expect(result.where).toMatchObject({ parameter: 'input 2', input: 'input 2' });

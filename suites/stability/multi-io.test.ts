@@ -5,39 +5,10 @@
  * cpu only: the per-backend behaviour is the one-input tests' (eachBackend there).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CustomLayer } from '../../harness/custom-layer.ts';
 import { tf, type Shape, type Tensor } from '../../harness/tf.ts';
 import { evidenceSchemaProblems } from '../../test-support/evidence-schema.ts';
 import { gridOf, runStability } from '../../test-support/stability-backends.ts';
-
-/**
- * Correct: Z = A + sigmoid(A) * (g B), a gated residual with a learnable per-channel gain g, Form B
- * with its own backward. With s = sigmoid(A): dZ/dA = 1 + s (1 - s) g B, dZ/dB = s g,
- * dZ/dg = s B (summed over every axis but the channels).
- */
-class GatedResidual extends CustomLayer {
-  static override className = 'StabilityTestGatedResidual';
-  override build(shapes: Shape | Shape[]): void {
-    const s = (Array.isArray(shapes[0]) ? shapes[0] : shapes) as Shape;
-    this.addLearnable('g', [s[s.length - 1]!], { uniform: [0.5, 1.5] });
-    this.built = true;
-  }
-  predict(A: Tensor, B: Tensor): Tensor {
-    return tf.tidy(() => tf.add(A, tf.mul(tf.sigmoid(A), tf.mul(this.learnables['g']!, B))));
-  }
-  override backward(Xs: Tensor | Tensor[], _Zs: Tensor | Tensor[], dLdZs: Tensor | Tensor[]) {
-    const [A, B] = Xs as Tensor[];
-    const dLdZ = (dLdZs as Tensor[])[0]!;
-    return tf.tidy(() => {
-      const g = this.learnables['g']!;
-      const s = tf.sigmoid(A!);
-      const dA = tf.mul(dLdZ, tf.add(1, tf.mul(tf.mul(s, tf.sub(1, s)), tf.mul(g, B!))));
-      const dB = tf.mul(dLdZ, tf.mul(s, g));
-      const axes = [...Array(A!.rank - 1).keys()];
-      return { dLdX: [dA, dB], dLdLearnables: { g: tf.sum(tf.mul(dLdZ, tf.mul(s, B!)), axes) } };
-    });
-  }
-}
+import { GatedResidualWithGain } from '../../test-support/gated-residual-with-gain.ts';
 
 /** Broken: the gate as exp(B) / (1 + exp(B)): Infinity / Infinity = NaN once exp(B) overflows (B >= 88.73). */
 class NaiveGate extends tf.layers.Layer {
@@ -75,7 +46,7 @@ beforeAll(async () => {
 
 describe('stability with several inputs and outputs', () => {
   it('a correct gated residual (Form B with backward) passes: every class at input 1, at input 2 and at both', async () => {
-    const { predict, gradients } = await runStability(() => new GatedResidual(), TWO);
+    const { predict, gradients } = await runStability(() => new GatedResidualWithGain(), TWO);
     expect([predict.status, gradients.status], `${predict.message} | ${gradients.message}`).toEqual([
       'passed',
       'passed',

@@ -7,12 +7,12 @@ import { evidenceOf } from '../../harness/evidence/index.ts';
 import { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import type { InputSize } from '../../harness/options.ts';
 import { runChecks } from '../../harness/run-checks.ts';
-import { CustomLayer } from '../../harness/custom-layer.ts';
 import { tf, type Shape, type Tensor } from '../../harness/tf.ts';
 import deadLayer, { inputSize as deadInputSize } from '../../fixtures/training/dead-layer.ts';
 import hardSwishToFloat from '../../fixtures/shape/works-as-models-call-it.ts';
 import { EluLayer } from '../../reference-layers/elu-layer.ts';
 import { trainsToAccuracy } from './trains-to-accuracy.ts';
+import { GatedResidualWithGain } from '../../test-support/gated-residual-with-gain.ts';
 
 // A shortened setting (the full one takes minutes): 1 epoch of 1,000 digits, tested on 1,000.
 const options: CheckOptions = {
@@ -23,35 +23,6 @@ const options: CheckOptions = {
   trainBackend: 'wasm',
 };
 const cache = new Map<string, unknown>();
-
-/**
- * A gated residual Z = A + sigmoid(A) * (g B) with a learnable per-channel gain g, Form B with its
- * own backward (s = sigmoid(A)): dZ/dA = 1 + s (1 - s) g B, dZ/dB = s g, dZ/dg = s B summed over
- * every axis but the channels.
- */
-class GatedResidual extends CustomLayer {
-  static override className = 'TrainingTestGatedResidual';
-  override build(shapes: Shape | Shape[]): void {
-    const s = (Array.isArray(shapes[0]) ? shapes[0] : shapes) as Shape;
-    this.addLearnable('g', [s[s.length - 1]!], { uniform: [0.5, 1.5] });
-    this.built = true;
-  }
-  predict(A: Tensor, B: Tensor): Tensor {
-    return tf.tidy(() => tf.add(A, tf.mul(tf.sigmoid(A), tf.mul(this.learnables['g']!, B))));
-  }
-  override backward(Xs: Tensor | Tensor[], _Zs: Tensor | Tensor[], dLdZs: Tensor | Tensor[]) {
-    const [A, B] = Xs as Tensor[];
-    const dLdZ = (dLdZs as Tensor[])[0]!;
-    return tf.tidy(() => {
-      const g = this.learnables['g']!;
-      const s = tf.sigmoid(A!);
-      const dA = tf.mul(dLdZ, tf.add(1, tf.mul(tf.mul(s, tf.sub(1, s)), tf.mul(g, B!))));
-      const dB = tf.mul(dLdZ, tf.mul(s, g));
-      const axes = [...Array(A!.rank - 1).keys()];
-      return { dLdX: [dA, dB], dLdLearnables: { g: tf.sum(tf.mul(dLdZ, tf.mul(s, B!)), axes) } };
-    });
-  }
-}
 
 /** Two inputs, Form A: the channels of both side by side (its output has twice the channels of an input). */
 class Concatenate extends tf.layers.Layer {
@@ -150,7 +121,7 @@ describe('trainsToAccuracy', () => {
 
   it('trains a correct gated residual (two inputs, Form B with backward) with the activation at both inputs', async () => {
     const r = await check(
-      () => new GatedResidual(),
+      () => new GatedResidualWithGain(),
       [
         [4, 4, 3],
         [4, 4, 3],
@@ -159,7 +130,7 @@ describe('trainsToAccuracy', () => {
     expect(r.status, r.message).toBe('passed');
     const ev = evidenceOf(r, 'training');
     expect(ev.subjectIsReference).toBe(false);
-    expect(ev.subject.layer).toBe('TrainingTestGatedResidual');
+    expect(ev.subject.layer).toBe('TestGatedResidualWithGain');
     expect(ev.subject.settings.l2AppliesTo).toContain('layer.g');
     expect(ev.subject.testAccuracy).toBeGreaterThan(0.5);
   });

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { prepareBackend, type BackendStatus } from '../../../harness/backends.ts';
-import { CustomLayer } from '../../../harness/custom-layer.ts';
-import { tf, type Shape, type Tensor } from '../../../harness/tf.ts';
+import { tf, type Tensor } from '../../../harness/tf.ts';
 import { loadDigits, type DigitSplit } from '../digits.ts';
 import { buildLayer, referenceElu } from '../run-training.ts';
 import { SeedNetwork } from '../seed-network.ts';
 import { train, type TrainResult } from '../train.ts';
+import { GatedResidualWithGain } from '../../../test-support/gated-residual-with-gain.ts';
 
 /**
  * A Form A layer (automatic differentiation) with three learnables and an output smaller than its
@@ -37,35 +37,6 @@ class ThreeLearnables extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(ThreeLearnables);
-
-/**
- * Two inputs, Form B with its own backward: Z = A + sigmoid(A) * (g B), g a learnable per channel
- * (s = sigmoid(A): dZ/dA = 1 + s (1 - s) g B, dZ/dB = s g, dZ/dg = s B over all but the channels).
- * In the seed network both inputs get the activation, so the stem's gradient is dZ/dA + dZ/dB.
- */
-class GatedResidual extends CustomLayer {
-  static override className = 'FusedTestGatedResidual';
-  override build(shapes: Shape | Shape[]): void {
-    const s = (Array.isArray(shapes[0]) ? shapes[0] : shapes) as Shape;
-    this.addLearnable('g', [s[s.length - 1]!], { uniform: [0.5, 1.5] });
-    this.built = true;
-  }
-  predict(A: Tensor, B: Tensor): Tensor {
-    return tf.tidy(() => tf.add(A, tf.mul(tf.sigmoid(A), tf.mul(this.learnables['g']!, B))));
-  }
-  override backward(Xs: Tensor | Tensor[], _Zs: Tensor | Tensor[], dLdZs: Tensor | Tensor[]) {
-    const [A, B] = Xs as Tensor[];
-    const dLdZ = (dLdZs as Tensor[])[0]!;
-    return tf.tidy(() => {
-      const g = this.learnables['g']!;
-      const s = tf.sigmoid(A!);
-      const dA = tf.mul(dLdZ, tf.add(1, tf.mul(tf.mul(s, tf.sub(1, s)), tf.mul(g, B!))));
-      const dB = tf.mul(dLdZ, tf.mul(s, g));
-      const axes = [...Array(A!.rank - 1).keys()];
-      return { dLdX: [dA, dB], dLdLearnables: { g: tf.sum(tf.mul(dLdZ, tf.mul(s, B!)), axes) } };
-    });
-  }
-}
 
 interface Run {
   result: TrainResult;
@@ -155,7 +126,7 @@ describe('fused WebGPU training (WGSL programs around the layer under test) agai
 
   it('does the same for a two-input layer (Form B with backward) given the activation at both inputs', async (ctx) => {
     ready(ctx);
-    const make = () => new GatedResidual();
+    const make = () => new GatedResidualWithGain();
     const tensors = tf.memory().numTensors;
     const gpu = await trainOn('webgpu', make, data, 2);
     expect(tf.memory().numTensors).toBe(tensors);
