@@ -5,13 +5,12 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
-import type { CallEvidence } from '../../harness/evidence/index.ts';
 import { tf } from '../../harness/tf.ts';
-import { describeReturned, errorText, shapeText, stackLines } from './describe-value.ts';
+import { errorText, stackLines } from './describe-value.ts';
 import { disposeExcept } from './dispose-except.ts';
 import { inputsText, outputsCount } from './io-text.ts';
 import { forwardName, predictName } from './method-names.ts';
-import { readOutputs } from './outputs.ts';
+import { callEvidence, outputEvidence, readOutputs, returnedText } from './outputs.ts';
 import { randomInputs } from './random-input.ts';
 
 export const forwardDoesNotError: Check = {
@@ -21,11 +20,7 @@ export const forwardDoesNotError: Check = {
     const name = forwardName(subject);
     const Xs = randomInputs(ctx);
     const shapes = Xs.map((X) => X.shape);
-    const evidence: CallEvidence = {
-      kind: 'call',
-      inputShape: shapes[0]!,
-      ...(shapes.length > 1 ? { inputShapes: shapes } : {}),
-    };
+    const evidence = callEvidence(shapes);
     const predict = ctx.earlier.get('predictDoesNotError');
     try {
       let result: { Zs: unknown[]; memory?: unknown };
@@ -73,21 +68,10 @@ export const forwardDoesNotError: Check = {
             evidence,
           };
         }
-        const outs = read.Zs;
-        const returned =
-          outs.length === 1
-            ? describeReturned(outs[0])
-            : `${outputsCount(outs.length)}: ${outs.map((Z) => `${Z.dtype} ${shapeText(Z.shape)}`).join(', ')}`;
         return {
           status: 'passed',
-          message: `${name} ran on ${inputsText(shapes)} and returned ${returned}${memory === undefined ? '' : ' and a memory value'}`,
-          evidence: {
-            ...evidence,
-            outputShape: outs[0]!.shape,
-            dtype: outs[0]!.dtype,
-            ...(outs.length > 1 ? { outputShapes: outs.map((Z) => Z.shape), dtypes: outs.map((Z) => Z.dtype) } : {}),
-            memory: memory !== undefined,
-          },
+          message: `${name} ran on ${inputsText(shapes)} and returned ${returnedText(read.Zs)}${memory === undefined ? '' : ' and a memory value'}`,
+          evidence: { ...evidence, ...outputEvidence(read.Zs), memory: memory !== undefined },
         };
       } finally {
         disposeExcept([Zs, memory], Xs);

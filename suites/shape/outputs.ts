@@ -3,9 +3,31 @@
  * (an array is not accepted there, as before), an array of one Tensor per output for a layer
  * with several. The count expected is `subject.numOutputs` (counted when the layer was made).
  */
+import type { CallEvidence } from '../../harness/evidence/index.ts';
 import { tf, type Tensor } from '../../harness/tf.ts';
-import { describeReturned } from './describe-value.ts';
+import { describeReturned, shapeText } from './describe-value.ts';
 import { outputsCount } from './io-text.ts';
+
+/** The evidence of a call on inputs of these shapes, before its outputs are known. */
+export function callEvidence(shapes: number[][]): CallEvidence {
+  return { kind: 'call', inputShape: shapes[0]!, ...(shapes.length > 1 ? { inputShapes: shapes } : {}) };
+}
+
+/** What a call returned, for its message: "a float32 Tensor of shape [2,4]" or "2 outputs: float32 [2,4], ...". */
+export function returnedText(Zs: Tensor[]): string {
+  return Zs.length === 1
+    ? describeReturned(Zs[0])
+    : `${outputsCount(Zs.length)}: ${Zs.map((Z) => `${Z.dtype} ${shapeText(Z.shape)}`).join(', ')}`;
+}
+
+/** The outputs' shapes and types for the call's evidence (the lists only for several outputs). */
+export function outputEvidence(Zs: Tensor[]): Pick<CallEvidence, 'outputShape' | 'dtype' | 'outputShapes' | 'dtypes'> {
+  return {
+    outputShape: Zs[0]!.shape,
+    dtype: Zs[0]!.dtype,
+    ...(Zs.length > 1 ? { outputShapes: Zs.map((Z) => Z.shape), dtypes: Zs.map((Z) => Z.dtype) } : {}),
+  };
+}
 
 export type ReadOutputs = { Zs: Tensor[] } | { wrong: string; expected: string };
 

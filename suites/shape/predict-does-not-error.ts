@@ -6,13 +6,12 @@
  */
 import { catalogEntry } from '../../harness/catalog.ts';
 import type { Check, CheckContext, CheckOutcome } from '../../harness/check.ts';
-import type { CallEvidence } from '../../harness/evidence/index.ts';
 import { applyAsModelsAll } from '../../harness/layer-under-test.ts';
 import { tf } from '../../harness/tf.ts';
-import { describeReturned, errorText, shapeText, stackLines } from './describe-value.ts';
+import { errorText, stackLines } from './describe-value.ts';
 import { inputsText, outputsCount } from './io-text.ts';
 import { predictName } from './method-names.ts';
-import { readOutputs } from './outputs.ts';
+import { callEvidence, outputEvidence, readOutputs, returnedText } from './outputs.ts';
 import { randomInputs } from './random-input.ts';
 
 /**
@@ -41,11 +40,7 @@ export const predictDoesNotError: Check = {
     const name = predictName(subject);
     const Xs = randomInputs(ctx);
     const shapes = Xs.map((X) => X.shape);
-    const evidence: CallEvidence = {
-      kind: 'call',
-      inputShape: shapes[0]!,
-      ...(shapes.length > 1 ? { inputShapes: shapes } : {}),
-    };
+    const evidence = callEvidence(shapes);
     try {
       let out: unknown;
       try {
@@ -58,10 +53,11 @@ export const predictDoesNotError: Check = {
             stack: stackLines(e),
             evidence,
           };
+        const hint = missingInputHint(ctx, e);
         return {
           status: 'failed',
           message: `${name} threw for ${inputsText(shapes)}: ${errorText(e)}`,
-          ...(missingInputHint(ctx, e) ? { details: [missingInputHint(ctx, e)!] } : {}),
+          ...(hint ? { details: [hint] } : {}),
           stack: stackLines(e),
           evidence,
         };
@@ -76,20 +72,10 @@ export const predictDoesNotError: Check = {
             evidence,
           };
         }
-        const { Zs } = read;
-        const returned =
-          Zs.length === 1
-            ? describeReturned(Zs[0])
-            : `${outputsCount(Zs.length)}: ${Zs.map((Z) => `${Z.dtype} ${shapeText(Z.shape)}`).join(', ')}`;
         return {
           status: 'passed',
-          message: `${name} ran on ${inputsText(shapes)} and returned ${returned}`,
-          evidence: {
-            ...evidence,
-            outputShape: Zs[0]!.shape,
-            dtype: Zs[0]!.dtype,
-            ...(Zs.length > 1 ? { outputShapes: Zs.map((Z) => Z.shape), dtypes: Zs.map((Z) => Z.dtype) } : {}),
-          },
+          message: `${name} ran on ${inputsText(shapes)} and returned ${returnedText(read.Zs)}`,
+          evidence: { ...evidence, ...outputEvidence(read.Zs) },
         };
       } finally {
         tf.dispose(out as tf.TensorContainer);
