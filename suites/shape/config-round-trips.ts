@@ -12,7 +12,7 @@ import { definedIn } from '../../harness/defined-in.ts';
 import type { Check, CheckOutcome } from '../../harness/check.ts';
 import type { ConfigRoundTripEvidence } from '../../harness/evidence/index.ts';
 import { deriveSeed, withSeededMathRandom } from '../../harness/random.ts';
-import { applyAsModelsAll } from '../../harness/layer-under-test.ts';
+import { applyAsModelsAll, outputsOf } from '../../harness/layer-under-test.ts';
 import { outputLabel } from '../../harness/io-labels.ts';
 import { tf } from '../../harness/tf.ts';
 import { asText } from '../../harness/as-text.ts';
@@ -141,8 +141,7 @@ async function comparePredictions(
 ): Promise<CheckOutcome> {
   const predictAll = (l: tf.layers.Layer) =>
     tf.tidy(() => {
-      const out = applyAsModelsAll(l, Xs, { training: false }) as tf.Tensor | tf.Tensor[];
-      return (Array.isArray(out) ? out : [out]).map((Z) => tf.cast(Z, 'float32'));
+      return outputsOf(applyAsModelsAll(l, Xs, { training: false })).map((Z) => tf.cast(Z, 'float32'));
     });
   const a = predictAll(layer);
   const b = predictAll(restored);
