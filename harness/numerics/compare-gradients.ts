@@ -9,6 +9,7 @@
 import { inputLabel } from '../io-labels.ts';
 import type { LayerUnderTest } from '../layer-under-test.ts';
 import { tf, type Tensor } from '../tf.ts';
+import { analyticNoise } from './analytic-noise.ts';
 import { makeLossBase, type LossBase } from './loss-difference.ts';
 import { runProbe, type ProbeResult } from './probe.ts';
 import { chooseCoordinates, chooseDirections, DIRECTIONS, type ParameterRole } from './sampling.ts';
@@ -182,6 +183,33 @@ export async function analyticGradients(
   return readGradients(tidyGradients(() => subject.gradientsAll(Xs, dLdZs)));
 }
 
+/**
+ * The analytic derivatives' rounding noise (analytic-noise.ts), zero where it cannot be measured
+ * (a backward that throws at a jittered point: the comparison judges the point itself).
+ */
+async function analyticNoiseOrZero(
+  args: CompareArgs,
+  dLdZs: Tensor[],
+  analytic: Record<string, Float32Array>,
+): Promise<Record<string, Float64Array>> {
+  const zero = () => Object.fromEntries(Object.entries(analytic).map(([n, g]) => [n, new Float64Array(g.length)]));
+  const kinks = args.kinks ?? [];
+  try {
+    return await analyticNoise({
+      subject: args.subject,
+      xs: args.xs,
+      xShapes: args.xShapes,
+      dLdZs,
+      analytic,
+      gradients: (Xs, d) => analyticGradients(args.subject, Xs, d),
+      hold: (v) => isSpecialValue(v) || isNearKink(v, kinks),
+      seed: args.seed,
+    });
+  } catch {
+    return zero();
+  }
+}
+
 export async function compareGradients(args: CompareArgs): Promise<Comparison> {
   const { subject, xs, xShapes } = args;
   const batch = xShapes[0]?.[0] ?? 1;
@@ -192,6 +220,7 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
     const g = args.upstream(outputShapes);
     dLdZs = tensorsOf(splitByShapes(g, outputShapes), outputShapes);
     const analytic = await analyticGradients(subject, Xs, dLdZs);
+    const noise = await analyticNoiseOrZero(args, dLdZs, analytic);
     const base = makeLossBase(
       g,
       z0,
@@ -212,7 +241,7 @@ export async function compareGradients(args: CompareArgs): Promise<Comparison> {
           `the derivative for ${name} has ${grad?.length ?? 0} elements, the ${role === 'input' ? name : 'learnable'} has ${access.values.length}`,
         );
       }
-      const probed = await probeParameter(args, base, name, role, access, grad);
+      const probed = await probeParameter(args, base, name, role, access, grad, noise[name]!);
       forwardPasses += probed.passes;
       parameters.push({
         name,
@@ -298,6 +327,8 @@ async function probeParameter(
   role: ParameterRole,
   { values, shape, evaluateWith }: ParameterAccess,
   grad: Float32Array,
+  /** The rounding noise of each element of `grad` (analytic-noise.ts). */
+  gradNoise: Float64Array,
 ): Promise<{ points: ProbePoint[]; passes: number; stopped: boolean }> {
   const kinks = args.kinks ?? [];
   const scale = role === 'input' ? inputScale(values, INPUT_RANGE) : parameterScale(values);
@@ -331,7 +362,7 @@ async function probeParameter(
   let going = true;
   for (const index of coords) {
     going = await run(async () => ({
-      ...(await runProbe(base, coordinateTarget(values, grad, index, scale, evaluateWith, floor))),
+      ...(await runProbe(base, coordinateTarget(values, grad, gradNoise, index, scale, evaluateWith, floor))),
       index,
       direction: null,
     }));
@@ -339,7 +370,10 @@ async function probeParameter(
   }
   for (let d = 0; going && d < directions.length; d++) {
     going = await run(async () => ({
-      ...(await runProbe(base, directionTarget(values, grad, directions[d]!, scale, evaluateWith, floor, hold))),
+      ...(await runProbe(
+        base,
+        directionTarget(values, grad, gradNoise, directions[d]!, scale, evaluateWith, floor, hold),
+      )),
       index: null,
       direction: d,
     }));

@@ -21,6 +21,7 @@ function target(
     base,
     target: {
       analytic,
+      analyticNoise: 0,
       perturbationRounding: 0,
       step: coordinateStep(x, 1),
       floor: 'output',

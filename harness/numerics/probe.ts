@@ -26,7 +26,8 @@
  *
  * Tolerance of each test: SAFETY x (error estimate + rounding noise of the estimate) + the
  * float32 rounding of the analytic value (EPS32 x (8 + 2 sqrt(m)) x the sum of the m terms it
- * adds up) + for directions, the rounding of the perturbed float32 values.
+ * adds up, and SAFETY x its rounding noise measured at jittered points, analytic-noise.ts) + for
+ * directions, the rounding of the perturbed float32 values.
  */
 import { EPS32, ulp32 } from './float32.ts';
 import { firstDerivativeWeights } from './fornberg.ts';
@@ -55,6 +56,11 @@ export interface ProbeTarget {
   evaluate(t: number): Promise<{ offset: number; z: Float32Array }>;
   /** The analytic derivative along the probe. */
   analytic: number;
+  /**
+   * Its float32 rounding noise, one standard deviation, measured at jittered points
+   * (analytic-noise.ts); SAFETY times it joins the tolerance.
+   */
+  analyticNoise: number;
   /**
    * Directions only: sum_j |analytic_j| * ulp_j / 2, the most that rounding the perturbed values to
    * float32 can move a difference quotient per unit of its |weights|. 0 for coordinates.
@@ -218,7 +224,7 @@ async function growStep(
     const errD = Math.abs(D1.value - D2.value) + D.noise;
     const rounding = target.perturbationRoundingAt?.(h) ?? target.perturbationRounding;
     const analyticRounding = EPS32 * (8 + 2 * Math.sqrt(diffs.changed)) * diffs.termMagnitude;
-    const tolerance = SAFETY * errD + analyticRounding + rounding * D.weightSum;
+    const tolerance = SAFETY * (errD + target.analyticNoise) + analyticRounding + rounding * D.weightSum;
     if (!Number.isFinite(D.value)) break;
     return {
       result: {
@@ -293,7 +299,7 @@ type LevelResult = Omit<ProbeResult, 'level' | 'resolution' | 'evaluations'>;
 /** Rounding of the analytic side and of the perturbation, added to an estimate's tolerance. */
 function extraTolerance(diffs: ReturnType<typeof lossDifferences>, target: ProbeTarget): (e: Estimate) => number {
   const analyticRounding = EPS32 * (8 + 2 * Math.sqrt(diffs.changed)) * diffs.termMagnitude;
-  return (e) => analyticRounding + target.perturbationRounding * e.weightSum;
+  return (e) => analyticRounding + SAFETY * target.analyticNoise + target.perturbationRounding * e.weightSum;
 }
 
 /** (a) The central estimate at step h from -2h, -h, h, 2h; it decides alone when no kink lies within its stencil. */

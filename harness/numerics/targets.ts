@@ -13,6 +13,8 @@ export type EvaluateWith = (values: Float32Array) => Promise<Float32Array>;
 export function coordinateTarget(
   values: Float32Array,
   analytic: Float32Array,
+  /** Rounding noise of each analytic element (analytic-noise.ts). */
+  analyticNoise: Float64Array,
   index: number,
   scale: number,
   evaluateWith: EvaluateWith,
@@ -21,6 +23,7 @@ export function coordinateTarget(
   const x = values[index]!;
   return {
     analytic: analytic[index]!,
+    analyticNoise: analyticNoise[index] ?? 0,
     perturbationRounding: 0,
     step: coordinateStep(x, scale),
     floor,
@@ -48,6 +51,7 @@ export function coordinateTarget(
 export function directionTarget(
   values: Float32Array,
   analytic: Float32Array,
+  analyticNoise: Float64Array,
   direction: Float64Array,
   scale: number,
   evaluateWith: EvaluateWith,
@@ -58,9 +62,11 @@ export function directionTarget(
   const n = values.length;
   const v = new Float64Array(n);
   let dot = 0;
+  let noise = 0;
   for (let j = 0; j < n; j++) {
     v[j] = hold(values[j]!) ? 0 : direction[j]! * Math.max(Math.abs(values[j]!), scale);
     dot += analytic[j]! * v[j]!;
+    noise += ((analyticNoise[j] ?? 0) * v[j]!) ** 2;
   }
   /** Rounding of the moved values for offsets up to 3 steps of size `step`. */
   const roundingAt = (step: number) => {
@@ -71,6 +77,8 @@ export function directionTarget(
   };
   return {
     analytic: dot,
+    // The elements' rounding is drawn independently: it adds in quadrature along the direction.
+    analyticNoise: Math.sqrt(noise),
     perturbationRounding: roundingAt(DIRECTION_STEP),
     perturbationRoundingAt: roundingAt,
     step: DIRECTION_STEP,
