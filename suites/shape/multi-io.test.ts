@@ -13,7 +13,7 @@ import { CustomLayer, type MultiBackwardResult } from '../../harness/custom-laye
 import { LayerUnderTest } from '../../harness/layer-under-test.ts';
 import type { CheckResult } from '../../harness/result.ts';
 import { runChecks } from '../../harness/run-checks.ts';
-import { tf, type Tensor } from '../../harness/tf.ts';
+import { tf, type Shape as HarnessShape, type Tensor } from '../../harness/tf.ts';
 
 type Shape = tf.Shape;
 import { evidenceSchemaProblems } from '../../test-support/evidence-schema.ts';
@@ -583,5 +583,44 @@ describe('shape suite on fixtures/multi-io', () => {
     expect(r.details).toEqual([
       expect.stringMatching(/^it was called with 2 inputs \(one per input size given\); if the layer takes more/),
     ]);
+  });
+});
+
+describe('shape suite: a predict that returns a list of one tensor', () => {
+  /** Form B, Z = [2X]: one output, returned as a list. */
+  class ListOfOne extends CustomLayer {
+    static override className = 'ListOfOneShapeTest';
+    predict(X: Tensor): Tensor[] {
+      return [tf.mul(X, 2)];
+    }
+  }
+  tf.serialization.registerClass(ListOfOne);
+
+  it('passes every shape check: its default computeOutputShape says [shape], which TensorFlow.js unwraps as it unwraps [Z]', async () => {
+    const results = await run(() => new ListOfOne(), [3, 4]);
+    expect(
+      results.filter((r) => r.status === 'failed'),
+      summary(results),
+    ).toEqual([]);
+    // And a model built on it wires it as one output.
+    const input = tf.input({ shape: [3, 4] });
+    const model = tf.model({ inputs: input, outputs: new ListOfOne().apply(input) as tf.SymbolicTensor });
+    expect(model.outputs[0]!.shape).toEqual([null, 3, 4]);
+    const y = model.predict(tf.ones([2, 3, 4])) as Tensor;
+    expect(Array.from(await y.data())).toEqual(new Array<number>(24).fill(2));
+    model.dispose();
+  });
+
+  it('still fails a list of one shape that is not the shape predict returns', async () => {
+    class WrongList extends ListOfOne {
+      static override className = 'ListOfOneWrongShapeTest';
+      override computeOutputShape(inputShape: HarnessShape | HarnessShape[]): HarnessShape | HarnessShape[] {
+        return [[(inputShape as HarnessShape)[0]!, 4, 3]];
+      }
+    }
+    tf.serialization.registerClass(WrongList);
+    const results = await run(() => new WrongList(), [3, 4]);
+    const failed = results.filter((r) => r.status === 'failed').map((r) => r.id);
+    expect(failed).toEqual(['outputShapeMatchesComputeOutputShape']);
   });
 });

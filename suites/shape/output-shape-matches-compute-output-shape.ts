@@ -112,7 +112,13 @@ function argumentText(s: Shape | Shape[]): string {
 }
 
 /** What computeOutputShape declared, one shape per output, or null when it is not `n` shapes. */
+/**
+ * One shape per output. For one output, a list of one shape is that shape: TensorFlow.js unwraps
+ * a list of one (Layer.apply, for tensors and for the symbolic tensors models wire), and it is what
+ * CustomLayer's default computeOutputShape says for a predict that returns [Z].
+ */
 function declaredShapes(s: unknown, n: number): Shape[] | null {
+  if (n === 1 && isShapeList(s) && s.length === 1) return s;
   if (n === 1) return isShape(s) ? [s] : null;
   return isShapeList(s) && s.length === n ? s : null;
 }
