@@ -9,6 +9,7 @@ import yargs from 'yargs';
 import { allLayersLine, formatCheckLine, formatHeader, formatSummary, type ConsoleStyle } from '../reports/console.ts';
 import { prepareReportDir, writeReports } from '../reports/write-reports.ts';
 import { UsageError } from '../harness/errors.ts';
+import { HeldOutput } from './held-output.ts';
 import {
   defaultMemoryLimitMb,
   effectiveJobs,
@@ -212,7 +213,7 @@ async function checkOneByOne(files: string[], options: RunOptions, io: Out): Pro
 /**
  * `--jobs N`: N files at a time, each in its own check process. A file's console block (header,
  * check lines, the layer's output, summary) is held until the file ends and then printed whole,
- * so blocks never mix; progress lines (training) go to stderr as they come, prefixed with the
+ * so blocks never mix (at most about 1 MB of it: held-output.ts); progress lines (training) go to stderr as they come, prefixed with the
  * file, and a line after each file says how far the run is.
  */
 async function checkInParallel(files: string[], options: RunOptions, jobs: number, io: Out): Promise<RunResult[]> {
@@ -220,16 +221,16 @@ async function checkInParallel(files: string[], options: RunOptions, jobs: numbe
   const started = performance.now();
   let done = 0;
   const { results, lanes } = await runFilesInLanes(files, jobs, async (file, _i, slot) => {
-    const block: { stream: 'out' | 'err'; text: string }[] = [];
+    const block = new HeldOutput();
     const held: Out = {
-      out: (text) => block.push({ stream: 'out', text }),
-      err: (text) => block.push({ stream: 'err', text }),
+      out: (text) => block.push('out', text),
+      err: (text) => block.push('err', text),
     };
     const run = await checkFile(file, options, held, {
       slot,
       progress: (line) => io.err(`  [${path.basename(file)}] ${line.trimStart()}`),
     });
-    for (const b of block) io[b.stream](b.text);
+    block.flush((stream, text) => io[stream](text), path.basename(file));
     done++;
     const running = Math.min(jobs, files.length - done);
     io.err(
