@@ -157,6 +157,20 @@ describe('many layer files: --jobs, --shard, merge-reports', () => {
     }
   });
 
+  it('--jobs with --workers given: warns when the training threads outnumber the cores, and not without training', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'jobs-workers-'));
+    const workers = availableParallelism();
+    const tiny = ['--epochs', '1', '--train-size', '256', '--test-size', '128', '--report-dir', out];
+    const both = ['reference-layers/elu-layer.ts', 'fixtures/gradient/correct/hard-swish-layer.ts'];
+    const training = cli([...both, '--jobs', '2', '--workers', String(workers), '--suites', 'training', ...tiny]);
+    expect(training.code, training.stderr).toBe(0);
+    expect(training.stderr).toContain(
+      `check-layer: --jobs 2 x --workers ${workers} = ${2 * workers} training threads on ${workers} cores`,
+    );
+    const shape = cli([...both, '--jobs', '2', '--workers', String(workers), '--suites', 'shape', ...tiny]);
+    expect(shape.stderr).not.toContain('training threads');
+  }, 240_000);
+
   it('an empty shard says so and exits 0', () => {
     const run = cli([FILES[0]!, FILES[1]!, '--shard', '3/3', '--report-dir', newDir('empty')]);
     expect(run.code, run.stdout + run.stderr).toBe(0);

@@ -3,7 +3,7 @@
  * reports; `check-layer train` trains the seed network. Options are resolved once here; every
  * usage or loading problem is one line on stderr and exit code 2.
  */
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
 import { allLayersLine, formatCheckLine, formatHeader, formatSummary, type ConsoleStyle } from '../reports/console.ts';
@@ -194,6 +194,13 @@ async function checkCommand(argv: string[], io: Out): Promise<number> {
     options = { ...options, memoryLimitMb: defaultMemoryLimitMb(totalmem() / jobs) };
   if (jobs > 1 && args[flagOf('trainWorkers')] === undefined)
     options = { ...options, trainWorkers: Math.max(1, Math.floor(options.trainWorkers / jobs)) };
+  else if (jobs > 1 && options.suites.includes('training')) {
+    const cores = availableParallelism();
+    if (jobs * options.trainWorkers > cores)
+      io.err(
+        `check-layer: --jobs ${jobs} x --workers ${options.trainWorkers} = ${jobs * options.trainWorkers} training threads on ${cores} cores: they will share cores and each run slower; leave --workers out to share them out`,
+      );
+  }
   prepareReportDir(options.reportDir);
   const runs = jobs === 1 ? await checkOneByOne(chosen, options, io) : await checkInParallel(chosen, options, jobs, io);
   await writeAndSummarize(runs, options, io);
