@@ -43,9 +43,9 @@ const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`;
 const TARGET = 3400;
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
-async function speed(name: string, workers: number, layer?: () => unknown, target?: number) {
-  const cpuBefore = process.cpuUsage();
-  const ev = await runTraining({
+/** One run of the seed network, `epochs` of 5,000 digits: the reference ELU, or `layer`. */
+function trainFor(workers: number, layer?: () => unknown) {
+  return runTraining({
     layer,
     layerSpec: layer ? undefined : { kind: 'reference' },
     seed,
@@ -56,6 +56,11 @@ async function speed(name: string, workers: number, layer?: () => unknown, targe
     live: false,
     workers,
   });
+}
+
+async function speed(name: string, workers: number, layer?: () => unknown, target?: number) {
+  const cpuBefore = process.cpuUsage();
+  const ev = await trainFor(workers, layer);
   const cpu = process.cpuUsage(cpuBefore);
   console.log(
     JSON.stringify({
@@ -84,16 +89,7 @@ async function speed(name: string, workers: number, layer?: () => unknown, targe
 
 if (memoryRun) {
   // A child of the memory bench: one run with this many workers, then this thread's own heaps.
-  await runTraining({
-    layerSpec: { kind: 'reference' },
-    seed,
-    epochs,
-    trainSize: 5000,
-    testSize: 5000,
-    device: status.device,
-    live: false,
-    workers: memoryRun,
-  });
+  await trainFor(memoryRun);
   const wasmHeap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
   console.log(JSON.stringify({ rank0WasmHeapMB: mb(wasmHeap), rank0V8HeapMB: mb(process.memoryUsage().heapTotal) }));
   process.exit(0);

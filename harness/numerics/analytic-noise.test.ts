@@ -6,6 +6,27 @@ import { tf } from '../tf.ts';
 import { analyticNoise } from './analytic-noise.ts';
 import { analyticGradients } from './compare-gradients.ts';
 
+/** analyticNoise with the subject's own derivatives, nothing held. */
+function noiseOf(
+  subject: LayerUnderTest,
+  xs: Float32Array[],
+  xShapes: number[][],
+  dLdZs: tf.Tensor[],
+  analytic: Record<string, Float32Array>,
+  seed: number,
+) {
+  return analyticNoise({
+    subject,
+    xs,
+    xShapes,
+    dLdZs,
+    analytic,
+    gradients: (X, d) => analyticGradients(subject, X, d),
+    hold: () => false,
+    seed,
+  });
+}
+
 /** The analytic derivatives and their measured noise for `make` at random inputs (learnables scaled by `gain`). */
 async function measure(make: () => tf.layers.Layer, sizes: number[][], gain: number, seed: number) {
   const subject = LayerUnderTest.create({ kind: 'factory', value: make }, sizes, seed);
@@ -21,16 +42,7 @@ async function measure(make: () => tf.layers.Layer, sizes: number[][], gain: num
   const dLdZs = Zs.map((Z) => tf.tidy(() => tf.sign(tf.randomNormal(Z.shape, 0, 1, 'float32', seed))));
   try {
     const analytic = await analyticGradients(subject, Xs, dLdZs);
-    const noise = await analyticNoise({
-      subject,
-      xs,
-      xShapes,
-      dLdZs,
-      analytic,
-      gradients: (X, d) => analyticGradients(subject, X, d),
-      hold: () => false,
-      seed,
-    });
+    const noise = await noiseOf(subject, xs, xShapes, dLdZs, analytic, seed);
     // The largest noise relative to the largest derivative, per parameter.
     const relative = (name: string) => Math.max(...noise[name]!) / Math.max(...Array.from(analytic[name]!, Math.abs));
     return { analytic, noise, relative, learnables: subject.learnableNames() };
@@ -90,16 +102,7 @@ describe('analyticNoise: the float32 rounding of a layer’s own derivatives, me
     const Xs = xs.map((x, i) => tf.tensor(x, xShapes[i], 'float32'));
     const dLdZs = [tf.ones([2, 5, 4])];
     const analytic = await analyticGradients(subject, Xs, dLdZs);
-    await analyticNoise({
-      subject,
-      xs,
-      xShapes,
-      dLdZs,
-      analytic,
-      gradients: (X, d) => analyticGradients(subject, X, d),
-      hold: () => false,
-      seed: 1,
-    });
+    await noiseOf(subject, xs, xShapes, dLdZs, analytic, 1);
     expect(Array.from(await subject.learnableVariable('Wq').data())).toEqual(before);
     tf.dispose([...Xs, ...dLdZs]);
   });
